@@ -1,0 +1,119 @@
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import type http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Config } from './config.js';
+import { Admin } from './core/admin.js';
+import { IngestCounters } from './core/counters.js';
+import { createAdminServer, createPublicServer, type AppDeps } from './http/server.js';
+import { Pipeline } from './ingest/pipeline.js';
+import { openStore } from './store/open.js';
+import type { Store } from './store/store.js';
+import type { Logger } from './util/log.js';
+
+export interface RunningApp {
+  port: number;
+  store: Store;
+  admin: Admin;
+  counters: IngestCounters;
+  /** Graceful stop: refuse new connections, finish requests in flight, write every buffered row, close the store. */
+  stop(): Promise<void>;
+}
+
+export function adminSocketPath(dataDir: string): string {
+  return path.join(dataDir, 'footfall.sock');
+}
+
+function listen(server: http.Server, ...args: [number, string] | [string]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    const done = (): void => {
+      server.off('error', reject);
+      resolve();
+    };
+    if (args.length === 2) server.listen(args[0], args[1], done);
+    else server.listen(args[0], done);
+  });
+}
+
+function closeServer(server: http.Server, graceMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    const force = setTimeout(() => server.closeAllConnections(), graceMs);
+    server.close(() => {
+      clearTimeout(force);
+      resolve();
+    });
+    server.closeIdleConnections();
+  });
+}
+
+/** A socket file left by a crashed server is removed; one that answers belongs to a live server (refuse). */
+async function clearStaleSocket(sock: string): Promise<void> {
+  if (!fs.existsSync(sock)) return;
+  const alive = await new Promise<boolean>((resolve) => {
+    const c = net.connect(sock);
+    c.once('connect', () => {
+      c.destroy();
+      resolve(true);
+    });
+    c.once('error', () => resolve(false));
+  });
+  if (alive) throw new Error(`another Footfall server is running on ${sock}`);
+  fs.rmSync(sock, { force: true });
+}
+
+export async function startApp(config: Config, log: Logger): Promise<RunningApp> {
+  const store = await openStore(config, log);
+  const report = await store.migrate();
+  log.info('store ready', { kind: store.backend.kind, dataDir: config.dataDir, schemaFrom: report.from, schemaTo: report.to, applied: report.applied });
+  const admin = new Admin(store);
+  await admin.load();
+  const counters = new IngestCounters();
+  let ready = false;
+  const deps: AppDeps = {
+    log,
+    store,
+    admin,
+    counters,
+    pipeline: new Pipeline(admin),
+    events: store.events,
+    maxBodyBytes: config.maxBodyBytes,
+    isReady: () => ready,
+  };
+
+  const server = createPublicServer(deps);
+  const adminServer = createAdminServer(deps);
+  const sock = adminSocketPath(config.dataDir);
+  try {
+    await clearStaleSocket(sock);
+    await listen(adminServer, sock);
+    fs.chmodSync(sock, 0o600);
+    await listen(server, config.port, config.listenAddress);
+  } catch (err) {
+    adminServer.close();
+    await store.close();
+    throw err;
+  }
+  const port = (server.address() as AddressInfo).port;
+  ready = true;
+  log.info('listening', { port, address: config.listenAddress, adminSocket: sock, sites: admin.listSites().length });
+
+  let stopping: Promise<void> | null = null;
+  const stop = (): Promise<void> =>
+    (stopping ??= (async () => {
+      ready = false;
+      log.info('shutting down: refusing new connections, finishing requests');
+      await closeServer(server, 10_000);
+      await closeServer(adminServer, 2_000);
+      const depth = store.events.depth + store.sessions.depth;
+      log.info('writing buffered rows', { rows: depth });
+      try {
+        await store.close();
+        log.info('store closed', { rows: depth });
+      } finally {
+        fs.rmSync(sock, { force: true });
+      }
+    })());
+  return { port, store, admin, counters, stop };
+}

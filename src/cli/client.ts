@@ -1,0 +1,122 @@
+import fs from 'node:fs';
+import http from 'node:http';
+import type { Config } from '../config.js';
+import { Admin, AdminError } from '../core/admin.js';
+import type { ExportTable } from '../store/export.js';
+import { openStore } from '../store/open.js';
+import type { ApiKeyInfo, Site } from '../store/repo.js';
+import type { Store } from '../store/store.js';
+import { createLogger } from '../util/log.js';
+import { adminSocketPath } from '../app.js';
+
+/** What the CLI can do, whether through the running server or on the store directly. */
+export interface AdminApi {
+  listSites(): Promise<Site[]>;
+  addSite(domain: string, timezone?: string): Promise<Site>;
+  removeSite(domain: string): Promise<Site>;
+  listKeys(): Promise<ApiKeyInfo[]>;
+  createKey(name: string): Promise<{ key: string; info: ApiKeyInfo }>;
+  revokeKey(id: number): Promise<ApiKeyInfo>;
+  /** Writes the export's JSON lines to `out`. */
+  exportTo(table: ExportTable, domain: string, dateRange: string | undefined, out: NodeJS.WritableStream): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Talks to the running server over its admin socket. */
+class RemoteAdmin implements AdminApi {
+  constructor(private readonly socketPath: string) {}
+
+  private request(method: string, path: string, body?: unknown, out?: NodeJS.WritableStream): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      const payload = body === undefined ? undefined : JSON.stringify(body);
+      const req = http.request(
+        { socketPath: this.socketPath, method, path, headers: payload ? { 'content-type': 'application/json' } : {} },
+        (res) => {
+          if (out && res.statusCode === 200) {
+            res.pipe(out, { end: false });
+            res.on('end', () => resolve(undefined));
+            res.on('error', reject);
+            return;
+          }
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => {
+            const text = Buffer.concat(chunks).toString('utf8');
+            let data: unknown = text;
+            try {
+              data = JSON.parse(text);
+            } catch {
+              /* not JSON */
+            }
+            if ((res.statusCode ?? 500) >= 400) {
+              const msg = (data as { error?: string })?.error ?? text;
+              reject(new AdminError(res.statusCode ?? 500, msg));
+            } else resolve(data);
+          });
+          res.on('error', reject);
+        },
+      );
+      req.on('error', reject);
+      req.end(payload);
+    });
+  }
+
+  listSites = () => this.request('GET', '/admin/sites') as Promise<Site[]>;
+  addSite = (domain: string, timezone?: string) => this.request('POST', '/admin/sites', { domain, timezone }) as Promise<Site>;
+  removeSite = (domain: string) => this.request('DELETE', `/admin/sites/${encodeURIComponent(domain)}`) as Promise<Site>;
+  listKeys = () => this.request('GET', '/admin/keys') as Promise<ApiKeyInfo[]>;
+  createKey = (name: string) => this.request('POST', '/admin/keys', { name }) as Promise<{ key: string; info: ApiKeyInfo }>;
+  revokeKey = (id: number) => this.request('DELETE', `/admin/keys/${id}`) as Promise<ApiKeyInfo>;
+  async exportTo(table: ExportTable, domain: string, dateRange: string | undefined, out: NodeJS.WritableStream): Promise<void> {
+    const q = new URLSearchParams({ site: domain });
+    if (dateRange) q.set('date_range', dateRange);
+    await this.request('GET', `/admin/export/${table}?${q}`, undefined, out);
+  }
+  async close(): Promise<void> {}
+}
+
+/** Opens the store itself (no server running). */
+class LocalAdmin implements AdminApi {
+  constructor(private readonly store: Store, private readonly admin: Admin) {}
+
+  static async open(config: Config): Promise<LocalAdmin> {
+    const store = await openStore(config, createLogger('warn'));
+    await store.migrate();
+    const admin = new Admin(store);
+    await admin.load();
+    return new LocalAdmin(store, admin);
+  }
+
+  listSites = async () => this.admin.listSites();
+  addSite = (d: string, tz?: string) => this.admin.addSite(d, tz);
+  removeSite = (d: string) => this.admin.removeSite(d);
+  listKeys = async () => this.admin.listKeys();
+  createKey = (name: string) => this.admin.createKey(name);
+  revokeKey = (id: number) => this.admin.revokeKey(id);
+  async exportTo(table: ExportTable, domain: string, dateRange: string | undefined, out: NodeJS.WritableStream): Promise<void> {
+    for await (const chunk of this.admin.exportRows(table, domain, dateRange)) {
+      if (!out.write(chunk)) await new Promise((r) => out.once('drain', r));
+    }
+  }
+  close = () => this.store.close();
+}
+
+async function socketAnswers(sock: string): Promise<boolean> {
+  if (!fs.existsSync(sock)) return false;
+  return new Promise((resolve) => {
+    const req = http.request({ socketPath: sock, method: 'GET', path: '/admin/sites', timeout: 5000 }, (res) => {
+      res.resume();
+      resolve(true);
+    });
+    req.on('error', () => resolve(false));
+    req.on('timeout', () => req.destroy());
+    req.end();
+  });
+}
+
+/** The running server's admin API when a server owns the data directory, else the store opened directly. */
+export async function connectAdmin(config: Config): Promise<AdminApi> {
+  const sock = adminSocketPath(config.dataDir);
+  if (await socketAnswers(sock)) return new RemoteAdmin(sock);
+  return LocalAdmin.open(config);
+}

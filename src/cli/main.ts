@@ -1,0 +1,116 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig } from '../config.js';
+import { AdminError } from '../core/admin.js';
+import { runServer } from '../main.js';
+import { StoreLockedError } from '../store/chdb.js';
+import { connectAdmin, type AdminApi } from './client.js';
+
+const USAGE = `Usage: footfall <command>
+
+  start                                   start the server (same as npm start)
+  sites add <domain> [--timezone <IANA>]  add a site (default time zone Etc/UTC)
+  sites list [--json]                     list sites
+  sites remove <domain>                   remove a site (its events stop being accepted)
+  keys create --name <label>              create an API key; prints it once
+  keys list [--json]                      list API keys (never the keys themselves)
+  keys revoke <id>                        revoke an API key
+  export events|sessions --site <domain> [--date-range YYYY-MM-DD,YYYY-MM-DD]
+                                          print stored rows as JSON lines
+
+Works with the server running (through its admin socket in the data directory) or stopped.
+Environment: FOOTFALL_DATA_DIR (default ./data).`;
+
+class UsageError extends Error {}
+
+function table(rows: Array<Record<string, unknown>>, cols: string[]): string {
+  if (rows.length === 0) return '(none)\n';
+  const w = cols.map((c) => Math.max(c.length, ...rows.map((r) => String(r[c] ?? '').length)));
+  const line = (vals: string[]): string => vals.map((v, i) => v.padEnd(w[i]!)).join('  ').trimEnd() + '\n';
+  return line(cols) + rows.map((r) => line(cols.map((c) => String(r[c] ?? '')))).join('');
+}
+
+async function run(argv: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      timezone: { type: 'string' },
+      name: { type: 'string' },
+      site: { type: 'string' },
+      'date-range': { type: 'string' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const [cmd, sub, arg] = positionals;
+  if (values.help || !cmd) {
+    process.stdout.write(USAGE + '\n');
+    return;
+  }
+  if (cmd === 'start') return runServer();
+  const known = ['sites add', 'sites list', 'sites remove', 'keys create', 'keys list', 'keys revoke', 'export events', 'export sessions'];
+  if (!known.includes(`${cmd} ${sub}`)) throw new UsageError(`unknown command: ${positionals.join(' ')}`);
+
+  const api: AdminApi = await connectAdmin(loadConfig());
+  const out = process.stdout;
+  try {
+    switch (`${cmd} ${sub}`) {
+      case 'sites add': {
+        if (!arg) throw new UsageError('sites add needs a domain');
+        const s = await api.addSite(arg, values.timezone);
+        out.write(`added ${s.domain} (id ${s.id}, time zone ${s.timezone})\n`);
+        break;
+      }
+      case 'sites list': {
+        const sites = await api.listSites();
+        out.write(values.json ? JSON.stringify(sites) + '\n' : table(sites as unknown as Array<Record<string, unknown>>, ['id', 'domain', 'timezone', 'createdAt']));
+        break;
+      }
+      case 'sites remove': {
+        if (!arg) throw new UsageError('sites remove needs a domain');
+        const s = await api.removeSite(arg);
+        out.write(`removed ${s.domain}\n`);
+        break;
+      }
+      case 'keys create': {
+        if (!values.name) throw new UsageError('keys create needs --name <label>');
+        const { key, info } = await api.createKey(values.name);
+        process.stderr.write(`created API key ${info.id} (${info.name}); it is shown only now:\n`);
+        out.write(key + '\n');
+        break;
+      }
+      case 'keys list': {
+        const keys = await api.listKeys();
+        out.write(values.json ? JSON.stringify(keys) + '\n' : table(keys as unknown as Array<Record<string, unknown>>, ['id', 'name', 'prefix', 'createdAt']));
+        break;
+      }
+      case 'keys revoke': {
+        const id = Number(arg);
+        if (!arg || !Number.isInteger(id)) throw new UsageError('keys revoke needs a key id (see keys list)');
+        const k = await api.revokeKey(id);
+        out.write(`revoked API key ${k.id} (${k.name})\n`);
+        break;
+      }
+      default: {
+        if (!values.site) throw new UsageError(`export ${sub} needs --site <domain>`);
+        await api.exportTo(sub as 'events' | 'sessions', values.site, values['date-range'], out);
+      }
+    }
+  } finally {
+    await api.close();
+  }
+}
+
+run(process.argv.slice(2)).catch((err: unknown) => {
+  if (err instanceof UsageError || (err instanceof TypeError && 'code' in err && String(err.code).startsWith('ERR_PARSE_ARGS'))) {
+    process.stderr.write(`footfall: ${err.message}\n\n${USAGE}\n`);
+    process.exit(2);
+  }
+  if (err instanceof AdminError || err instanceof ConfigError || err instanceof StoreLockedError) {
+    process.stderr.write(`footfall: ${err.message}\n`);
+    process.exit(1);
+  }
+  process.stderr.write(`footfall: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+  process.exit(1);
+});

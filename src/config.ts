@@ -1,0 +1,49 @@
+import path from 'node:path';
+
+/** Every setting Footfall reads, typed, with its default. One place; nothing else reads process.env. */
+export interface Config {
+  /** TCP port of the public HTTP server (`PORT`, default 8000; 0 picks a free port). */
+  port: number;
+  /** Address to listen on (`LISTEN_ADDRESS`, default 0.0.0.0). */
+  listenAddress: string;
+  /** Directory that holds the embedded store and the admin socket (`FOOTFALL_DATA_DIR`, default ./data). */
+  dataDir: string;
+  /** Largest accepted request body in bytes (`FOOTFALL_MAX_BODY_BYTES`, default 1,000,000 like Plausible). */
+  maxBodyBytes: number;
+  /** Write buffer: flush when this many rows are waiting (`FOOTFALL_FLUSH_ROWS`, default 10,000). */
+  flushRows: number;
+  /** Write buffer: flush at least this often in ms (`FOOTFALL_FLUSH_INTERVAL_MS`, default 1,000). */
+  flushIntervalMs: number;
+  /** Write buffer: rows held at most before new events get 503 (`FOOTFALL_BUFFER_MAX_ROWS`, default 500,000). */
+  bufferMaxRows: number;
+  /** Log level: debug, info, warn, error (`FOOTFALL_LOG_LEVEL`, default info). */
+  logLevel: 'debug' | 'info' | 'warn' | 'error';
+}
+
+export class ConfigError extends Error {}
+
+function int(env: NodeJS.ProcessEnv, name: string, def: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return def;
+  if (!/^\d+$/.test(raw.trim())) throw new ConfigError(`${name} must be an integer, got ${JSON.stringify(raw)}`);
+  const n = Number(raw.trim());
+  if (n < min || n > max) throw new ConfigError(`${name} must be between ${min} and ${max}, got ${n}`);
+  return n;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const level = (env.FOOTFALL_LOG_LEVEL ?? 'info').toLowerCase();
+  if (!['debug', 'info', 'warn', 'error'].includes(level)) {
+    throw new ConfigError(`FOOTFALL_LOG_LEVEL must be debug, info, warn or error, got ${JSON.stringify(level)}`);
+  }
+  return {
+    port: int(env, 'PORT', 8000, 0, 65535),
+    listenAddress: env.LISTEN_ADDRESS || '0.0.0.0',
+    dataDir: path.resolve(env.FOOTFALL_DATA_DIR || './data'),
+    maxBodyBytes: int(env, 'FOOTFALL_MAX_BODY_BYTES', 1_000_000, 1024, 100_000_000),
+    flushRows: int(env, 'FOOTFALL_FLUSH_ROWS', 10_000, 1, 1_000_000),
+    flushIntervalMs: int(env, 'FOOTFALL_FLUSH_INTERVAL_MS', 1_000, 10, 3_600_000),
+    bufferMaxRows: int(env, 'FOOTFALL_BUFFER_MAX_ROWS', 500_000, 1, 100_000_000),
+    logLevel: level as Config['logLevel'],
+  };
+}

@@ -1,0 +1,61 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { AdminError, type Admin } from '../core/admin.js';
+import { decodeJsonObject } from '../ingest/json.js';
+import type { Store } from '../store/store.js';
+import { readBody } from './body.js';
+import { sendError, sendJson } from './respond.js';
+import { streamNdjson } from './stream.js';
+
+export interface AdminRouteDeps {
+  admin: Admin;
+  store: Store;
+}
+
+async function jsonBody(req: IncomingMessage): Promise<Record<string, unknown>> {
+  const r = await readBody(req, 64 * 1024);
+  const obj = r.ok ? decodeJsonObject(r.body) : null;
+  if (!obj) throw new AdminError(400, 'expected a JSON object body');
+  return obj;
+}
+
+function str(v: unknown, field: string): string {
+  if (typeof v !== 'string') throw new AdminError(400, `${field} must be a string`);
+  return v;
+}
+
+/**
+ * The admin API, served only on the Unix socket in the data directory (file permissions are its access
+ * control). The CLI uses it while the server runs, since only one process may open the store.
+ */
+export async function handleAdmin(req: IncomingMessage, res: ServerResponse, url: URL, deps: AdminRouteDeps): Promise<void> {
+  const { admin } = deps;
+  const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent); // ['admin', ...]
+  const route = `${req.method} /${parts.slice(1, 2).join('/')}`;
+  const arg = parts[2];
+  switch (route) {
+    case 'GET /sites':
+      return sendJson(res, 200, admin.listSites());
+    case 'POST /sites': {
+      const b = await jsonBody(req);
+      return sendJson(res, 201, await admin.addSite(str(b.domain, 'domain'), b.timezone === undefined ? undefined : str(b.timezone, 'timezone')));
+    }
+    case 'DELETE /sites':
+      return sendJson(res, 200, await admin.removeSite(arg ?? ''));
+    case 'GET /keys':
+      return sendJson(res, 200, admin.listKeys());
+    case 'POST /keys': {
+      const b = await jsonBody(req);
+      return sendJson(res, 201, await admin.createKey(str(b.name, 'name')));
+    }
+    case 'DELETE /keys':
+      return sendJson(res, 200, await admin.revokeKey(Number(arg)));
+    case 'GET /export': {
+      if (arg !== 'events' && arg !== 'sessions') throw new AdminError(404, 'export events or sessions');
+      await Promise.allSettled([deps.store.events.flush(), deps.store.sessions.flush()]);
+      const rows = admin.exportRows(arg, url.searchParams.get('site') ?? '', url.searchParams.get('date_range') ?? undefined);
+      return streamNdjson(res, rows);
+    }
+    default:
+      return sendError(res, 404, `no admin route ${route}`);
+  }
+}

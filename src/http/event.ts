@@ -1,0 +1,75 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IngestCounters } from '../core/counters.js';
+import { clientIp } from '../ingest/ip.js';
+import { serializeEventRow } from '../ingest/event.js';
+import type { Pipeline } from '../ingest/pipeline.js';
+import { parseEventBody } from '../ingest/request.js';
+import type { WriteBuffer } from '../store/buffer.js';
+import { readBody } from './body.js';
+import { sendJson, sendText } from './respond.js';
+
+export interface EventRouteDeps {
+  pipeline: Pipeline;
+  events: WriteBuffer;
+  counters: IngestCounters;
+  maxBodyBytes: number;
+}
+
+const CORS = {
+  'access-control-allow-origin': '*',
+  'access-control-expose-headers': 'x-plausible-dropped',
+};
+const TOKEN_LIST = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+(\s*,\s*[A-Za-z0-9!#$%&'*+.^_`|~-]+)*$/;
+
+function preflight(req: IncomingMessage, res: ServerResponse): void {
+  const asked = req.headers['access-control-request-headers'];
+  res.writeHead(204, {
+    ...CORS,
+    'access-control-allow-methods': 'POST, OPTIONS',
+    'access-control-allow-headers': typeof asked === 'string' && TOKEN_LIST.test(asked) ? asked : 'Content-Type',
+    'access-control-max-age': '86400',
+    'content-length': '0',
+  });
+  res.end();
+}
+
+/** `POST /api/event`: the Plausible Events API. */
+export async function handleEvent(req: IncomingMessage, res: ServerResponse, deps: EventRouteDeps): Promise<void> {
+  if (req.method === 'OPTIONS') return preflight(req, res);
+  if (req.method !== 'POST') {
+    return sendJson(res, 405, { errors: { request: ['Only POST is allowed'] } }, { ...CORS, allow: 'POST, OPTIONS' });
+  }
+  deps.counters.requests++;
+  const ip = clientIp(req.headers, req.socket.remoteAddress);
+  if (String(req.headers['x-debug-request']).toLowerCase() === 'true') {
+    req.resume();
+    return sendText(res, 200, ip, CORS);
+  }
+  const read = await readBody(req, deps.maxBodyBytes);
+  if (!read.ok) {
+    if (read.reason === 'aborted') return void res.destroy();
+    deps.counters.invalid++;
+    return sendJson(
+      res,
+      413,
+      { errors: { request: [`Request body is too large (at most ${deps.maxBodyBytes} bytes)`] } },
+      { ...CORS, connection: 'close' },
+    );
+  }
+  const parsed = parseEventBody(read.body);
+  if (!parsed.ok) {
+    deps.counters.invalid++;
+    return sendJson(res, 400, { errors: parsed.errors }, CORS);
+  }
+  const ua = req.headers['user-agent'] ?? '';
+  const result = deps.pipeline.process(parsed.request, { ip, userAgent: ua, now: new Date() });
+  if (result.rows.length > 0 && !deps.events.push(result.rows.map(serializeEventRow))) {
+    deps.counters.overloaded++;
+    return sendJson(res, 503, { errors: { request: ['Server is overloaded, retry later'] } }, { ...CORS, 'retry-after': '5' });
+  }
+  deps.counters.accepted += result.rows.length;
+  for (const r of result.dropped) deps.counters.drop(r);
+  const headers: Record<string, string> = { ...CORS };
+  if (result.dropped.length > 0) headers['x-plausible-dropped'] = String(result.dropped.length);
+  sendText(res, 202, 'ok', headers);
+}

@@ -1,0 +1,50 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Store } from '../store/store.js';
+import { sendJson } from './respond.js';
+
+export interface HealthDeps {
+  store: Store;
+  isReady(): boolean;
+}
+
+async function pingWithin(store: Store, ms: number): Promise<string | null> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      store.backend.ping(),
+      new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms))),
+    ]);
+    return null;
+  } catch (err) {
+    return err instanceof Error ? err.message : String(err);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** `GET /api/health`: the state of each dependency; 200 when all are ok, else 500. */
+export async function handleHealth(_req: IncomingMessage, res: ServerResponse, deps: HealthDeps): Promise<void> {
+  const storeErr = await pingWithin(deps.store, 2000);
+  const buf = (b: Store['events']) => ({
+    status: b.failing ? 'failing' : 'ok',
+    depth: b.depth,
+    inserted: b.stats.inserted,
+    last_error: b.stats.lastError,
+  });
+  const body = {
+    store: { status: storeErr ? 'down' : 'ok', kind: deps.store.backend.kind, ...(storeErr ? { error: storeErr } : {}) },
+    events_buffer: buf(deps.store.events),
+    sessions_buffer: buf(deps.store.sessions),
+  };
+  const ok = !storeErr && !deps.store.events.failing && !deps.store.sessions.failing;
+  sendJson(res, ok ? 200 : 500, body);
+}
+
+export function handleLive(_req: IncomingMessage, res: ServerResponse): void {
+  sendJson(res, 200, { status: 'ok' });
+}
+
+export function handleReady(_req: IncomingMessage, res: ServerResponse, deps: HealthDeps): void {
+  if (deps.isReady()) sendJson(res, 200, { status: 'ok' });
+  else sendJson(res, 503, { status: 'unavailable' });
+}

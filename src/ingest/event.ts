@@ -1,0 +1,86 @@
+import { sqlDateTimeText } from '../store/sql.js';
+import type { EventRequest } from './request.js';
+import type { UrlInfo } from './url.js';
+
+/** One row of the `events` table, with its stored column names. UInt64 values are decimal strings. */
+export interface EventRow {
+  timestamp: string;
+  name: string;
+  site_id: number;
+  user_id: string;
+  session_id: string;
+  hostname: string;
+  pathname: string;
+  referrer: string;
+  referrer_source: string;
+  utm_medium: string;
+  utm_source: string;
+  utm_campaign: string;
+  utm_content: string;
+  utm_term: string;
+  click_id_param: string;
+  country_code: string;
+  subdivision1_code: string;
+  subdivision2_code: string;
+  city_geoname_id: number;
+  screen_size: string;
+  operating_system: string;
+  operating_system_version: string;
+  browser: string;
+  browser_version: string;
+  'meta.key': string[];
+  'meta.value': string[];
+  revenue_source_amount: string | null;
+  revenue_source_currency: string;
+  revenue_reporting_amount: string | null;
+  revenue_reporting_currency: string;
+  interactive: number;
+  scroll_depth: number;
+  engagement_time: number;
+  tracker_script_version: number;
+}
+
+/** The row as far as the request and its url determine it; later stages fill in the rest. */
+export function baseEventRow(siteId: number, req: EventRequest, url: UrlInfo, now: Date): EventRow {
+  return {
+    timestamp: sqlDateTimeText(now),
+    name: req.name,
+    site_id: siteId,
+    user_id: '0',
+    session_id: '0',
+    hostname: url.hostname,
+    pathname: url.pathname,
+    referrer: '',
+    referrer_source: '',
+    utm_medium: url.utm_medium,
+    utm_source: url.taggedSource,
+    utm_campaign: url.utm_campaign,
+    utm_content: url.utm_content,
+    utm_term: url.utm_term,
+    click_id_param: url.click_id_param,
+    country_code: '',
+    subdivision1_code: '',
+    subdivision2_code: '',
+    city_geoname_id: 0,
+    screen_size: '',
+    operating_system: '',
+    operating_system_version: '',
+    browser: '',
+    browser_version: '',
+    'meta.key': req.props.map(([k]) => k),
+    'meta.value': req.props.map(([, v]) => v),
+    // No currency conversion: the reporting amount is the amount sent.
+    revenue_source_amount: req.revenue?.amount ?? null,
+    revenue_source_currency: req.revenue?.currency ?? '',
+    revenue_reporting_amount: req.revenue?.amount ?? null,
+    revenue_reporting_currency: req.revenue?.currency ?? '',
+    interactive: req.interactive ? 1 : 0,
+    scroll_depth: req.scrollDepth ?? 0,
+    engagement_time: req.engagementTime ?? 0,
+    tracker_script_version: req.trackerVersion,
+  };
+}
+
+export function serializeEventRow(row: EventRow): string {
+  return JSON.stringify(row);
+}

@@ -1,0 +1,96 @@
+import type { Site } from '../store/repo.js';
+import { baseEventRow, type EventRow } from './event.js';
+import type { EventRequest } from './request.js';
+import { parseReferrer } from './source.js';
+import { deriveFromUrl, type UrlInfo } from './url.js';
+
+/** Why an event was not recorded for a site. Counted per reason; answered with `x-plausible-dropped`. */
+export type DropReason =
+  | 'unknown_site'
+  | 'bot'
+  | 'spam_referrer'
+  | 'ip_blocklist'
+  | 'country_blocklist'
+  | 'page_blocklist'
+  | 'hostname_allowlist'
+  | 'engagement_without_session'
+  | 'datacenter_ip'
+  | 'invalid';
+
+/** What the HTTP layer knows about a request besides its body. Raw IP and UA live only here, never in a row. */
+export interface RequestContext {
+  ip: string;
+  userAgent: string;
+  now: Date;
+}
+
+/** One event on its way to the store: for one site, with the row being filled in. */
+export interface PipelineEvent {
+  site: Site;
+  request: EventRequest;
+  url: UrlInfo;
+  row: EventRow;
+}
+
+/** A stage enriches `ev.row` in place, or answers a drop reason. Stages are small and tested one by one. */
+export interface Stage {
+  readonly name: string;
+  run(ev: PipelineEvent, ctx: RequestContext): DropReason | undefined;
+}
+
+export interface SiteLookup {
+  byDomain(domain: string): Site | undefined;
+}
+
+export interface PipelineResult {
+  rows: EventRow[];
+  dropped: DropReason[];
+}
+
+/** Referrer and source: the tagged source from the url wins, else the referrer's host. */
+export const sourceStage: Stage = {
+  name: 'source',
+  run(ev) {
+    const ref = parseReferrer(ev.request.referrer, ev.row.hostname);
+    ev.row.referrer = ref.referrer;
+    ev.row.referrer_source = ev.url.taggedSource || ref.host;
+    return undefined;
+  },
+};
+
+/** The per-site stages, in order. Enrichment (bots, shields, UA, geo) and visitor/session stages slot in here. */
+export function defaultStages(): Stage[] {
+  return [sourceStage];
+}
+
+/**
+ * The ingestion pipeline: one validated request → one candidate event per listed site → stages → rows.
+ */
+export class Pipeline {
+  constructor(
+    private readonly sites: SiteLookup,
+    private readonly stages: readonly Stage[] = defaultStages(),
+  ) {}
+
+  process(request: EventRequest, ctx: RequestContext): PipelineResult {
+    const url = deriveFromUrl(request.url, request.hashMode);
+    const rows: EventRow[] = [];
+    const dropped: DropReason[] = [];
+    for (const domain of request.domains) {
+      const site = this.sites.byDomain(domain);
+      if (!site) {
+        dropped.push('unknown_site');
+        continue;
+      }
+      const ev: PipelineEvent = { site, request, url, row: baseEventRow(site.id, request, url, ctx.now) };
+      let reason: DropReason | undefined;
+      for (const stage of this.stages) {
+        reason = stage.run(ev, ctx);
+        if (reason) break;
+      }
+      if (reason) dropped.push(reason);
+      else rows.push(ev.row);
+    }
+    return { rows, dropped };
+  }
+}

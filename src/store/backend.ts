@@ -1,0 +1,19 @@
+/**
+ * What a storage engine must do for Footfall: run ClickHouse SQL. Everything above this
+ * (schema, migrations, sites, export) is the same SQL for every engine.
+ */
+export interface SqlBackend {
+  /** Short name for logs and health: "chdb" or "clickhouse". */
+  readonly kind: string;
+  /** Run a statement that returns nothing (DDL, INSERT ... VALUES). */
+  command(sql: string): Promise<void>;
+  /** Run a SELECT and return its rows (the backend adds `FORMAT JSONEachRow`). */
+  queryRows<T = Record<string, unknown>>(sql: string): Promise<T[]>;
+  /** Run a SELECT and return its result as JSONEachRow text (one JSON object per line; 64-bit integers quoted). */
+  queryText(sql: string): Promise<string>;
+  /** Insert a JSONEachRow payload (rows separated by "\n") into a table. */
+  insertJSONEachRow(table: string, payload: Buffer): Promise<void>;
+  /** Cheap round trip; throws when the engine is unreachable. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

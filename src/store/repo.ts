@@ -1,0 +1,94 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { SqlBackend } from './backend.js';
+import { sqlDateTimeText, sqlIdent, sqlString, sqlUInt } from './sql.js';
+
+export interface Site {
+  id: number;
+  domain: string;
+  timezone: string;
+  createdAt: string;
+}
+
+export interface ApiKeyInfo {
+  id: number;
+  name: string;
+  prefix: string;
+  createdAt: string;
+}
+
+let lastVersion = 0;
+/** Row versions for the ReplacingMergeTree state tables: strictly increasing within the process, time-based across. */
+function nextVersion(): number {
+  lastVersion = Math.max(lastVersion + 1, Date.now() * 1000);
+  return lastVersion;
+}
+
+export function hashApiKey(key: string): string {
+  return createHash('sha256').update(key, 'utf8').digest('hex');
+}
+
+/**
+ * Sites and API keys: small state tables in the analytics store. Each change is a new row with a higher
+ * version; reads take the newest row per id (argMax), which is correct before and after merges.
+ */
+export class Repo {
+  private readonly db: string;
+  constructor(private readonly backend: SqlBackend, db: string) {
+    this.db = sqlIdent(db);
+  }
+
+  async listSites(): Promise<Site[]> {
+    const rows = await this.backend.queryRows<{ id: string; d: string; tz: string; created: string; del: number }>(
+      `SELECT id, argMax(domain, version) AS d, argMax(timezone, version) AS tz, argMax(created_at, version) AS created,
+              argMax(deleted, version) AS del
+       FROM ${this.db}.sites GROUP BY id HAVING del = 0 ORDER BY id`,
+    );
+    return rows.map((r) => ({ id: Number(r.id), domain: r.d, timezone: r.tz, createdAt: r.created }));
+  }
+
+  async insertSite(domain: string, timezone: string): Promise<Site> {
+    const [row] = await this.backend.queryRows<{ m: string }>(`SELECT max(id) AS m FROM ${this.db}.sites`);
+    const id = Number(row?.m ?? 0) + 1;
+    const createdAt = sqlDateTimeText(new Date());
+    await this.backend.command(
+      `INSERT INTO ${this.db}.sites (id, domain, timezone, created_at, deleted, version) VALUES (${sqlUInt(id)}, ${sqlString(domain)}, ${sqlString(timezone)}, ${sqlString(createdAt)}, 0, ${sqlUInt(nextVersion())})`,
+    );
+    return { id, domain, timezone, createdAt };
+  }
+
+  async deleteSite(site: Site): Promise<void> {
+    await this.backend.command(
+      `INSERT INTO ${this.db}.sites (id, domain, timezone, created_at, deleted, version) VALUES (${sqlUInt(site.id)}, ${sqlString(site.domain)}, ${sqlString(site.timezone)}, ${sqlString(site.createdAt)}, 1, ${sqlUInt(nextVersion())})`,
+    );
+  }
+
+  /** Active keys with their hashes (for the in-memory auth cache). */
+  async listKeyHashes(): Promise<Array<ApiKeyInfo & { hash: string }>> {
+    const rows = await this.backend.queryRows<{ id: string; n: string; p: string; h: string; created: string; del: number }>(
+      `SELECT id, argMax(name, version) AS n, argMax(key_prefix, version) AS p, argMax(key_hash, version) AS h,
+              argMax(created_at, version) AS created, argMax(deleted, version) AS del
+       FROM ${this.db}.api_keys GROUP BY id HAVING del = 0 ORDER BY id`,
+    );
+    return rows.map((r) => ({ id: Number(r.id), name: r.n, prefix: r.p, hash: r.h, createdAt: r.created }));
+  }
+
+  /** Creates a key and returns it in clear text: the only time it exists outside the caller's hands. */
+  async insertKey(name: string): Promise<{ key: string; info: ApiKeyInfo & { hash: string } }> {
+    const key = 'ff_' + randomBytes(32).toString('base64url');
+    const hash = hashApiKey(key);
+    const [row] = await this.backend.queryRows<{ m: string }>(`SELECT max(id) AS m FROM ${this.db}.api_keys`);
+    const id = Number(row?.m ?? 0) + 1;
+    const createdAt = sqlDateTimeText(new Date());
+    const prefix = key.slice(0, 8);
+    await this.backend.command(
+      `INSERT INTO ${this.db}.api_keys (id, name, key_prefix, key_hash, created_at, deleted, version) VALUES (${sqlUInt(id)}, ${sqlString(name)}, ${sqlString(prefix)}, ${sqlString(hash)}, ${sqlString(createdAt)}, 0, ${sqlUInt(nextVersion())})`,
+    );
+    return { key, info: { id, name, prefix, hash, createdAt } };
+  }
+
+  async deleteKey(k: ApiKeyInfo & { hash: string }): Promise<void> {
+    await this.backend.command(
+      `INSERT INTO ${this.db}.api_keys (id, name, key_prefix, key_hash, created_at, deleted, version) VALUES (${sqlUInt(k.id)}, ${sqlString(k.name)}, ${sqlString(k.prefix)}, ${sqlString(k.hash)}, ${sqlString(k.createdAt)}, 1, ${sqlUInt(nextVersion())})`,
+    );
+  }
+}

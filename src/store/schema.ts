@@ -1,0 +1,100 @@
+/**
+ * The schema, as an ordered list of versioned migrations. A migration is never edited once released;
+ * changes come as a new version. Column names follow Plausible's events_v2 / sessions_v2.
+ * Every statement must run on chdb (ClickHouse 26.x) and on ClickHouse 18.16 (see design.md).
+ */
+export interface Migration {
+  version: number;
+  name: string;
+  /** Statements for database `db` (already a validated identifier). Each must be safe to re-run. */
+  up(db: string): string[];
+}
+
+const visitFields = `
+  referrer String,
+  referrer_source String,
+  utm_medium String,
+  utm_source String,
+  utm_campaign String,
+  utm_content String,
+  utm_term String,
+  click_id_param String,
+  country_code String,
+  subdivision1_code String,
+  subdivision2_code String,
+  city_geoname_id UInt32,
+  screen_size String,
+  operating_system String,
+  operating_system_version String,
+  browser String,
+  browser_version String`;
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'events, sessions, sites, api_keys',
+    up: (db) => [
+      `CREATE TABLE IF NOT EXISTS ${db}.events (
+  timestamp DateTime('UTC'),
+  name String,
+  site_id UInt64,
+  user_id UInt64,
+  session_id UInt64,
+  hostname String,
+  pathname String,${visitFields},
+  meta Nested(key String, value String),
+  revenue_source_amount Nullable(Decimal64(3)),
+  revenue_source_currency String,
+  revenue_reporting_amount Nullable(Decimal64(3)),
+  revenue_reporting_currency String,
+  interactive UInt8,
+  scroll_depth UInt8,
+  engagement_time UInt32,
+  tracker_script_version UInt16
+) ENGINE = MergeTree
+PARTITION BY toYYYYMM(timestamp)
+ORDER BY (site_id, toDate(timestamp), name, user_id, timestamp)
+SAMPLE BY user_id`,
+      `CREATE TABLE IF NOT EXISTS ${db}.sessions (
+  session_id UInt64,
+  sign Int8,
+  site_id UInt64,
+  user_id UInt64,
+  hostname String,
+  timestamp DateTime('UTC'),
+  start DateTime('UTC'),
+  is_bounce UInt8,
+  entry_page String,
+  entry_page_hostname String,
+  exit_page String,
+  exit_page_hostname String,
+  pageviews Int32,
+  events Int32,
+  duration UInt32,${visitFields},
+  entry_meta Nested(key String, value String)
+) ENGINE = VersionedCollapsingMergeTree(sign, events)
+PARTITION BY toYYYYMM(start)
+ORDER BY (site_id, toDate(start), user_id, session_id)
+SAMPLE BY user_id`,
+      `CREATE TABLE IF NOT EXISTS ${db}.sites (
+  id UInt64,
+  domain String,
+  timezone String,
+  created_at DateTime('UTC'),
+  deleted UInt8,
+  version UInt64
+) ENGINE = ReplacingMergeTree(version)
+ORDER BY id`,
+      `CREATE TABLE IF NOT EXISTS ${db}.api_keys (
+  id UInt64,
+  name String,
+  key_prefix String,
+  key_hash String,
+  created_at DateTime('UTC'),
+  deleted UInt8,
+  version UInt64
+) ENGINE = ReplacingMergeTree(version)
+ORDER BY id`,
+    ],
+  },
+];

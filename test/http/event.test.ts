@@ -1,0 +1,429 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { exportRows, newKey, newSite, postEvent, startServer, type TestServer } from '../helpers/server.js';
+
+let srv: TestServer;
+let key: string;
+
+before(async () => {
+  srv = await startServer();
+  key = await newKey(srv.dataDir);
+});
+after(async () => {
+  await srv?.stop();
+});
+
+type Row = Record<string, any>;
+async function rowsOf(site: string): Promise<Row[]> {
+  return exportRows(srv.url, key, 'events', site);
+}
+/** Posts one event to a fresh site and returns the single stored row. */
+async function storeOne(body: Record<string, unknown>, headers: Record<string, string> = {}): Promise<Row> {
+  const site = await newSite(srv.dataDir);
+  const r = await postEvent(srv.url, { d: site, ...body }, headers);
+  assert.equal(r.status, 202, r.text);
+  assert.equal(r.text, 'ok');
+  const rows = await rowsOf(site);
+  assert.equal(rows.length, 1);
+  return rows[0]!;
+}
+async function errorsOf(body: unknown, headers: Record<string, string> = {}): Promise<Record<string, string[]>> {
+  const r = await postEvent(srv.url, body, headers);
+  assert.equal(r.status, 400, r.text);
+  assert.match(r.headers.get('content-type') ?? '', /application\/json/);
+  return JSON.parse(r.text).errors;
+}
+
+describe('request fields', () => {
+  test('long field names are stored', async () => {
+    const site = await newSite(srv.dataDir);
+    const r = await postEvent(srv.url, {
+      name: 'Signup',
+      url: 'https://www.example.com/pricing?utm_source=newsletter&utm_medium=email&utm_campaign=launch&utm_content=hero&utm_term=analytics',
+      domain: site,
+      referrer: 'https://news.ycombinator.com/item/',
+      props: { plan: 'pro', seats: 3, trial: false },
+      revenue: { currency: 'EUR', amount: '1322.22' },
+      interactive: false,
+      v: 5,
+    });
+    assert.equal(r.status, 202);
+    const [row] = await rowsOf(site);
+    assert.ok(row);
+    assert.equal(row.name, 'Signup');
+    assert.equal(row.hostname, 'example.com');
+    assert.equal(row.pathname, '/pricing');
+    assert.equal(row.referrer, 'news.ycombinator.com/item');
+    assert.equal(row.utm_source, 'newsletter');
+    assert.equal(row.referrer_source, 'newsletter');
+    assert.equal(row.utm_medium, 'email');
+    assert.equal(row.utm_campaign, 'launch');
+    assert.equal(row.utm_content, 'hero');
+    assert.equal(row.utm_term, 'analytics');
+    assert.deepEqual(row['meta.key'], ['plan', 'seats', 'trial']);
+    assert.deepEqual(row['meta.value'], ['pro', '3', 'false']);
+    assert.equal(Number(row.revenue_source_amount), 1322.22);
+    assert.equal(row.revenue_source_currency, 'EUR');
+    assert.equal(row.interactive, 0);
+    assert.equal(row.tracker_script_version, 5);
+    assert.match(row.timestamp, /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);
+  });
+
+  test('short field names are stored the same way', async () => {
+    const row = await storeOne({
+      n: 'pageview',
+      u: 'https://example.com/docs',
+      r: 'https://duckduckgo.com/',
+      p: { lang: 'en' },
+      $: { currency: 'USD', amount: 10 },
+      i: false,
+    });
+    assert.equal(row.name, 'pageview');
+    assert.equal(row.pathname, '/docs');
+    assert.equal(row.referrer, 'duckduckgo.com');
+    assert.equal(row.referrer_source, 'duckduckgo.com');
+    assert.deepEqual(row['meta.key'], ['lang']);
+    assert.equal(Number(row.revenue_source_amount), 10);
+    assert.equal(row.revenue_source_currency, 'USD');
+    assert.equal(row.interactive, 0);
+  });
+
+  test('meta and m are props too; interactive defaults to true', async () => {
+    const a = await storeOne({ n: 'x', u: 'https://e.com/', meta: { a: '1' } });
+    assert.deepEqual(a['meta.key'], ['a']);
+    assert.equal(a.interactive, 1);
+    const b = await storeOne({ n: 'x', u: 'https://e.com/', m: { b: '2' } });
+    assert.deepEqual(b['meta.value'], ['2']);
+  });
+
+  for (const ct of ['text/plain', 'text/plain;charset=UTF-8', 'application/x-www-form-urlencoded', '']) {
+    test(`body is read as JSON with content-type ${JSON.stringify(ct)}`, async () => {
+      const site = await newSite(srv.dataDir);
+      const res = await fetch(`${srv.url}/api/event`, {
+        method: 'POST',
+        headers: ct ? { 'content-type': ct } : {},
+        body: JSON.stringify({ n: 'pageview', u: 'https://example.com/', d: site }),
+      });
+      assert.equal(res.status, 202);
+      assert.equal((await rowsOf(site)).length, 1);
+    });
+  }
+
+  test('an integer name is stored as its decimal string', async () => {
+    assert.equal((await storeOne({ n: 404, u: 'https://e.com/missing' })).name, '404');
+  });
+
+  test('name rules', async () => {
+    assert.deepEqual(await errorsOf({ u: 'https://e.com/', d: 'e.com' }), { event_name: ["can't be blank"] });
+    assert.deepEqual(await errorsOf({ n: '   ', u: 'https://e.com/', d: 'e.com' }), { event_name: ["can't be blank"] });
+    assert.deepEqual(await errorsOf({ n: 'x'.repeat(121), u: 'https://e.com/', d: 'e.com' }), {
+      event_name: ['should be at most 120 character(s)'],
+    });
+    assert.deepEqual(await errorsOf({ n: { a: 1 }, u: 'https://e.com/', d: 'e.com' }), { event_name: ['must be a string or an integer'] });
+    assert.equal((await storeOne({ n: 'é'.repeat(120), u: 'https://e.com/' })).name, 'é'.repeat(120));
+  });
+
+  test('url rules', async () => {
+    assert.deepEqual(await errorsOf({ n: 'pageview', d: 'e.com' }), { url: ['is required'] });
+    assert.deepEqual(await errorsOf({ n: 'pageview', u: 42, d: 'e.com' }), { url: ['must be a valid url'] });
+    assert.deepEqual(await errorsOf({ n: 'pageview', u: 'https://e.com/' + 'a'.repeat(2000), d: 'e.com' }), {
+      url: ['must be a valid url'],
+    });
+    assert.deepEqual(await errorsOf({ n: 'pageview', u: 'data:text/html,<h1>hi</h1>', d: 'e.com' }), { url: ['scheme is not allowed'] });
+    assert.deepEqual(await errorsOf({ n: 'pageview', u: 'http://exa mple.com/', d: 'e.com' }), { url: ['must be a valid url'] });
+    // exactly 2,000 bytes is fine
+    const u = 'https://e.com/' + 'a'.repeat(2000 - 'https://e.com/'.length);
+    assert.equal((await storeOne({ n: 'pageview', u })).pathname.length, 2000 - 'https://e.com'.length);
+  });
+
+  test('several errors are reported at once', async () => {
+    assert.deepEqual(await errorsOf({ d: '' }), { event_name: ["can't be blank"], url: ['is required'], domain: ["can't be blank"] });
+  });
+
+  test('domain rules', async () => {
+    assert.deepEqual(await errorsOf({ n: 'pageview', u: 'https://e.com/', d: '' }), { domain: ["can't be blank"] });
+    assert.deepEqual(await errorsOf({ n: 'pageview', u: 'https://e.com/', d: ' , ' }), { domain: ["can't be blank"] });
+    assert.deepEqual(await errorsOf({ n: 'pageview', u: '/relative', }), { domain: ["can't be blank"] });
+  });
+
+  test('absent domain is taken from the url host without www.', async () => {
+    const site = await newSite(srv.dataDir);
+    const r = await postEvent(srv.url, { n: 'pageview', u: `https://www.${site}/from-url` });
+    assert.equal(r.status, 202);
+    const rows = await rowsOf(site);
+    assert.equal(rows.length, 1);
+    assert.equal(rows[0]!.pathname, '/from-url');
+  });
+
+  test('a comma-separated domain list records one event per site', async () => {
+    const a = await newSite(srv.dataDir);
+    const b = await newSite(srv.dataDir);
+    const r = await postEvent(srv.url, { n: 'pageview', u: 'https://shared.example/', d: ` ${a} ,www.${b}` });
+    assert.equal(r.status, 202);
+    assert.equal(r.headers.get('x-plausible-dropped'), null);
+    const [ra, rb] = [await rowsOf(a), await rowsOf(b)];
+    assert.equal(ra.length, 1);
+    assert.equal(rb.length, 1);
+    assert.notEqual(ra[0]!.site_id, rb[0]!.site_id);
+  });
+
+  test('unknown sites are dropped with 202 and x-plausible-dropped', async () => {
+    const r = await postEvent(srv.url, { n: 'pageview', u: 'https://nope.example/', d: 'nope.example' });
+    assert.equal(r.status, 202);
+    assert.equal(r.headers.get('x-plausible-dropped'), '1');
+    const known = await newSite(srv.dataDir);
+    const m = await postEvent(srv.url, { n: 'pageview', u: 'https://x.example/', d: `unknown1.example,${known},unknown2.example` });
+    assert.equal(m.status, 202);
+    assert.equal(m.headers.get('x-plausible-dropped'), '2');
+    assert.equal((await rowsOf(known)).length, 1);
+  });
+
+  test('referrer is cut to 2,000 characters', async () => {
+    const row = await storeOne({ n: 'pageview', u: 'https://e.com/', r: 'https://ref.example/' + 'p'.repeat(3000) });
+    assert.equal(row.referrer, ('ref.example/' + 'p'.repeat(3000)).slice(0, 2000 - 'https://'.length));
+  });
+
+  test('tracker version, screen width, and sd/e outside engagement events', async () => {
+    const row = await storeOne({ n: 'pageview', u: 'https://e.com/', v: 27, w: 1280, sd: 50, e: 1000 });
+    assert.equal(row.tracker_script_version, 27);
+    assert.equal(row.scroll_depth, 0);
+    assert.equal(row.engagement_time, 0);
+  });
+
+  test('engagement events store scroll depth and engagement time (the tracker payload)', async () => {
+    const row = await storeOne({ n: 'engagement', u: 'https://e.com/article', p: '{}', sd: 73, e: 5230, v: 27 });
+    assert.equal(row.name, 'engagement');
+    assert.equal(row.scroll_depth, 73);
+    assert.equal(row.engagement_time, 5230);
+    const capped = await storeOne({ n: 'pageleave', u: 'https://e.com/', sd: '150', e: '10' });
+    assert.equal(capped.scroll_depth, 100);
+    assert.equal(capped.engagement_time, 10);
+    const tooLong = await storeOne({ n: 'engagement', u: 'https://e.com/', sd: 10, e: 30 * 24 * 3600 * 1000 });
+    assert.equal(tooLong.engagement_time, 0);
+  });
+});
+
+describe('derived from the url', () => {
+  const cases: Array<[string, boolean, string, string]> = [
+    ['https://www.Example.com/a/b', false, 'example.com', '/a/b'],
+    ['https://example.com', false, 'example.com', '/'],
+    ['https://example.com/caf%C3%A9%20menu', false, 'example.com', '/café menu'],
+    ['https://example.com/bad%E0%A4%A', false, 'example.com', '/bad%E0%A4%A'],
+    ['https://example.com/x%20%20', false, 'example.com', '/x'],
+    ['app://localhost/login', false, 'localhost', '/login'],
+    ['/blog', false, '(none)', '/blog'],
+    ['https://example.com/#/settings', true, 'example.com', '/#/settings'],
+    ['https://example.com/app#/caf%C3%A9', true, 'example.com', '/app#/café'],
+    ['https://example.com/app#/settings', false, 'example.com', '/app'],
+    ['https://example.com/app#', true, 'example.com', '/app'],
+    ['http://192.168.1.10:8080/x', false, '192.168.1.10', '/x'],
+  ];
+  for (const [u, hash, hostname, pathname] of cases) {
+    test(`${u}${hash ? ' (hash mode)' : ''} → ${hostname} ${pathname}`, async () => {
+      const row = await storeOne({ n: 'pageview', u, h: hash ? 1 : 0 });
+      assert.equal(row.hostname, hostname);
+      assert.equal(row.pathname, pathname);
+    });
+  }
+
+  test('hashMode long name', async () => {
+    assert.equal((await storeOne({ name: 'pageview', url: 'https://e.com/#x', hashMode: 1 })).pathname, '/#x');
+  });
+
+  test('source falls back from utm_source to source to ref', async () => {
+    assert.equal((await storeOne({ n: 'pageview', u: 'https://e.com/?source=prod&ref=other' })).utm_source, 'prod');
+    assert.equal((await storeOne({ n: 'pageview', u: 'https://e.com/?ref=producthunt' })).referrer_source, 'producthunt');
+  });
+
+  test('the first click id parameter present is stored', async () => {
+    assert.equal((await storeOne({ n: 'pageview', u: 'https://e.com/?fbclid=1&gclid=2' })).click_id_param, 'gclid');
+    assert.equal((await storeOne({ n: 'pageview', u: 'https://e.com/?twclid=1&msclkid=2' })).click_id_param, 'msclkid');
+    assert.equal((await storeOne({ n: 'pageview', u: 'https://e.com/?wbraid=1' })).click_id_param, 'wbraid');
+    assert.equal((await storeOne({ n: 'pageview', u: 'https://e.com/?x=1' })).click_id_param, '');
+  });
+
+  test('referrer rules: self-referral, localhost, schemes, android-app', async () => {
+    const self = await storeOne({ n: 'pageview', u: 'https://www.e.com/b', r: 'https://e.com/a' });
+    assert.equal(self.referrer, '');
+    assert.equal(self.referrer_source, '');
+    assert.equal((await storeOne({ n: 'pageview', u: 'https://e.com/', r: 'http://localhost:3000/' })).referrer, '');
+    assert.equal((await storeOne({ n: 'pageview', u: 'https://e.com/', r: 'ftp://files.example/x' })).referrer, '');
+    assert.equal((await storeOne({ n: 'pageview', u: 'https://e.com/', r: 'not a url' })).referrer, '');
+    const app = await storeOne({ n: 'pageview', u: 'https://e.com/', r: 'android-app://com.google.android.gm/' });
+    assert.equal(app.referrer, 'android-app://com.google.android.gm');
+    assert.equal(app.referrer_source, 'android-app://com.google.android.gm');
+    const unknown = await storeOne({ n: 'pageview', u: 'https://e.com/', r: 'https://www.markosaric.com/x/' });
+    assert.equal(unknown.referrer, 'markosaric.com/x');
+    assert.equal(unknown.referrer_source, 'markosaric.com');
+  });
+});
+
+describe('props', () => {
+  test('a JSON string holding an object is accepted', async () => {
+    const row = await storeOne({ n: 'x', u: 'https://e.com/', p: '{"author":"Uku","n":7}' });
+    assert.deepEqual(row['meta.key'], ['author', 'n']);
+    assert.deepEqual(row['meta.value'], ['Uku', '7']);
+  });
+
+  test('at most 30 pairs are kept', async () => {
+    const props = Object.fromEntries(Array.from({ length: 35 }, (_, i) => [`k${i}`, `v${i}`]));
+    const row = await storeOne({ n: 'x', u: 'https://e.com/', p: props });
+    assert.equal(row['meta.key'].length, 30);
+    assert.equal(row['meta.key'][29], 'k29');
+  });
+
+  test('objects, arrays, nulls and blank keys or values are discarded', async () => {
+    const row = await storeOne({
+      n: 'x',
+      u: 'https://e.com/',
+      p: { obj: { a: 1 }, arr: [1], nul: null, ' ': 'blank key', blank: '  ', ok: 'yes', num: 1.5, t: true },
+    });
+    assert.deepEqual(row['meta.key'], ['ok', 'num', 't']);
+    assert.deepEqual(row['meta.value'], ['yes', '1.5', 'true']);
+  });
+
+  test('props that are not an object are ignored', async () => {
+    assert.deepEqual((await storeOne({ n: 'x', u: 'https://e.com/', p: [1, 2] }))['meta.key'], []);
+    assert.deepEqual((await storeOne({ n: 'x', u: 'https://e.com/', p: 'not json' }))['meta.key'], []);
+    assert.deepEqual((await storeOne({ n: 'x', u: 'https://e.com/', p: 12 }))['meta.key'], []);
+  });
+
+  test('key over 300 bytes or value over 2,000 bytes → 400', async () => {
+    const msg = { props: ['keys should have at most 300 bytes and values 2000 bytes'] };
+    assert.deepEqual(await errorsOf({ n: 'x', u: 'https://e.com/', d: 'e.com', p: { ['k'.repeat(301)]: 'v' } }), msg);
+    assert.deepEqual(await errorsOf({ n: 'x', u: 'https://e.com/', d: 'e.com', p: { k: 'v'.repeat(2001) } }), msg);
+    assert.deepEqual(await errorsOf({ n: 'x', u: 'https://e.com/', d: 'e.com', p: { k: 'é'.repeat(1001) } }), msg); // 2,002 bytes
+    const row = await storeOne({ n: 'x', u: 'https://e.com/', p: { ['k'.repeat(300)]: 'v'.repeat(2000) } });
+    assert.equal(row['meta.value'][0].length, 2000);
+  });
+});
+
+describe('revenue', () => {
+  const ok: Array<[unknown, number, string]> = [
+    [{ currency: 'EUR', amount: 1322.22 }, 1322.22, 'EUR'],
+    [{ currency: 'usd', amount: '1322.22' }, 1322.22, 'USD'],
+    [{ currency: 'JPY', amount: '0.0005' }, 0.001, 'JPY'],
+  ];
+  for (const [rev, amount, currency] of ok) {
+    test(`revenue ${JSON.stringify(rev)} is stored`, async () => {
+      const row = await storeOne({ n: 'Purchase', u: 'https://e.com/', $: rev });
+      assert.equal(Number(row.revenue_source_amount), amount);
+      assert.equal(row.revenue_source_currency, currency);
+    });
+  }
+  const bad: unknown[] = [
+    { currency: 'XXY', amount: 10 },
+    { currency: 'EUR', amount: 'ten' },
+    { currency: 'EUR', amount: '1,322.22' },
+    { currency: 'EUR' },
+    { amount: 10 },
+    { currency: 'EUR', amount: 1e30 },
+    'EUR 10',
+    [10],
+  ];
+  for (const rev of bad) {
+    test(`invalid revenue ${JSON.stringify(rev)} is discarded; the event is kept`, async () => {
+      const row = await storeOne({ n: 'Purchase', u: 'https://e.com/', revenue: rev });
+      assert.equal(row.revenue_source_amount, null);
+      assert.equal(row.revenue_source_currency, '');
+    });
+  }
+});
+
+describe('http behaviour', () => {
+  test('CORS preflight and headers', async () => {
+    const pre = await fetch(`${srv.url}/api/event`, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://blog.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' },
+    });
+    assert.equal(pre.status, 204);
+    assert.equal(pre.headers.get('access-control-allow-origin'), '*');
+    assert.match(pre.headers.get('access-control-allow-methods') ?? '', /POST/);
+    assert.match(pre.headers.get('access-control-allow-headers') ?? '', /content-type/i);
+    const r = await postEvent(srv.url, { n: 'pageview', u: 'https://nope.example/' }, { origin: 'https://blog.example' });
+    assert.equal(r.headers.get('access-control-allow-origin'), '*');
+    const bad = await postEvent(srv.url, 'nope');
+    assert.equal(bad.headers.get('access-control-allow-origin'), '*');
+  });
+
+  test('X-Debug-Request answers 200 with the IP the server would use', async () => {
+    const r = await postEvent(srv.url, { n: 'pageview', u: 'https://e.com/' }, { 'x-debug-request': 'true', 'x-forwarded-for': '203.0.113.9, 10.0.0.1' });
+    assert.equal(r.status, 200);
+    assert.equal(r.text, '203.0.113.9');
+    const plain = await postEvent(srv.url, {}, { 'x-debug-request': 'true' });
+    assert.equal(plain.text, '127.0.0.1');
+    const chain = await postEvent(srv.url, {}, { 'x-debug-request': 'true', 'x-plausible-ip': '2001:db8::1', 'cf-connecting-ip': '198.51.100.1' });
+    assert.equal(chain.text, '2001:db8::1');
+  });
+
+  test('GET /api/event is 405 with a JSON error', async () => {
+    const r = await fetch(`${srv.url}/api/event`);
+    assert.equal(r.status, 405);
+    assert.ok((await r.json() as any).errors);
+  });
+
+  test('unknown routes are 404 JSON', async () => {
+    const r = await fetch(`${srv.url}/nope`);
+    assert.equal(r.status, 404);
+    assert.equal((await r.json() as any).error, 'Not found');
+  });
+});
+
+describe('export', () => {
+  test('what was sent is what export returns, events in order', async () => {
+    const site = await newSite(srv.dataDir);
+    const sent = Array.from({ length: 25 }, (_, i) => ({ n: i % 2 ? 'pageview' : 'Click', u: `https://${site}/p/${i}`, d: site, p: { i } }));
+    for (const e of sent) assert.equal((await postEvent(srv.url, e)).status, 202);
+    const rows = await rowsOf(site);
+    assert.equal(rows.length, sent.length);
+    const got = rows.map((r) => `${r.name} ${r.pathname} ${r['meta.value'][0]}`).sort();
+    const want = sent.map((e) => `${e.n} /p/${e.p.i} ${e.p.i}`).sort();
+    assert.deepEqual(got, want);
+    for (const r of rows) assert.equal(r.hostname, site);
+  });
+
+  test('date_range filters in the site time zone', async () => {
+    const site = await newSite(srv.dataDir, 'Pacific/Kiritimati');
+    await postEvent(srv.url, { n: 'pageview', u: `https://${site}/`, d: site });
+    const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'Pacific/Kiritimati' }).format(new Date());
+    assert.equal((await exportRows(srv.url, key, 'events', site, `${today},${today}`)).length, 1);
+    assert.equal((await exportRows(srv.url, key, 'events', site, '2020-01-01,2020-12-31')).length, 0);
+    const bad = await fetch(`${srv.url}/api/v1/export/events?site_id=${site}&date_range=2020-02-30,2020-03-01`, { headers: { authorization: `Bearer ${key}` } });
+    assert.equal(bad.status, 400);
+    assert.match((await bad.json() as any).error, /date/);
+  });
+
+  test('sessions export answers NDJSON', async () => {
+    const site = await newSite(srv.dataDir);
+    const r = await fetch(`${srv.url}/api/v1/export/sessions?site_id=${site}`, { headers: { authorization: `Bearer ${key}` } });
+    assert.equal(r.status, 200);
+    assert.match(r.headers.get('content-type') ?? '', /application\/x-ndjson/);
+  });
+
+  test('auth failures are 401 JSON; unknown site is 404', async () => {
+    const site = await newSite(srv.dataDir);
+    const u = `${srv.url}/api/v1/export/events?site_id=${site}`;
+    for (const headers of [{} as Record<string, string>, { authorization: 'Bearer wrong' }, { authorization: 'Basic abc' }, { authorization: `Bearer ${key}x` }]) {
+      const r = await fetch(u, { headers });
+      assert.equal(r.status, 401, JSON.stringify(headers));
+      assert.equal(typeof (await r.json() as any).error, 'string');
+    }
+    const missing = await fetch(`${srv.url}/api/v1/export/events?site_id=missing.example`, { headers: { authorization: `Bearer ${key}` } });
+    assert.equal(missing.status, 404);
+    const noSite = await fetch(`${srv.url}/api/v1/export/events`, { headers: { authorization: `Bearer ${key}` } });
+    assert.equal(noSite.status, 400);
+  });
+});
+
+describe('health', () => {
+  test('health endpoints', async () => {
+    const h = await fetch(`${srv.url}/api/health`);
+    assert.equal(h.status, 200);
+    const body = (await h.json()) as any;
+    assert.equal(body.store.status, 'ok');
+    assert.equal(body.store.kind, 'chdb');
+    assert.equal(body.events_buffer.status, 'ok');
+    assert.equal((await fetch(`${srv.url}/api/system/health/live`)).status, 200);
+    assert.equal((await fetch(`${srv.url}/api/system/health/ready`)).status, 200);
+  });
+});
