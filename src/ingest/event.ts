@@ -81,6 +81,20 @@ export function baseEventRow(siteId: number, req: EventRequest, url: UrlInfo, no
   };
 }
 
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+const ESCAPED_SURROGATE = /\\ud[89a-f]/i;
+
+/** Replaces unpaired UTF-16 surrogates (valid in JSON, refused by ClickHouse) with U+FFFD. */
+export function wellFormed(s: string): string {
+  return s.replace(LONE_SURROGATE, '\ufffd');
+}
+
+/**
+ * One JSONEachRow line. Lone surrogates would make ClickHouse refuse the whole batch, so a row that
+ * has any (JSON.stringify escapes them as \udXXX) is re-serialized with them replaced.
+ */
 export function serializeEventRow(row: EventRow): string {
-  return JSON.stringify(row);
+  const s = JSON.stringify(row);
+  if (!ESCAPED_SURROGATE.test(s)) return s;
+  return JSON.stringify(row, (_k, v: unknown) => (typeof v === 'string' ? wellFormed(v) : v));
 }

@@ -97,8 +97,7 @@ export function urlHost(u: string): string {
 
 function parseDomains(v: unknown, url: string, errors: Errors): string[] {
   if (v === undefined || v === null) {
-    if (!url) return [];
-    const host = urlHost(url);
+    const host = url ? urlHost(url) : '';
     if (!host) addError(errors, 'domain', "can't be blank");
     return host ? [host] : [];
   }
