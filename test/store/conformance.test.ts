@@ -1,0 +1,194 @@
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { baseEventRow, serializeEventRow, type EventRow } from '../../src/ingest/event.js';
+import { parseEventObject } from '../../src/ingest/request.js';
+import { deriveFromUrl } from '../../src/ingest/url.js';
+import type { SqlBackend } from '../../src/store/backend.js';
+import { ChdbBackend } from '../../src/store/chdb.js';
+import { migrate } from '../../src/store/migrate.js';
+import { MIGRATIONS, type Migration } from '../../src/store/schema.js';
+import { Store } from '../../src/store/store.js';
+import { createLogger } from '../../src/util/log.js';
+import { tempDir } from '../helpers/server.js';
+
+/** Every storage backend runs the same cases. The ClickHouse server backend joins this list. */
+const backends: Array<{ name: string; open(): Promise<SqlBackend> }> = [
+  { name: 'chdb', open: async () => ChdbBackend.open(path.join(tempDir(), 'chdb')) },
+];
+
+const log = createLogger('error', () => {});
+let dbCounter = 0;
+
+function row(overrides: Partial<EventRow>, body: Record<string, unknown> = { n: 'pageview', u: 'https://e.com/', d: 'e.com' }): EventRow {
+  const r = parseEventObject(body);
+  assert.ok(r.ok);
+  return { ...baseEventRow(1, r.request, deriveFromUrl(r.request.url, false), new Date('2026-03-04T05:06:07Z')), ...overrides };
+}
+
+async function collect(gen: AsyncIterable<string>): Promise<Array<Record<string, any>>> {
+  let text = '';
+  for await (const c of gen) text += c;
+  return text.split('\n').filter(Boolean).map((l) => JSON.parse(l));
+}
+
+for (const b of backends) {
+  describe(`store conformance: ${b.name}`, () => {
+    let backend: SqlBackend;
+    before(async () => {
+      backend = await b.open();
+    });
+    after(async () => {
+      await backend?.close();
+    });
+    const newStore = async (): Promise<Store> => {
+      const store = new Store(backend, { db: `conf_${process.pid}_${++dbCounter}`, flushRows: 1000, flushIntervalMs: 20, bufferMaxRows: 1_000_000, log });
+      await store.migrate();
+      return store;
+    };
+
+    test('migrations from empty, then a no-op', async () => {
+      const db = `mig_${process.pid}_${++dbCounter}`;
+      const first = await migrate(backend, db);
+      assert.deepEqual(first, { from: 0, to: 1, applied: [1] });
+      const tables = (await backend.queryRows<{ name: string }>(`SELECT name FROM system.tables WHERE database = '${db}' ORDER BY name`)).map((r) => r.name);
+      assert.deepEqual(tables, ['api_keys', 'events', 'schema_migrations', 'sessions', 'sites']);
+      assert.deepEqual(await migrate(backend, db), { from: 1, to: 1, applied: [] });
+    });
+
+    test('migrations from the previous version apply only the new one', async () => {
+      const db = `mig_${process.pid}_${++dbCounter}`;
+      await migrate(backend, db, MIGRATIONS);
+      const v2: Migration = { version: 2, name: 'add a column', up: (d) => [`ALTER TABLE ${d}.sites ADD COLUMN IF NOT EXISTS note String`] };
+      assert.deepEqual(await migrate(backend, db, [...MIGRATIONS, v2]), { from: 1, to: 2, applied: [2] });
+      const cols = await backend.queryRows<{ name: string }>(`SELECT name FROM system.columns WHERE database = '${db}' AND table = 'sites' AND name = 'note'`);
+      assert.equal(cols.length, 1);
+      const versions = await backend.queryRows<{ version: number }>(`SELECT version FROM ${db}.schema_migrations ORDER BY version`);
+      assert.deepEqual(versions.map((v) => Number(v.version)), [1, 2]);
+    });
+
+    test('every column type round-trips with edge values', async () => {
+      const store = await newStore();
+      const props = Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`k${i}`, `v${i} ünïcødé 😀 "q" \\ \n`]));
+      const rows: EventRow[] = [
+        row({}),
+        row(
+          {
+            user_id: '18446744073709551615',
+            session_id: '9223372036854775808',
+            country_code: 'EE',
+            subdivision1_code: 'EE-37',
+            city_geoname_id: 4294967295,
+            scroll_depth: 100,
+            engagement_time: 4294967295,
+            tracker_script_version: 65535,
+            referrer: 'r'.repeat(2000),
+            utm_term: "'; DROP TABLE events; --",
+          },
+          { n: 'ü'.repeat(120), u: 'https://e.com/' + 'p'.repeat(1980), d: 'e.com', p: props, $: { currency: 'EUR', amount: '0.001' } },
+        ),
+        row({}, { n: 'Purchase', u: 'https://e.com/', d: 'e.com', $: { currency: 'USD', amount: -8999999999999.999 } }),
+        row({ pathname: '' , hostname: '' }),
+      ];
+      assert.ok(store.events.push(rows.map(serializeEventRow)));
+      await store.events.flush();
+      const got = await collect(store.exportRows('events', 1, 'Etc/UTC'));
+      assert.equal(got.length, rows.length);
+      const norm = (r: Record<string, any>) => ({
+        ...r,
+        site_id: String(r.site_id),
+        user_id: String(r.user_id),
+        session_id: String(r.session_id),
+        revenue_source_amount: r.revenue_source_amount === null ? null : Number(r.revenue_source_amount),
+        revenue_reporting_amount: r.revenue_reporting_amount === null ? null : Number(r.revenue_reporting_amount),
+      });
+      const key = (r: Record<string, any>) => JSON.stringify(norm(r));
+      assert.deepEqual(got.map(key).sort(), rows.map((r) => key(r as unknown as Record<string, any>)).sort());
+    });
+
+    test('export filters by site and date range in the site time zone', async () => {
+      const store = await newStore();
+      const at = (iso: string, site = 1) => serializeEventRow({ ...row({}), site_id: site, timestamp: iso });
+      store.events.push([at('2026-01-01 22:30:00'), at('2026-01-02 01:00:00'), at('2026-01-02 01:00:00', 2)]);
+      await store.events.flush();
+      assert.equal((await collect(store.exportRows('events', 1, 'Etc/UTC'))).length, 2);
+      assert.equal((await collect(store.exportRows('events', 1, 'Etc/UTC', { from: '2026-01-02', to: '2026-01-02' }))).length, 1);
+      // 22:30 UTC on Jan 1 is Jan 2 in Tallinn (UTC+2)
+      assert.equal((await collect(store.exportRows('events', 1, 'Europe/Tallinn', { from: '2026-01-02', to: '2026-01-02' }))).length, 2);
+      assert.equal((await collect(store.exportRows('events', 2, 'Etc/UTC'))).length, 1);
+    });
+
+    test('export pages: many rows across hours come back once each, oldest first', async () => {
+      const store = await newStore();
+      const lines: string[] = [];
+      for (let h = 0; h < 48; h++) {
+        for (let i = 0; i < 2500; i++) {
+          const ts = new Date(Date.UTC(2026, 0, 1, h, 0, i % 60)).toISOString().slice(0, 19).replace('T', ' ');
+          lines.push(serializeEventRow({ ...row({}), timestamp: ts, pathname: `/${h}/${i}` }));
+        }
+      }
+      assert.ok(store.events.push(lines));
+      await store.events.flush();
+      const got = await collect(store.exportRows('events', 1, 'Etc/UTC'));
+      assert.equal(got.length, lines.length);
+      assert.equal(new Set(got.map((r) => r.pathname)).size, lines.length);
+      for (let i = 1; i < got.length; i++) assert.ok(got[i - 1]!.timestamp <= got[i]!.timestamp);
+    });
+
+    test('sessions collapse to the latest state (VersionedCollapsingMergeTree, sign ±1)', async () => {
+      const store = await newStore();
+      const s = (sign: number, events: number, exit: string) =>
+        JSON.stringify({ session_id: '42', sign, site_id: 1, user_id: '7', hostname: 'e.com', timestamp: '2026-01-01 00:10:00', start: '2026-01-01 00:00:00', is_bounce: events === 1 ? 1 : 0, entry_page: '/', exit_page: exit, pageviews: events, events, duration: 600, 'entry_meta.key': [], 'entry_meta.value': [] });
+      store.sessions.push([s(1, 1, '/')]);
+      await store.sessions.flush();
+      store.sessions.push([s(-1, 1, '/'), s(1, 2, '/pricing')]);
+      await store.sessions.flush();
+      const got = await collect(store.exportRows('sessions', 1, 'Etc/UTC'));
+      assert.equal(got.length, 1);
+      assert.equal(got[0]!.exit_page, '/pricing');
+      assert.equal(got[0]!.events, 2);
+      const [sum] = await backend.queryRows<{ n: string }>(`SELECT sum(sign) AS n FROM ${store.db}.sessions`);
+      assert.equal(Number(sum!.n), 1);
+    });
+
+    test('sites and keys: add, list, remove; newest version wins', async () => {
+      const store = await newStore();
+      const a = await store.repo.insertSite('a.example', 'Europe/Berlin');
+      const bSite = await store.repo.insertSite('b.example', 'Etc/UTC');
+      assert.deepEqual([a.id, bSite.id], [1, 2]);
+      await store.repo.deleteSite(a);
+      assert.deepEqual((await store.repo.listSites()).map((s) => s.domain), ['b.example']);
+      const c = await store.repo.insertSite('a.example', 'Etc/UTC');
+      assert.equal(c.id, 3);
+      const { key, info } = await store.repo.insertKey('name with \'quote\'');
+      const keys = await store.repo.listKeyHashes();
+      assert.equal(keys.length, 1);
+      assert.equal(keys[0]!.name, "name with 'quote'");
+      assert.notEqual(keys[0]!.hash, key);
+      await store.repo.deleteKey(info);
+      assert.equal((await store.repo.listKeyHashes()).length, 0);
+    });
+
+    test('reads while writing', async () => {
+      const store = await newStore();
+      let stop = false;
+      let written = 0;
+      const writer = (async () => {
+        while (!stop) {
+          store.events.push(Array.from({ length: 200 }, () => serializeEventRow(row({}))));
+          written += 200;
+          await store.events.flush();
+        }
+      })();
+      let last = 0;
+      for (let i = 0; i < 20; i++) {
+        const n = (await collect(store.exportRows('events', 1, 'Etc/UTC'))).length;
+        assert.ok(n >= last);
+        last = n;
+      }
+      stop = true;
+      await writer;
+      assert.equal((await collect(store.exportRows('events', 1, 'Etc/UTC'))).length, written);
+    });
+  });
+}

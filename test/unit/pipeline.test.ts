@@ -1,0 +1,63 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { baseEventRow, serializeEventRow, wellFormed } from '../../src/ingest/event.js';
+import { Pipeline, sourceStage, type Stage } from '../../src/ingest/pipeline.js';
+import { parseEventObject, type EventRequest } from '../../src/ingest/request.js';
+import { deriveFromUrl } from '../../src/ingest/url.js';
+import type { Site } from '../../src/store/repo.js';
+
+const sites = new Map<string, Site>([
+  ['a.com', { id: 1, domain: 'a.com', timezone: 'Etc/UTC', createdAt: '' }],
+  ['b.com', { id: 2, domain: 'b.com', timezone: 'Etc/UTC', createdAt: '' }],
+]);
+const lookup = { byDomain: (d: string) => sites.get(d) };
+const ctx = { ip: '1.2.3.4', userAgent: 'UA', now: new Date('2026-05-01T10:00:00Z') };
+
+function req(body: Record<string, unknown>): EventRequest {
+  const r = parseEventObject(body);
+  assert.ok(r.ok);
+  return r.request;
+}
+
+test('one row per known site, drops counted per unknown site', () => {
+  const p = new Pipeline(lookup);
+  const r = p.process(req({ n: 'pageview', u: 'https://a.com/x', d: 'a.com,c.com,b.com' }), ctx);
+  assert.deepEqual(r.rows.map((x) => x.site_id), [1, 2]);
+  assert.deepEqual(r.dropped, ['unknown_site']);
+  assert.equal(r.rows[0]!.timestamp, '2026-05-01 10:00:00');
+});
+
+test('a stage can drop an event for one site only; later stages do not run', () => {
+  let ran = 0;
+  const dropB: Stage = { name: 'dropB', run: (ev) => (ev.site.domain === 'b.com' ? 'bot' : undefined) };
+  const count: Stage = { name: 'count', run: () => void ran++ };
+  const r = new Pipeline(lookup, [dropB, count]).process(req({ n: 'x', u: '/', d: 'a.com,b.com' }), ctx);
+  assert.deepEqual(r.rows.map((x) => x.site_id), [1]);
+  assert.deepEqual(r.dropped, ['bot']);
+  assert.equal(ran, 1);
+});
+
+test('rows never carry the raw IP or User-Agent', () => {
+  const r = new Pipeline(lookup).process(req({ n: 'x', u: 'https://a.com/', d: 'a.com' }), { ...ctx, userAgent: 'SecretAgent/1.0', ip: '203.0.113.77' });
+  const line = serializeEventRow(r.rows[0]!);
+  assert.ok(!line.includes('SecretAgent'));
+  assert.ok(!line.includes('203.0.113.77'));
+});
+
+test('source stage: tagged source wins over the referrer host', () => {
+  const request = req({ n: 'x', u: 'https://a.com/?utm_source=news', d: 'a.com', r: 'https://ref.org/p' });
+  const url = deriveFromUrl(request.url, false);
+  const ev = { site: sites.get('a.com')!, request, url, row: baseEventRow(1, request, url, ctx.now) };
+  assert.equal(sourceStage.run(ev, ctx), undefined);
+  assert.equal(ev.row.referrer_source, 'news');
+  assert.equal(ev.row.referrer, 'ref.org/p');
+});
+
+test('serialization replaces lone surrogates and keeps everything else', () => {
+  assert.equal(wellFormed('a\ud800b\udc00c😀'), 'a\ufffdb\ufffdc😀');
+  const request = req({ n: 'x\ud800', u: 'https://a.com/', d: 'a.com', p: { k: 'back\\ud800slash' } });
+  const url = deriveFromUrl(request.url, false);
+  const row = JSON.parse(serializeEventRow(baseEventRow(1, request, url, ctx.now)));
+  assert.equal(row.name, 'x\ufffd');
+  assert.deepEqual(row['meta.value'], ['back\\ud800slash']);
+});
