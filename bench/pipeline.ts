@@ -1,15 +1,23 @@
 /**
- * Pipeline cost per event, in-process, no HTTP: body bytes → parse/validate → stages → serialized row.
- *   node dist/bench/pipeline.js   (BENCH_EVENTS=200000)
+ * Pipeline cost per event, in-process, no HTTP: body bytes → parse/validate → User-Agent → stages →
+ * serialized row. Measured twice: with the caches (what the server does for a User-Agent it has seen) and
+ * without (every User-Agent parsed from scratch by the device detector).
+ *   node dist/bench/pipeline.js   (BENCH_EVENTS=200000, BENCH_UNCACHED=300)
  */
+import { LRUCache } from 'lru-cache';
 import { serializeEventRow } from '../src/ingest/event.js';
 import { Pipeline } from '../src/ingest/pipeline.js';
 import { parseEventBody } from '../src/ingest/request.js';
+import { createDetector, parseUserAgent, type UaInfo } from '../src/ingest/useragent.js';
 import type { Site } from '../src/store/repo.js';
+import { UA_CORPUS } from '../test/fixtures/user-agents.js';
 
 const N = Number(process.env.BENCH_EVENTS ?? 200_000);
+const N_UNCACHED = Number(process.env.BENCH_UNCACHED ?? 300);
 const site: Site = { id: 1, domain: 'bench.example', timezone: 'Etc/UTC', createdAt: '' };
 const pipeline = new Pipeline({ byDomain: (d) => (d === site.domain ? site : undefined) });
+const detector = createDetector();
+const browsers = UA_CORPUS.filter((c) => !c.bot).map((c) => c.ua);
 const bodies = Array.from({ length: 1000 }, (_, i) =>
   Buffer.from(
     JSON.stringify({
@@ -23,35 +31,44 @@ const bodies = Array.from({ length: 1000 }, (_, i) =>
   ),
 );
 
-function run(n: number): { perEventUs: number; stages: Record<string, number> } {
-  const t = { parse: 0n, process: 0n, serialize: 0n };
+function run(n: number, uaOf: (ua: string) => UaInfo): { perEventUs: number; stages: Record<string, number> } {
+  const t = { parse: 0n, useragent: 0n, stages: 0n, serialize: 0n };
   const start = process.hrtime.bigint();
   for (let i = 0; i < n; i++) {
     const a = process.hrtime.bigint();
     const parsed = parseEventBody(bodies[i % bodies.length]!);
     if (!parsed.ok) throw new Error('bad body');
     const b = process.hrtime.bigint();
-    const r = pipeline.process(parsed.request, { ip: '203.0.113.7', userAgent: 'UA', now: new Date() });
+    const userAgent = browsers[i % browsers.length]!;
+    const ua = uaOf(userAgent);
     const c = process.hrtime.bigint();
-    for (const row of r.rows) serializeEventRow(row);
+    const r = pipeline.process(parsed.request, { ip: '203.0.113.7', userAgent, ua, now: new Date() });
     const d = process.hrtime.bigint();
+    for (const row of r.rows) serializeEventRow(row);
+    const e = process.hrtime.bigint();
     t.parse += b - a;
-    t.process += c - b;
-    t.serialize += d - c;
+    t.useragent += c - b;
+    t.stages += d - c;
+    t.serialize += e - d;
   }
   const total = Number(process.hrtime.bigint() - start) / 1000;
-  return {
-    perEventUs: total / n,
-    stages: Object.fromEntries(Object.entries(t).map(([k, v]) => [k, Number(v) / 1000 / n])),
-  };
+  return { perEventUs: total / n, stages: Object.fromEntries(Object.entries(t).map(([k, v]) => [k, Number(v) / 1000 / n])) };
 }
 
-run(20_000); // warm up
-const r = run(N);
-process.stdout.write(
-  `pipeline: ${N} events, ${r.perEventUs.toFixed(2)} µs/event (${Math.round(1e6 / r.perEventUs)} events/s on one core)\n` +
-    Object.entries(r.stages)
-      .map(([k, v]) => `  ${k.padEnd(10)} ${v.toFixed(2)} µs`)
-      .join('\n') +
-    '\n',
-);
+const cache = new LRUCache<string, UaInfo>({ max: 10_000 });
+const cached = (ua: string): UaInfo => {
+  let hit = cache.get(ua);
+  if (!hit) cache.set(ua, (hit = parseUserAgent(detector, ua)));
+  return hit;
+};
+run(20_000, cached); // warm up (and fills the cache)
+const withCache = run(N, cached);
+run(browsers.length * 2, (ua) => parseUserAgent(detector, ua)); // the detector compiles its regexes lazily
+const noCache = run(N_UNCACHED, (ua) => parseUserAgent(detector, ua));
+
+const report = (name: string, n: number, r: ReturnType<typeof run>) =>
+  `${name}: ${n} events, ${r.perEventUs.toFixed(2)} µs/event (${Math.round(1e6 / r.perEventUs)} events/s on one core)\n` +
+  Object.entries(r.stages)
+    .map(([k, v]) => `  ${k.padEnd(10)} ${v.toFixed(2)} µs`)
+    .join('\n');
+process.stdout.write(`${report('with caches', N, withCache)}\n${report('without caches (every User-Agent parsed)', N_UNCACHED, noCache)}\n`);

@@ -8,6 +8,7 @@ import { Admin } from './core/admin.js';
 import { IngestCounters } from './core/counters.js';
 import { createAdminServer, createPublicServer, type AppDeps } from './http/server.js';
 import { Pipeline } from './ingest/pipeline.js';
+import { UaService } from './ingest/ua-service.js';
 import { openStore } from './store/open.js';
 import type { Store } from './store/store.js';
 import type { Logger } from './util/log.js';
@@ -70,6 +71,7 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
   const admin = new Admin(store);
   await admin.load();
   const counters = new IngestCounters();
+  const ua = new UaService({ cacheSize: config.uaCacheSize });
   let ready = false;
   const deps: AppDeps = {
     log,
@@ -78,6 +80,7 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
     counters,
     pipeline: new Pipeline(admin),
     events: store.events,
+    ua,
     maxBodyBytes: config.maxBodyBytes,
     isReady: () => ready,
   };
@@ -108,6 +111,7 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
       await closeServer(adminServer, 2_000);
       const depth = store.events.depth + store.sessions.depth;
       log.info('writing buffered rows', { rows: depth });
+      await ua.close();
       try {
         await store.close();
         log.info('store closed', { rows: depth });

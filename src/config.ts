@@ -16,6 +16,8 @@ export interface Config {
   flushIntervalMs: number;
   /** Write buffer: rows held at most before new events get 503 (`FOOTFALL_BUFFER_MAX_ROWS`, default 500,000). */
   bufferMaxRows: number;
+  /** Parsed User-Agents kept in memory (`FOOTFALL_UA_CACHE_SIZE`, default 10,000). */
+  uaCacheSize: number;
   /** Log level: debug, info, warn, error (`FOOTFALL_LOG_LEVEL`, default info). */
   logLevel: 'debug' | 'info' | 'warn' | 'error';
 }
@@ -44,6 +46,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     flushRows: int(env, 'FOOTFALL_FLUSH_ROWS', 10_000, 1, 1_000_000),
     flushIntervalMs: int(env, 'FOOTFALL_FLUSH_INTERVAL_MS', 1_000, 10, 3_600_000),
     bufferMaxRows: int(env, 'FOOTFALL_BUFFER_MAX_ROWS', 500_000, 1, 100_000_000),
+    uaCacheSize: int(env, 'FOOTFALL_UA_CACHE_SIZE', 10_000, 1, 10_000_000),
     logLevel: level as Config['logLevel'],
   };
 }

@@ -5,6 +5,7 @@ import { serializeEventRow } from '../ingest/event.js';
 import type { Pipeline } from '../ingest/pipeline.js';
 import { parseEventBody } from '../ingest/request.js';
 import type { WriteBuffer } from '../store/buffer.js';
+import type { UaService } from '../ingest/ua-service.js';
 import { readBody } from './body.js';
 import { sendJson, sendText } from './respond.js';
 
@@ -12,6 +13,7 @@ export interface EventRouteDeps {
   pipeline: Pipeline;
   events: WriteBuffer;
   counters: IngestCounters;
+  ua: UaService;
   maxBodyBytes: number;
 }
 
@@ -61,8 +63,10 @@ export async function handleEvent(req: IncomingMessage, res: ServerResponse, dep
     deps.counters.invalid++;
     return sendJson(res, 400, { errors: parsed.errors }, CORS);
   }
-  const ua = req.headers['user-agent'] ?? '';
-  const result = deps.pipeline.process(parsed.request, { ip, userAgent: ua, now: new Date() });
+  const userAgent = req.headers['user-agent'] ?? '';
+  const cached = deps.ua.resolve(userAgent);
+  const ua = 'then' in cached ? await cached : cached;
+  const result = deps.pipeline.process(parsed.request, { ip, userAgent, ua, now: new Date() });
   if (result.rows.length > 0 && !deps.events.push(result.rows.map(serializeEventRow))) {
     deps.counters.overloaded++;
     return sendJson(res, 503, { errors: { request: ['Server is overloaded, retry later'] } }, { ...CORS, 'retry-after': '5' });

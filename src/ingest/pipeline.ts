@@ -2,6 +2,7 @@ import type { Site } from '../store/repo.js';
 import { baseEventRow, type EventRow } from './event.js';
 import type { EventRequest } from './request.js';
 import { parseReferrer } from './source.js';
+import type { UaInfo } from './useragent.js';
 import { deriveFromUrl, type UrlInfo } from './url.js';
 
 /** Why an event was not recorded for a site. Counted per reason; answered with `x-plausible-dropped`. */
@@ -21,6 +22,8 @@ export type DropReason =
 export interface RequestContext {
   ip: string;
   userAgent: string;
+  /** The User-Agent, parsed (cached) before the pipeline runs. */
+  ua: UaInfo;
   now: Date;
 }
 
@@ -58,9 +61,29 @@ export const sourceStage: Stage = {
   },
 };
 
-/** The per-site stages, in order. Enrichment (bots, shields, UA, geo) and visitor/session stages slot in here. */
+/** Crawlers, monitors, headless browsers and HTTP libraries (by the parsed User-Agent) are dropped. */
+export const botStage: Stage = {
+  name: 'bots',
+  run: (_ev, ctx) => (ctx.ua.bot ? 'bot' : undefined),
+};
+
+/** Browser, OS and device from the parsed User-Agent. */
+export const deviceStage: Stage = {
+  name: 'device',
+  run(ev, ctx) {
+    const r = ev.row;
+    r.browser = ctx.ua.browser;
+    r.browser_version = ctx.ua.browser_version;
+    r.operating_system = ctx.ua.operating_system;
+    r.operating_system_version = ctx.ua.operating_system_version;
+    r.screen_size = ctx.ua.screen_size;
+    return undefined;
+  },
+};
+
+/** The per-site stages, in order. Shields, geo and visitor/session stages slot in here. */
 export function defaultStages(): Stage[] {
-  return [sourceStage];
+  return [botStage, sourceStage, deviceStage];
 }
 
 /**

@@ -86,6 +86,9 @@ export function cli(dataDir: string, args: string[]): Promise<CliResult> {
   });
 }
 
+/** A real browser's User-Agent: the default for test events (fetch's own "node" is a bot and would be dropped). */
+export const BROWSER_UA = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
+
 export async function postEvent(
   base: string,
   body: unknown,
@@ -93,7 +96,7 @@ export async function postEvent(
 ): Promise<{ status: number; text: string; headers: Headers }> {
   const res = await fetch(`${base}/api/event`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
+    headers: { 'content-type': 'application/json', 'user-agent': BROWSER_UA, ...headers },
     body: typeof body === 'string' || body instanceof Uint8Array ? body : JSON.stringify(body),
   });
   return { status: res.status, text: await res.text(), headers: res.headers };

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { exportRows, newKey, newSite, postEvent, startServer, type TestServer } from '../helpers/server.js';
+import { BROWSER_UA, exportRows, newKey, newSite, postEvent, startServer, type TestServer } from '../helpers/server.js';
+import { UA_CORPUS } from '../fixtures/user-agents.js';
 
 let srv: TestServer;
 let key: string;
@@ -101,7 +102,7 @@ describe('request fields', () => {
       const site = await newSite(srv.dataDir);
       const res = await fetch(`${srv.url}/api/event`, {
         method: 'POST',
-        headers: ct ? { 'content-type': ct } : {},
+        headers: ct ? { 'content-type': ct, 'user-agent': BROWSER_UA } : { 'user-agent': BROWSER_UA },
         body: JSON.stringify({ n: 'pageview', u: 'https://example.com/', d: site }),
       });
       assert.equal(res.status, 202);
@@ -200,6 +201,36 @@ describe('request fields', () => {
     assert.equal(capped.engagement_time, 10);
     const tooLong = await storeOne({ n: 'engagement', u: 'https://e.com/', sd: 10, e: 30 * 24 * 3600 * 1000 });
     assert.equal(tooLong.engagement_time, 0);
+  });
+});
+
+describe('User-Agent: device, browser, OS, bots', () => {
+  test('every browser of the corpus is stored with its browser, OS and device; every bot is dropped', async () => {
+    for (const c of UA_CORPUS) {
+      const site = await newSite(srv.dataDir);
+      const r = await postEvent(srv.url, { n: 'pageview', u: `https://${site}/`, d: site }, { 'user-agent': c.ua });
+      assert.equal(r.status, 202, c.name);
+      const rows = await rowsOf(site);
+      if (c.bot) {
+        assert.equal(r.headers.get('x-plausible-dropped'), '1', c.name);
+        assert.equal(rows.length, 0, c.name);
+        continue;
+      }
+      assert.equal(rows.length, 1, c.name);
+      const row = rows[0]!;
+      if (c.browser !== undefined) assert.equal(row.browser, c.browser, c.name);
+      if (c.browser_version !== undefined) assert.equal(row.browser_version, c.browser_version, c.name);
+      if (c.os !== undefined) assert.equal(row.operating_system, c.os, c.name);
+      if (c.os_version !== undefined) assert.equal(row.operating_system_version, c.os_version, c.name);
+      if (c.screen !== undefined) assert.equal(row.screen_size, c.screen, c.name);
+      assert.ok(!JSON.stringify(row).includes(c.ua), 'the raw User-Agent is never stored');
+    }
+  });
+
+  test('a missing User-Agent is not a bot; nothing is known of the device', async () => {
+    const row = await storeOne({ n: 'pageview', u: 'https://e.com/' }, { 'user-agent': '' });
+    assert.equal(row.browser, '');
+    assert.equal(row.screen_size, '');
   });
 });
 

@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import { baseEventRow, serializeEventRow, wellFormed } from '../../src/ingest/event.js';
 import { Pipeline, sourceStage, type Stage } from '../../src/ingest/pipeline.js';
 import { parseEventObject, type EventRequest } from '../../src/ingest/request.js';
+import { EMPTY_UA } from '../../src/ingest/useragent.js';
 import { deriveFromUrl } from '../../src/ingest/url.js';
 import type { Site } from '../../src/store/repo.js';
 
@@ -11,7 +12,7 @@ const sites = new Map<string, Site>([
   ['b.com', { id: 2, domain: 'b.com', timezone: 'Etc/UTC', createdAt: '' }],
 ]);
 const lookup = { byDomain: (d: string) => sites.get(d) };
-const ctx = { ip: '1.2.3.4', userAgent: 'UA', now: new Date('2026-05-01T10:00:00Z') };
+const ctx = { ip: '1.2.3.4', userAgent: 'UA', ua: EMPTY_UA, now: new Date('2026-05-01T10:00:00Z') };
 
 function req(body: Record<string, unknown>): EventRequest {
   const r = parseEventObject(body);

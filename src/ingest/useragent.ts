@@ -1,0 +1,113 @@
+import { createRequire } from 'node:module';
+import type { DetectResult, ResultBot } from 'node-device-detector';
+import { isbot } from 'isbot';
+
+// node-device-detector is CommonJS (module.exports = class); its typings describe an ES default export.
+interface DeviceDetector {
+  detect(ua: string): DetectResult;
+  parseBot(ua: string): ResultBot | null;
+}
+const DeviceDetector = createRequire(import.meta.url)('node-device-detector') as new (opts: Record<string, unknown>) => DeviceDetector;
+
+/** What Footfall keeps of a User-Agent (the string itself is never stored). */
+export interface UaInfo {
+  /** Why this User-Agent is a bot ('' when it is not one). */
+  bot: string;
+  browser: string;
+  browser_version: string;
+  operating_system: string;
+  operating_system_version: string;
+  /** Mobile, Tablet, Desktop or ''. */
+  screen_size: string;
+}
+
+/** User-Agents longer than this are cut before parsing (no browser sends more; the regexes cost grows with it). */
+export const MAX_UA_LENGTH = 500;
+
+const MOBILE = new Set(['smartphone', 'feature phone', 'phablet', 'wearable', 'camera', 'portable media player']);
+const TABLET = new Set(['tablet', 'car browser']);
+const DESKTOP = new Set(['desktop', 'tv', 'console']);
+
+/** Device type (Matomo's names) → Plausible's screen size. */
+export function screenSize(deviceType: string): string {
+  if (MOBILE.has(deviceType)) return 'Mobile';
+  if (TABLET.has(deviceType)) return 'Tablet';
+  if (DESKTOP.has(deviceType)) return 'Desktop';
+  return '';
+}
+
+const BROWSER_FOLD: Record<string, string> = {
+  'Mobile Safari': 'Safari',
+  'Chrome Mobile': 'Chrome',
+  'Chrome Mobile iOS': 'Chrome',
+  'Firefox Mobile': 'Firefox',
+  'Firefox Mobile iOS': 'Firefox',
+  'Opera Mobile': 'Opera',
+  'Opera Mini': 'Opera',
+  'Opera Mini iOS': 'Opera',
+  'Chrome Webview': 'Mobile App',
+};
+
+/** Browser name as Plausible shows it: mobile variants folded into their family; in-app clients are "Mobile App". */
+export function foldBrowser(name: string, clientType: string | undefined): string {
+  if (clientType === 'mobile app') return 'Mobile App';
+  return BROWSER_FOLD[name] ?? name;
+}
+
+/** `131.0.6778.73` → `131.0`; `14` → `14`; '' stays ''. */
+export function majorMinor(version: string | undefined): string {
+  if (!version) return '';
+  const parts = version.split('.');
+  return parts.length >= 2 ? `${parts[0]}.${parts[1]}` : parts[0]!;
+}
+
+/** Pure mapping of a device-detector result (plus the bot verdicts) to what is stored. */
+export function classify(ua: string, d: DetectResult, bot: ResultBot | null): UaInfo {
+  const client = d.client ?? ({} as DetectResult['client']);
+  let reason = '';
+  if (bot && bot.name) reason = `bot:${bot.name}`;
+  else if (isbot(ua)) reason = 'isbot';
+  else if (client.name === 'Headless Chrome') reason = 'headless';
+  else if (client.type === 'library') reason = `library:${client.name}`;
+  return {
+    bot: reason,
+    browser: client.name ? foldBrowser(client.name, client.type) : '',
+    browser_version: majorMinor(client.version),
+    operating_system: d.os?.name ?? '',
+    operating_system_version: majorMinor(d.os?.version),
+    screen_size: screenSize(d.device?.type ?? ''),
+  };
+}
+
+export const EMPTY_UA: UaInfo = {
+  bot: '',
+  browser: '',
+  browser_version: '',
+  operating_system: '',
+  operating_system_version: '',
+  screen_size: '',
+};
+
+/** A device detector configured for speed (indexes on, no model aliases, no device info). */
+export function createDetector(): DeviceDetector {
+  return new DeviceDetector({
+    clientIndexes: true,
+    deviceIndexes: true,
+    osIndexes: true,
+    deviceAliasCode: false,
+    deviceInfo: false,
+    deviceTrusted: false,
+    maxUserAgentSize: MAX_UA_LENGTH,
+  });
+}
+
+/** Parses one User-Agent in this thread (the worker does this; tests and benchmarks call it directly). */
+export function parseUserAgent(detector: DeviceDetector, rawUa: string): UaInfo {
+  const ua = rawUa.slice(0, MAX_UA_LENGTH);
+  if (ua.trim() === '') return EMPTY_UA;
+  // isbot is cheap: a bot it knows skips the expensive device parsing.
+  if (isbot(ua)) return { ...EMPTY_UA, bot: 'isbot' };
+  const bot = detector.parseBot(ua);
+  if (bot && bot.name) return { ...EMPTY_UA, bot: `bot:${bot.name}` };
+  return classify(ua, detector.detect(ua), null);
+}
