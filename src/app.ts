@@ -13,6 +13,14 @@ import { openStore } from './store/open.js';
 import type { Store } from './store/store.js';
 import type { Logger } from './util/log.js';
 
+/** Common User-Agents parsed at start (in the background) so the first visitors do not wait for the detector. */
+const WARM_UP_USER_AGENTS = [
+  'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36',
+  'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1',
+  'Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36',
+  'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15',
+];
+
 export interface RunningApp {
   port: number;
   store: Store;
@@ -72,6 +80,7 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
   await admin.load();
   const counters = new IngestCounters();
   const ua = new UaService({ cacheSize: config.uaCacheSize });
+  void ua.warmUp(WARM_UP_USER_AGENTS);
   let ready = false;
   const deps: AppDeps = {
     log,

@@ -45,6 +45,11 @@ export class UaService {
     return w;
   }
 
+  /** Starts the worker and has it parse a few common User-Agents, so that its regexes are compiled early. */
+  warmUp(samples: readonly string[]): Promise<unknown> {
+    return Promise.all(samples.map((s) => this.resolve(s)));
+  }
+
   /** The cached result, if any (no work). */
   cached(ua: string): UaInfo | undefined {
     return this.cache.get(ua.slice(0, MAX_UA_LENGTH));

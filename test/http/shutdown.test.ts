@@ -43,7 +43,7 @@ test('requests in flight during SIGTERM: every 202 is stored', async () => {
       }
     }
   });
-  await new Promise((r) => setTimeout(r, 500));
+  for (let t = 0; accepted < 200 && t < 200; t++) await new Promise((r) => setTimeout(r, 50));
   const exit = srv.stop('SIGTERM');
   assert.equal(await exit, 0);
   stop = true;
