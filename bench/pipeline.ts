@@ -6,7 +6,8 @@
  */
 import { LRUCache } from 'lru-cache';
 import { serializeEventRow } from '../src/ingest/event.js';
-import { Pipeline } from '../src/ingest/pipeline.js';
+import { Pipeline, defaultStages } from '../src/ingest/pipeline.js';
+import { ReferrerDatabase } from '../src/ingest/referrers.js';
 import { parseEventBody } from '../src/ingest/request.js';
 import { createDetector, parseUserAgent, type UaInfo } from '../src/ingest/useragent.js';
 import type { Site } from '../src/store/repo.js';
@@ -15,7 +16,7 @@ import { UA_CORPUS } from '../test/fixtures/user-agents.js';
 const N = Number(process.env.BENCH_EVENTS ?? 200_000);
 const N_UNCACHED = Number(process.env.BENCH_UNCACHED ?? 300);
 const site: Site = { id: 1, domain: 'bench.example', timezone: 'Etc/UTC', createdAt: '' };
-const pipeline = new Pipeline({ byDomain: (d) => (d === site.domain ? site : undefined) });
+const pipeline = new Pipeline({ byDomain: (d) => (d === site.domain ? site : undefined) }, defaultStages({ referrers: ReferrerDatabase.load() }));
 const detector = createDetector();
 const browsers = UA_CORPUS.filter((c) => !c.bot).map((c) => c.ua);
 const bodies = Array.from({ length: 1000 }, (_, i) =>

@@ -7,7 +7,8 @@ import type { Config } from './config.js';
 import { Admin } from './core/admin.js';
 import { IngestCounters } from './core/counters.js';
 import { createAdminServer, createPublicServer, type AppDeps } from './http/server.js';
-import { Pipeline } from './ingest/pipeline.js';
+import { Pipeline, defaultStages } from './ingest/pipeline.js';
+import { ReferrerDatabase } from './ingest/referrers.js';
 import { UaService } from './ingest/ua-service.js';
 import { openStore } from './store/open.js';
 import type { Store } from './store/store.js';
@@ -87,7 +88,7 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
     store,
     admin,
     counters,
-    pipeline: new Pipeline(admin),
+    pipeline: new Pipeline(admin, defaultStages({ referrers: ReferrerDatabase.load() })),
     events: store.events,
     ua,
     maxBodyBytes: config.maxBodyBytes,

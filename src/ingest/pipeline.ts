@@ -1,6 +1,7 @@
 import type { Site } from '../store/repo.js';
 import { baseEventRow, type EventRow } from './event.js';
 import type { EventRequest } from './request.js';
+import type { ReferrerDatabase } from './referrers.js';
 import { parseReferrer } from './source.js';
 import type { UaInfo } from './useragent.js';
 import { deriveFromUrl, type UrlInfo } from './url.js';
@@ -50,16 +51,29 @@ export interface PipelineResult {
   dropped: DropReason[];
 }
 
-/** Referrer and source: the tagged source from the url wins, else the referrer's host. */
-export const sourceStage: Stage = {
-  name: 'source',
-  run(ev) {
-    const ref = parseReferrer(ev.request.referrer, ev.row.hostname);
-    ev.row.referrer = ref.referrer;
-    ev.row.referrer_source = ev.url.taggedSource || ref.host;
-    return undefined;
-  },
-};
+/**
+ * Referrer and source: the tagged source from the url (mapped to a known name) wins, else the referrer
+ * looked up in the referrer database, else the referrer's host. Google with gclid and Bing with msclkid get
+ * medium (gclid) / (msclkid) when no utm_medium was sent.
+ */
+export function sourceStage(db: ReferrerDatabase): Stage {
+  return {
+    name: 'source',
+    run(ev) {
+      const row = ev.row;
+      const ref = parseReferrer(ev.request.referrer, row.hostname);
+      row.referrer = ref.referrer;
+      if (ev.url.taggedSource) row.referrer_source = db.tagged(ev.url.taggedSource);
+      else if (ref.host.startsWith('android-app://')) row.referrer_source = db.byHost(ref.host.slice(14)) ?? ref.host;
+      else if (ref.host) row.referrer_source = db.byHost(ref.host) ?? ref.host;
+      if (!row.utm_medium) {
+        if (row.click_id_param === 'gclid' && row.referrer_source === 'Google') row.utm_medium = '(gclid)';
+        else if (row.click_id_param === 'msclkid' && row.referrer_source === 'Bing') row.utm_medium = '(msclkid)';
+      }
+      return undefined;
+    },
+  };
+}
 
 /** Crawlers, monitors, headless browsers and HTTP libraries (by the parsed User-Agent) are dropped. */
 export const botStage: Stage = {
@@ -82,8 +96,8 @@ export const deviceStage: Stage = {
 };
 
 /** The per-site stages, in order. Shields, geo and visitor/session stages slot in here. */
-export function defaultStages(): Stage[] {
-  return [botStage, sourceStage, deviceStage];
+export function defaultStages(deps: { referrers: ReferrerDatabase }): Stage[] {
+  return [botStage, sourceStage(deps.referrers), deviceStage];
 }
 
 /**
@@ -92,7 +106,7 @@ export function defaultStages(): Stage[] {
 export class Pipeline {
   constructor(
     private readonly sites: SiteLookup,
-    private readonly stages: readonly Stage[] = defaultStages(),
+    private readonly stages: readonly Stage[],
   ) {}
 
   process(request: EventRequest, ctx: RequestContext): PipelineResult {

@@ -82,7 +82,7 @@ describe('request fields', () => {
     assert.equal(row.name, 'pageview');
     assert.equal(row.pathname, '/docs');
     assert.equal(row.referrer, 'duckduckgo.com');
-    assert.equal(row.referrer_source, 'duckduckgo.com');
+    assert.equal(row.referrer_source, 'DuckDuckGo');
     assert.deepEqual(row['meta.key'], ['lang']);
     assert.equal(Number(row.revenue_source_amount), 10);
     assert.equal(row.revenue_source_currency, 'USD');
@@ -266,6 +266,24 @@ describe('derived from the url', () => {
     assert.equal((await storeOne({ n: 'pageview', u: 'https://e.com/?ref=producthunt' })).referrer_source, 'producthunt');
   });
 
+  test('sources: referrer database, tagged source mapping, click-id mediums', async () => {
+    const g = await storeOne({ n: 'pageview', u: 'https://e.com/', r: 'https://www.google.co.uk/' });
+    assert.equal(g.referrer_source, 'Google');
+    assert.equal(g.referrer, 'google.co.uk');
+    assert.equal((await storeOne({ n: 'pageview', u: 'https://e.com/', r: 'https://m.facebook.com/' })).referrer_source, 'Facebook');
+    assert.equal((await storeOne({ n: 'pageview', u: 'https://e.com/?utm_source=ig' })).referrer_source, 'Instagram');
+    assert.equal((await storeOne({ n: 'pageview', u: 'https://e.com/?utm_source=GOOGLE', r: 'https://t.co/x' })).referrer_source, 'Google');
+    const gclid = await storeOne({ n: 'pageview', u: 'https://e.com/?gclid=abc', r: 'https://www.google.com/' });
+    assert.equal(gclid.utm_medium, '(gclid)');
+    const tagged = await storeOne({ n: 'pageview', u: 'https://e.com/?gclid=abc&utm_medium=cpc', r: 'https://www.google.com/' });
+    assert.equal(tagged.utm_medium, 'cpc');
+    const bing = await storeOne({ n: 'pageview', u: 'https://e.com/?msclkid=abc&utm_source=bing' });
+    assert.equal(bing.referrer_source, 'Bing');
+    assert.equal(bing.utm_medium, '(msclkid)');
+    const notGoogle = await storeOne({ n: 'pageview', u: 'https://e.com/?gclid=abc', r: 'https://duckduckgo.com/' });
+    assert.equal(notGoogle.utm_medium, '');
+  });
+
   test('the first click id parameter present is stored', async () => {
     assert.equal((await storeOne({ n: 'pageview', u: 'https://e.com/?fbclid=1&gclid=2' })).click_id_param, 'gclid');
     assert.equal((await storeOne({ n: 'pageview', u: 'https://e.com/?twclid=1&msclkid=2' })).click_id_param, 'msclkid');
@@ -282,7 +300,9 @@ describe('derived from the url', () => {
     assert.equal((await storeOne({ n: 'pageview', u: 'https://e.com/', r: 'not a url' })).referrer, '');
     const app = await storeOne({ n: 'pageview', u: 'https://e.com/', r: 'android-app://com.google.android.gm/' });
     assert.equal(app.referrer, 'android-app://com.google.android.gm');
-    assert.equal(app.referrer_source, 'android-app://com.google.android.gm');
+    assert.equal(app.referrer_source, 'Gmail');
+    const unknownApp = await storeOne({ n: 'pageview', u: 'https://e.com/', r: 'android-app://org.example.reader' });
+    assert.equal(unknownApp.referrer_source, 'android-app://org.example.reader');
     const unknown = await storeOne({ n: 'pageview', u: 'https://e.com/', r: 'https://www.markosaric.com/x/' });
     assert.equal(unknown.referrer, 'markosaric.com/x');
     assert.equal(unknown.referrer_source, 'markosaric.com');

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { baseEventRow, serializeEventRow, wellFormed } from '../../src/ingest/event.js';
-import { Pipeline, sourceStage, type Stage } from '../../src/ingest/pipeline.js';
+import { Pipeline, defaultStages, sourceStage, type Stage } from '../../src/ingest/pipeline.js';
+import { ReferrerDatabase } from '../../src/ingest/referrers.js';
 import { parseEventObject, type EventRequest } from '../../src/ingest/request.js';
 import { EMPTY_UA } from '../../src/ingest/useragent.js';
 import { deriveFromUrl } from '../../src/ingest/url.js';
@@ -12,6 +13,8 @@ const sites = new Map<string, Site>([
   ['b.com', { id: 2, domain: 'b.com', timezone: 'Etc/UTC', createdAt: '' }],
 ]);
 const lookup = { byDomain: (d: string) => sites.get(d) };
+const referrers = ReferrerDatabase.load();
+const stages = defaultStages({ referrers });
 const ctx = { ip: '1.2.3.4', userAgent: 'UA', ua: EMPTY_UA, now: new Date('2026-05-01T10:00:00Z') };
 
 function req(body: Record<string, unknown>): EventRequest {
@@ -21,7 +24,7 @@ function req(body: Record<string, unknown>): EventRequest {
 }
 
 test('one row per known site, drops counted per unknown site', () => {
-  const p = new Pipeline(lookup);
+  const p = new Pipeline(lookup, stages);
   const r = p.process(req({ n: 'pageview', u: 'https://a.com/x', d: 'a.com,c.com,b.com' }), ctx);
   assert.deepEqual(r.rows.map((x) => x.site_id), [1, 2]);
   assert.deepEqual(r.dropped, ['unknown_site']);
@@ -39,7 +42,7 @@ test('a stage can drop an event for one site only; later stages do not run', () 
 });
 
 test('rows never carry the raw IP or User-Agent', () => {
-  const r = new Pipeline(lookup).process(req({ n: 'x', u: 'https://a.com/', d: 'a.com' }), { ...ctx, userAgent: 'SecretAgent/1.0', ip: '203.0.113.77' });
+  const r = new Pipeline(lookup, stages).process(req({ n: 'x', u: 'https://a.com/', d: 'a.com' }), { ...ctx, userAgent: 'SecretAgent/1.0', ip: '203.0.113.77' });
   const line = serializeEventRow(r.rows[0]!);
   assert.ok(!line.includes('SecretAgent'));
   assert.ok(!line.includes('203.0.113.77'));
@@ -49,7 +52,7 @@ test('source stage: tagged source wins over the referrer host', () => {
   const request = req({ n: 'x', u: 'https://a.com/?utm_source=news', d: 'a.com', r: 'https://ref.org/p' });
   const url = deriveFromUrl(request.url, false);
   const ev = { site: sites.get('a.com')!, request, url, row: baseEventRow(1, request, url, ctx.now) };
-  assert.equal(sourceStage.run(ev, ctx), undefined);
+  assert.equal(sourceStage(referrers).run(ev, ctx), undefined);
   assert.equal(ev.row.referrer_source, 'news');
   assert.equal(ev.row.referrer, 'ref.org/p');
 });
