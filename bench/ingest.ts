@@ -53,9 +53,9 @@ function rssMb(pid: number): number {
   return m ? Number(m[1]) / 1024 : NaN;
 }
 
-function adminPost(sock: string, p: string, body: unknown): Promise<any> {
+function adminPost(sock: string, p: string, body: unknown, method = 'POST'): Promise<any> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ socketPath: sock, method: 'POST', path: p }, (res) => {
+    const req = http.request({ socketPath: sock, method, path: p }, (res) => {
       let t = '';
       res.on('data', (c: Buffer) => (t += c));
       res.on('end', () => resolve(JSON.parse(t)));
@@ -103,6 +103,8 @@ async function main(): Promise<void> {
   const baseline = await start(path.join(here, 'baseline-server.js'));
   const footfall = await start(path.join(here, '../src/main.js'), { PORT: '0', LISTEN_ADDRESS: '127.0.0.1', FOOTFALL_DATA_DIR: dataDir });
   await adminPost(path.join(dataDir, 'footfall.sock'), '/admin/sites', { domain: 'bench.example' });
+  // The benchmark measures throughput, not the default per-site rate limit (600 a minute).
+  await adminPost(path.join(dataDir, 'footfall.sock'), '/admin/rate-limit/bench.example', { perMinute: 10_000_000, burst: 10_000_000 }, 'PUT');
   const key = (await adminPost(path.join(dataDir, 'footfall.sock'), '/admin/keys', { name: 'bench' })).key as string;
   await new Promise((r) => setTimeout(r, 2000));
   const idle = { baseline: rssMb(baseline.proc.pid!), footfall: rssMb(footfall.proc.pid!) };

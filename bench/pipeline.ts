@@ -15,8 +15,8 @@ import { UA_CORPUS } from '../test/fixtures/user-agents.js';
 
 const N = Number(process.env.BENCH_EVENTS ?? 200_000);
 const N_UNCACHED = Number(process.env.BENCH_UNCACHED ?? 300);
-const site: Site = { id: 1, domain: 'bench.example', timezone: 'Etc/UTC', createdAt: '' };
-const pipeline = new Pipeline({ byDomain: (d) => (d === site.domain ? site : undefined) }, defaultStages({ referrers: ReferrerDatabase.load() }));
+const site: Site = { id: 1, domain: 'bench.example', timezone: 'Etc/UTC', createdAt: '', rateLimitPerMinute: 0, rateLimitBurst: 0 };
+const pipeline = new Pipeline({ byDomain: (d) => (d === site.domain ? site : undefined) }, defaultStages({ referrers: ReferrerDatabase.load(), shields: { shieldsOf: () => undefined } }));
 const detector = createDetector();
 const browsers = UA_CORPUS.filter((c) => !c.bot).map((c) => c.ua);
 const bodies = Array.from({ length: 1000 }, (_, i) =>

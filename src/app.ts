@@ -9,6 +9,7 @@ import { IngestCounters } from './core/counters.js';
 import { createAdminServer, createPublicServer, type AppDeps } from './http/server.js';
 import { Pipeline, defaultStages } from './ingest/pipeline.js';
 import { ReferrerDatabase } from './ingest/referrers.js';
+import { TokenBucketLimiter } from './ingest/ratelimit.js';
 import { UaService } from './ingest/ua-service.js';
 import { openStore } from './store/open.js';
 import type { Store } from './store/store.js';
@@ -88,7 +89,9 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
     store,
     admin,
     counters,
-    pipeline: new Pipeline(admin, defaultStages({ referrers: ReferrerDatabase.load() })),
+    pipeline: new Pipeline(admin, defaultStages({ referrers: ReferrerDatabase.load(), shields: admin })),
+    limiter: new TokenBucketLimiter(),
+    sites: admin,
     events: store.events,
     ua,
     maxBodyBytes: config.maxBodyBytes,

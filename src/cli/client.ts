@@ -5,6 +5,7 @@ import { Admin, AdminError } from '../core/admin.js';
 import type { ExportTable } from '../store/export.js';
 import { openStore } from '../store/open.js';
 import type { ApiKeyInfo, Site } from '../store/repo.js';
+import type { ShieldRule } from '../ingest/shields.js';
 import type { Store } from '../store/store.js';
 import { createLogger } from '../util/log.js';
 import { adminSocketPath } from '../app.js';
@@ -17,6 +18,10 @@ export interface AdminApi {
   listKeys(): Promise<ApiKeyInfo[]>;
   createKey(name: string): Promise<{ key: string; info: ApiKeyInfo }>;
   revokeKey(id: number): Promise<ApiKeyInfo>;
+  setRateLimit(domain: string, perMinute: number, burst: number): Promise<Site>;
+  listShields(domain: string): Promise<ShieldRule[]>;
+  addShield(domain: string, kind: string, value: string): Promise<ShieldRule>;
+  removeShield(domain: string, kind: string, value: string): Promise<ShieldRule>;
   /** Writes the export's JSON lines to `out`. */
   exportTo(table: ExportTable, domain: string, dateRange: string | undefined, out: NodeJS.WritableStream): Promise<void>;
   close(): Promise<void>;
@@ -30,7 +35,7 @@ class RemoteAdmin implements AdminApi {
     return new Promise((resolve, reject) => {
       const payload = body === undefined ? undefined : JSON.stringify(body);
       const req = http.request(
-        { socketPath: this.socketPath, method, path, headers: payload ? { 'content-type': 'application/json' } : {} },
+        { socketPath: this.socketPath, method, path, headers: payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {} },
         (res) => {
           if (out && res.statusCode === 200) {
             res.pipe(out, { end: false });
@@ -67,6 +72,13 @@ class RemoteAdmin implements AdminApi {
   listKeys = () => this.request('GET', '/admin/keys') as Promise<ApiKeyInfo[]>;
   createKey = (name: string) => this.request('POST', '/admin/keys', { name }) as Promise<{ key: string; info: ApiKeyInfo }>;
   revokeKey = (id: number) => this.request('DELETE', `/admin/keys/${id}`) as Promise<ApiKeyInfo>;
+  setRateLimit = (domain: string, perMinute: number, burst: number) =>
+    this.request('PUT', `/admin/rate-limit/${encodeURIComponent(domain)}`, { perMinute, burst }) as Promise<Site>;
+  listShields = (domain: string) => this.request('GET', `/admin/shields/${encodeURIComponent(domain)}`) as Promise<ShieldRule[]>;
+  addShield = (domain: string, kind: string, value: string) =>
+    this.request('POST', `/admin/shields/${encodeURIComponent(domain)}`, { kind, value }) as Promise<ShieldRule>;
+  removeShield = (domain: string, kind: string, value: string) =>
+    this.request('DELETE', `/admin/shields/${encodeURIComponent(domain)}`, { kind, value }) as Promise<ShieldRule>;
   async exportTo(table: ExportTable, domain: string, dateRange: string | undefined, out: NodeJS.WritableStream): Promise<void> {
     const q = new URLSearchParams({ site: domain });
     if (dateRange) q.set('date_range', dateRange);
@@ -93,6 +105,10 @@ class LocalAdmin implements AdminApi {
   listKeys = async () => this.admin.listKeys();
   createKey = (name: string) => this.admin.createKey(name);
   revokeKey = (id: number) => this.admin.revokeKey(id);
+  setRateLimit = (d: string, perMinute: number, burst: number) => this.admin.setRateLimit(d, perMinute, burst);
+  listShields = async (d: string) => this.admin.listShields(d);
+  addShield = (d: string, kind: string, value: string) => this.admin.addShield(d, kind, value);
+  removeShield = (d: string, kind: string, value: string) => this.admin.removeShield(d, kind, value);
   async exportTo(table: ExportTable, domain: string, dateRange: string | undefined, out: NodeJS.WritableStream): Promise<void> {
     for await (const chunk of this.admin.exportRows(table, domain, dateRange)) {
       if (!out.write(chunk)) await new Promise((r) => out.once('drain', r));

@@ -12,6 +12,13 @@ const USAGE = `Usage: footfall <command>
   sites add <domain> [--timezone <IANA>]  add a site (default time zone Etc/UTC)
   sites list [--json]                     list sites
   sites remove <domain>                   remove a site (its events stop being accepted)
+  sites rate-limit <domain> --per-minute <n> --burst <n>
+                                          set the site's ingestion rate limit (0 0 = default 600/min, burst 120)
+  shields add <domain> ip|country|page|hostname <value>
+                                          block an IP or CIDR range, a country (ISO code), a page pattern (* wildcards),
+                                          or allow only matching hostnames (patterns; none = all allowed)
+  shields list <domain> [--json]
+  shields remove <domain> ip|country|page|hostname <value>
   keys create --name <label>              create an API key; prints it once
   keys list [--json]                      list API keys (never the keys themselves)
   keys revoke <id>                        revoke an API key
@@ -39,17 +46,19 @@ async function run(argv: string[]): Promise<void> {
       name: { type: 'string' },
       site: { type: 'string' },
       'date-range': { type: 'string' },
+      'per-minute': { type: 'string' },
+      burst: { type: 'string' },
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
-  const [cmd, sub, arg] = positionals;
+  const [cmd, sub, arg, arg2, arg3] = positionals;
   if (values.help || !cmd) {
     process.stdout.write(USAGE + '\n');
     return;
   }
   if (cmd === 'start') return runServer();
-  const known = ['sites add', 'sites list', 'sites remove', 'keys create', 'keys list', 'keys revoke', 'export events', 'export sessions'];
+  const known = ['sites add', 'sites list', 'sites remove', 'sites rate-limit', 'shields add', 'shields list', 'shields remove', 'keys create', 'keys list', 'keys revoke', 'export events', 'export sessions'];
   if (!known.includes(`${cmd} ${sub}`)) throw new UsageError(`unknown command: ${positionals.join(' ')}`);
 
   const api: AdminApi = await connectAdmin(loadConfig());
@@ -71,6 +80,33 @@ async function run(argv: string[]): Promise<void> {
         if (!arg) throw new UsageError('sites remove needs a domain');
         const s = await api.removeSite(arg);
         out.write(`removed ${s.domain}\n`);
+        break;
+      }
+      case 'sites rate-limit': {
+        const perMinute = Number(values['per-minute']);
+        const burst = Number(values.burst);
+        if (!arg || values['per-minute'] === undefined || values.burst === undefined) {
+          throw new UsageError('sites rate-limit needs a domain, --per-minute <n> and --burst <n>');
+        }
+        const s = await api.setRateLimit(arg, perMinute, burst);
+        out.write(
+          s.rateLimitPerMinute
+            ? `${s.domain}: ${s.rateLimitPerMinute} events a minute, burst ${s.rateLimitBurst}\n`
+            : `${s.domain}: default rate limit (600 events a minute, burst 120)\n`,
+        );
+        break;
+      }
+      case 'shields add':
+      case 'shields remove': {
+        if (!arg || !arg2 || arg3 === undefined) throw new UsageError(`shields ${sub} needs <domain> <kind> <value>`);
+        const r = sub === 'add' ? await api.addShield(arg, arg2, arg3) : await api.removeShield(arg, arg2, arg3);
+        out.write(`${sub === 'add' ? 'added' : 'removed'} ${r.kind} shield ${r.value} for ${arg}\n`);
+        break;
+      }
+      case 'shields list': {
+        if (!arg) throw new UsageError('shields list needs a domain');
+        const rules = await api.listShields(arg);
+        out.write(values.json ? JSON.stringify(rules) + '\n' : table(rules as unknown as Array<Record<string, unknown>>, ['kind', 'value']));
         break;
       }
       case 'keys create': {

@@ -1,4 +1,6 @@
-import { hashApiKey, type ApiKeyInfo, type Site } from '../store/repo.js';
+import { hashApiKey, type ApiKeyInfo, type ShieldRow, type Site } from '../store/repo.js';
+import { normalizeShield, SHIELD_LIMITS, SiteShields, type ShieldKind, type ShieldRule } from '../ingest/shields.js';
+import { DEFAULT_RATE_LIMIT, type RateLimit } from '../ingest/ratelimit.js';
 import type { Store } from '../store/store.js';
 import { parseDateRange, type ExportTable } from '../store/export.js';
 import { normalizeDomain } from '../ingest/request.js';
@@ -42,14 +44,99 @@ export function validateTimezone(tz: string): string {
 export class Admin {
   private sites = new Map<string, Site>();
   private keys = new Map<string, ApiKeyInfo & { hash: string }>();
+  private shieldRules = new Map<number, ShieldRule[]>();
+  private shields = new Map<number, SiteShields>();
   private chain: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly store: Store) {}
 
   async load(): Promise<void> {
-    const [sites, keys] = await Promise.all([this.store.repo.listSites(), this.store.repo.listKeyHashes()]);
+    const [sites, keys, shields] = await Promise.all([this.store.repo.listSites(), this.store.repo.listKeyHashes(), this.store.repo.listShields()]);
     this.sites = new Map(sites.map((s) => [s.domain, s]));
     this.keys = new Map(keys.map((k) => [k.hash, k]));
+    this.shieldRules = new Map();
+    for (const r of shields) {
+      const list = this.shieldRules.get(r.siteId) ?? [];
+      list.push({ kind: r.kind as ShieldKind, value: r.value });
+      this.shieldRules.set(r.siteId, list);
+    }
+    this.shields = new Map([...this.shieldRules].map(([id, rules]) => [id, new SiteShields(rules)]));
+  }
+
+  /** The site's compiled shields (undefined when it has none). */
+  shieldsOf(siteId: number): SiteShields | undefined {
+    return this.shields.get(siteId);
+  }
+
+  rateLimitOf(site: Site): RateLimit {
+    return site.rateLimitPerMinute > 0 && site.rateLimitBurst > 0
+      ? { perMinute: site.rateLimitPerMinute, burst: site.rateLimitBurst }
+      : DEFAULT_RATE_LIMIT;
+  }
+
+  private site(rawDomain: string): Site {
+    const domain = normalizeDomain(rawDomain);
+    const site = this.sites.get(domain);
+    if (!site) throw new AdminError(404, `no site ${domain}`);
+    return site;
+  }
+
+  /** Sets a site's rate limit; 0 and 0 restore the default (600 a minute, burst 120). */
+  setRateLimit(rawDomain: string, perMinute: number, burst: number): Promise<Site> {
+    return this.serial(async () => {
+      const site = this.site(rawDomain);
+      for (const [name, v] of [['per-minute', perMinute], ['burst', burst]] as const) {
+        if (!Number.isInteger(v) || v < 0 || v > 10_000_000) throw new AdminError(400, `${name} must be an integer from 0 to 10000000`);
+      }
+      if ((perMinute === 0) !== (burst === 0)) throw new AdminError(400, 'set both per-minute and burst, or both to 0 for the default');
+      const updated = { ...site, rateLimitPerMinute: perMinute, rateLimitBurst: burst };
+      await this.store.repo.updateSite(updated);
+      this.sites.set(site.domain, updated);
+      return updated;
+    });
+  }
+
+  listShields(rawDomain: string): ShieldRule[] {
+    return [...(this.shieldRules.get(this.site(rawDomain).id) ?? [])];
+  }
+
+  private setRules(siteId: number, rules: ShieldRule[]): void {
+    if (rules.length) {
+      this.shieldRules.set(siteId, rules);
+      this.shields.set(siteId, new SiteShields(rules));
+    } else {
+      this.shieldRules.delete(siteId);
+      this.shields.delete(siteId);
+    }
+  }
+
+  addShield(rawDomain: string, kind: string, value: string): Promise<ShieldRule> {
+    return this.serial(async () => {
+      const site = this.site(rawDomain);
+      const rule = normalizeShield(kind, value);
+      if (typeof rule === 'string') throw new AdminError(400, rule);
+      const rules = this.shieldRules.get(site.id) ?? [];
+      if (rules.some((r) => r.kind === rule.kind && r.value === rule.value)) throw new AdminError(409, `${rule.kind} ${rule.value} is already a shield of ${site.domain}`);
+      if (rules.filter((r) => r.kind === rule.kind).length >= SHIELD_LIMITS[rule.kind]) {
+        throw new AdminError(400, `a site has at most ${SHIELD_LIMITS[rule.kind]} ${rule.kind} rules`);
+      }
+      await this.store.repo.writeShield(site.id, rule.kind, rule.value, false);
+      this.setRules(site.id, [...rules, rule]);
+      return rule;
+    });
+  }
+
+  removeShield(rawDomain: string, kind: string, value: string): Promise<ShieldRule> {
+    return this.serial(async () => {
+      const site = this.site(rawDomain);
+      const rule = normalizeShield(kind, value);
+      if (typeof rule === 'string') throw new AdminError(400, rule);
+      const rules = this.shieldRules.get(site.id) ?? [];
+      if (!rules.some((r) => r.kind === rule.kind && r.value === rule.value)) throw new AdminError(404, `${site.domain} has no ${rule.kind} shield ${rule.value}`);
+      await this.store.repo.writeShield(site.id, rule.kind, rule.value, true);
+      this.setRules(site.id, rules.filter((r) => !(r.kind === rule.kind && r.value === rule.value)));
+      return rule;
+    });
   }
 
   private serial<T>(fn: () => Promise<T>): Promise<T> {
@@ -79,11 +166,9 @@ export class Admin {
 
   removeSite(rawDomain: string): Promise<Site> {
     return this.serial(async () => {
-      const domain = normalizeDomain(rawDomain);
-      const site = this.sites.get(domain);
-      if (!site) throw new AdminError(404, `no site ${domain}`);
+      const site = this.site(rawDomain);
       await this.store.repo.deleteSite(site);
-      this.sites.delete(domain);
+      this.sites.delete(site.domain);
       return site;
     });
   }

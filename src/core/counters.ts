@@ -6,6 +6,7 @@ export class IngestCounters {
   accepted = 0;
   invalid = 0;
   overloaded = 0;
+  rateLimited = 0;
   dropped: Partial<Record<DropReason, number>> = {};
 
   drop(reason: DropReason): void {

@@ -49,6 +49,20 @@ export async function handleAdmin(req: IncomingMessage, res: ServerResponse, url
     }
     case 'DELETE /keys':
       return sendJson(res, 200, await admin.revokeKey(Number(arg)));
+    case 'PUT /rate-limit': {
+      const b = await jsonBody(req);
+      return sendJson(res, 200, await admin.setRateLimit(arg ?? '', Number(b.perMinute), Number(b.burst)));
+    }
+    case 'GET /shields':
+      return sendJson(res, 200, admin.listShields(arg ?? ''));
+    case 'POST /shields': {
+      const b = await jsonBody(req);
+      return sendJson(res, 201, await admin.addShield(arg ?? '', str(b.kind, 'kind'), str(b.value, 'value')));
+    }
+    case 'DELETE /shields': {
+      const b = await jsonBody(req);
+      return sendJson(res, 200, await admin.removeShield(arg ?? '', str(b.kind, 'kind'), str(b.value, 'value')));
+    }
     case 'GET /export': {
       if (arg !== 'events' && arg !== 'sessions') throw new AdminError(404, 'export events or sessions');
       await Promise.allSettled([deps.store.events.flush(), deps.store.sessions.flush()]);

@@ -6,6 +6,8 @@ import type { Pipeline } from '../ingest/pipeline.js';
 import { parseEventBody } from '../ingest/request.js';
 import type { WriteBuffer } from '../store/buffer.js';
 import type { UaService } from '../ingest/ua-service.js';
+import type { RateLimit, RateLimiter } from '../ingest/ratelimit.js';
+import type { Site } from '../store/repo.js';
 import { readBody } from './body.js';
 import { sendJson, sendText } from './respond.js';
 
@@ -14,6 +16,8 @@ export interface EventRouteDeps {
   events: WriteBuffer;
   counters: IngestCounters;
   ua: UaService;
+  limiter: RateLimiter;
+  sites: { byDomain(domain: string): Site | undefined; rateLimitOf(site: Site): RateLimit };
   maxBodyBytes: number;
 }
 
@@ -62,6 +66,23 @@ export async function handleEvent(req: IncomingMessage, res: ServerResponse, dep
   if (!parsed.ok) {
     deps.counters.invalid++;
     return sendJson(res, 400, { errors: parsed.errors }, CORS);
+  }
+  const limited: Array<{ id: number; limit: RateLimit }> = [];
+  for (const d of parsed.request.domains) {
+    const site = deps.sites.byDomain(d);
+    if (site) limited.push({ id: site.id, limit: deps.sites.rateLimitOf(site) });
+  }
+  if (limited.length > 0) {
+    const admitted = deps.limiter.take(limited, Date.now());
+    if (!admitted.ok) {
+      deps.counters.rateLimited++;
+      return sendJson(
+        res,
+        429,
+        { errors: { request: ['Too many events for this site; retry later'] } },
+        { ...CORS, 'retry-after': String(admitted.retryAfterSeconds) },
+      );
+    }
   }
   const userAgent = req.headers['user-agent'] ?? '';
   const cached = deps.ua.resolve(userAgent);

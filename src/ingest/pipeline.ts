@@ -2,6 +2,7 @@ import type { Site } from '../store/repo.js';
 import { baseEventRow, type EventRow } from './event.js';
 import type { EventRequest } from './request.js';
 import type { ReferrerDatabase } from './referrers.js';
+import type { SiteShields } from './shields.js';
 import { parseReferrer } from './source.js';
 import type { UaInfo } from './useragent.js';
 import { deriveFromUrl, type UrlInfo } from './url.js';
@@ -81,6 +82,35 @@ export const botStage: Stage = {
   run: (_ev, ctx) => (ctx.ua.bot ? 'bot' : undefined),
 };
 
+export interface ShieldLookup {
+  shieldsOf(siteId: number): SiteShields | undefined;
+}
+
+/** The site's IP blocklist, hostname allowlist and page blocklist (the country blocklist runs after geo). */
+export function shieldsStage(lookup: ShieldLookup): Stage {
+  return {
+    name: 'shields',
+    run(ev, ctx) {
+      const s = lookup.shieldsOf(ev.site.id);
+      if (!s) return undefined;
+      if (s.ipBlocked(ctx.ip)) return 'ip_blocklist';
+      if (!s.hostnameAllowed(ev.row.hostname)) return 'hostname_allowlist';
+      if (s.pageBlocked(ev.row.pathname)) return 'page_blocklist';
+      return undefined;
+    },
+  };
+}
+
+/** The site's country blocklist, on the country the geo stage found. */
+export function countryShieldStage(lookup: ShieldLookup): Stage {
+  return {
+    name: 'country_shield',
+    run(ev) {
+      return lookup.shieldsOf(ev.site.id)?.countryBlocked(ev.row.country_code) ? 'country_blocklist' : undefined;
+    },
+  };
+}
+
 /** Browser, OS and device from the parsed User-Agent. */
 export const deviceStage: Stage = {
   name: 'device',
@@ -96,8 +126,8 @@ export const deviceStage: Stage = {
 };
 
 /** The per-site stages, in order. Shields, geo and visitor/session stages slot in here. */
-export function defaultStages(deps: { referrers: ReferrerDatabase }): Stage[] {
-  return [botStage, sourceStage(deps.referrers), deviceStage];
+export function defaultStages(deps: { referrers: ReferrerDatabase; shields: ShieldLookup }): Stage[] {
+  return [botStage, shieldsStage(deps.shields), sourceStage(deps.referrers), deviceStage, countryShieldStage(deps.shields)];
 }
 
 /**

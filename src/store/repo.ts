@@ -7,6 +7,16 @@ export interface Site {
   domain: string;
   timezone: string;
   createdAt: string;
+  /** Ingestion rate limit; 0 means the default. */
+  rateLimitPerMinute: number;
+  rateLimitBurst: number;
+}
+
+export interface ShieldRow {
+  siteId: number;
+  kind: string;
+  value: string;
+  createdAt: string;
 }
 
 export interface ApiKeyInfo {
@@ -38,27 +48,61 @@ export class Repo {
   }
 
   async listSites(): Promise<Site[]> {
-    const rows = await this.backend.queryRows<{ id: string; d: string; tz: string; created: string; del: number }>(
+    const rows = await this.backend.queryRows<{ id: string; d: string; tz: string; created: string; del: number; rpm: number; rb: number }>(
       `SELECT id, argMax(domain, version) AS d, argMax(timezone, version) AS tz, argMax(created_at, version) AS created,
-              argMax(deleted, version) AS del
+              argMax(deleted, version) AS del, argMax(rate_limit_per_minute, version) AS rpm, argMax(rate_limit_burst, version) AS rb
        FROM ${this.db}.sites GROUP BY id HAVING del = 0 ORDER BY id`,
     );
-    return rows.map((r) => ({ id: Number(r.id), domain: r.d, timezone: r.tz, createdAt: r.created }));
+    return rows.map((r) => ({
+      id: Number(r.id),
+      domain: r.d,
+      timezone: r.tz,
+      createdAt: r.created,
+      rateLimitPerMinute: Number(r.rpm),
+      rateLimitBurst: Number(r.rb),
+    }));
+  }
+
+  /** Writes the site's state as a new version (insert, update and delete are all this). */
+  private async writeSite(site: Site, deleted: boolean): Promise<void> {
+    await this.backend.command(
+      `INSERT INTO ${this.db}.sites (id, domain, timezone, created_at, deleted, version, rate_limit_per_minute, rate_limit_burst) VALUES (${sqlUInt(site.id)}, ${sqlString(site.domain)}, ${sqlString(site.timezone)}, ${sqlString(site.createdAt)}, ${deleted ? 1 : 0}, ${sqlUInt(nextVersion())}, ${sqlUInt(site.rateLimitPerMinute)}, ${sqlUInt(site.rateLimitBurst)})`,
+    );
   }
 
   async insertSite(domain: string, timezone: string): Promise<Site> {
     const [row] = await this.backend.queryRows<{ m: string }>(`SELECT max(id) AS m FROM ${this.db}.sites`);
-    const id = Number(row?.m ?? 0) + 1;
-    const createdAt = sqlDateTimeText(new Date());
-    await this.backend.command(
-      `INSERT INTO ${this.db}.sites (id, domain, timezone, created_at, deleted, version) VALUES (${sqlUInt(id)}, ${sqlString(domain)}, ${sqlString(timezone)}, ${sqlString(createdAt)}, 0, ${sqlUInt(nextVersion())})`,
-    );
-    return { id, domain, timezone, createdAt };
+    const site: Site = {
+      id: Number(row?.m ?? 0) + 1,
+      domain,
+      timezone,
+      createdAt: sqlDateTimeText(new Date()),
+      rateLimitPerMinute: 0,
+      rateLimitBurst: 0,
+    };
+    await this.writeSite(site, false);
+    return site;
   }
 
-  async deleteSite(site: Site): Promise<void> {
+  updateSite(site: Site): Promise<void> {
+    return this.writeSite(site, false);
+  }
+
+  deleteSite(site: Site): Promise<void> {
+    return this.writeSite(site, true);
+  }
+
+  async listShields(): Promise<ShieldRow[]> {
+    const rows = await this.backend.queryRows<{ site_id: string; kind: string; value: string; created: string; del: number }>(
+      `SELECT site_id, kind, value, argMax(created_at, version) AS created, argMax(deleted, version) AS del
+       FROM ${this.db}.shields GROUP BY site_id, kind, value HAVING del = 0 ORDER BY site_id, kind, value`,
+    );
+    return rows.map((r) => ({ siteId: Number(r.site_id), kind: r.kind, value: r.value, createdAt: r.created }));
+  }
+
+  async writeShield(siteId: number, kind: string, value: string, deleted: boolean): Promise<void> {
     await this.backend.command(
-      `INSERT INTO ${this.db}.sites (id, domain, timezone, created_at, deleted, version) VALUES (${sqlUInt(site.id)}, ${sqlString(site.domain)}, ${sqlString(site.timezone)}, ${sqlString(site.createdAt)}, 1, ${sqlUInt(nextVersion())})`,
+      `INSERT INTO ${this.db}.shields (site_id, kind, value, created_at, deleted, version) VALUES (${sqlUInt(siteId)}, ${sqlString(kind)}, ${sqlString(value)}, ${sqlString(sqlDateTimeText(new Date()))}, ${deleted ? 1 : 0}, ${sqlUInt(nextVersion())})`,
     );
   }
 

@@ -97,4 +97,21 @@ ORDER BY id`,
 ORDER BY id`,
     ],
   },
+  {
+    version: 2,
+    name: 'per-site rate limits, shields',
+    up: (db) => [
+      `ALTER TABLE ${db}.sites ADD COLUMN IF NOT EXISTS rate_limit_per_minute UInt32 DEFAULT 0`,
+      `ALTER TABLE ${db}.sites ADD COLUMN IF NOT EXISTS rate_limit_burst UInt32 DEFAULT 0`,
+      `CREATE TABLE IF NOT EXISTS ${db}.shields (
+  site_id UInt64,
+  kind String,
+  value String,
+  created_at DateTime('UTC'),
+  deleted UInt8,
+  version UInt64
+) ENGINE = ReplacingMergeTree(version)
+ORDER BY (site_id, kind, value)`,
+    ],
+  },
 ];

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { after } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -11,6 +12,11 @@ export const CLI = path.join(root, 'dist/src/cli/main.js');
 export function tempDir(prefix = 'footfall-test-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
+
+const live = new Set<ChildProcess>();
+after(() => {
+  for (const p of live) p.kill('SIGKILL');
+});
 
 export interface TestServer {
   url: string;
@@ -38,6 +44,9 @@ export async function startServer(opts: { dataDir?: string; env?: Record<string,
   });
   let logs = '';
   const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
+  // A failed test must not leave its server running (and the test file hanging): see the root `after` hook.
+  live.add(proc);
+  void exited.then(() => live.delete(proc));
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start:\n${logs}`)), 30_000);
     proc.stderr!.on('data', (c: Buffer) => {

@@ -15,6 +15,7 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   test(`${signal} writes every buffered event before exiting`, async () => {
     const srv = await startServer({ env: NEVER });
     assert.equal((await cli(srv.dataDir, ['sites', 'add', 'flush.example'])).code, 0);
+    assert.equal((await cli(srv.dataDir, ['sites', 'rate-limit', 'flush.example', '--per-minute', '1000000', '--burst', '100000'])).code, 0);
     const results = await Promise.all(
       Array.from({ length: 300 }, (_, i) => postEvent(srv.url, { n: 'pageview', u: `https://flush.example/${i}` })),
     );
@@ -30,6 +31,7 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
 test('requests in flight during SIGTERM: every 202 is stored', async () => {
   const srv = await startServer({ env: NEVER });
   assert.equal((await cli(srv.dataDir, ['sites', 'add', 'inflight.example'])).code, 0);
+  assert.equal((await cli(srv.dataDir, ['sites', 'rate-limit', 'inflight.example', '--per-minute', '1000000', '--burst', '100000'])).code, 0);
   let accepted = 0;
   let stop = false;
   const workers = Array.from({ length: 8 }, async (_, w) => {

@@ -7,6 +7,7 @@ import { deriveFromUrl } from '../../src/ingest/url.js';
 import type { SqlBackend } from '../../src/store/backend.js';
 import { ChdbBackend } from '../../src/store/chdb.js';
 import { migrate } from '../../src/store/migrate.js';
+import { Repo } from '../../src/store/repo.js';
 import { MIGRATIONS, type Migration } from '../../src/store/schema.js';
 import { Store } from '../../src/store/store.js';
 import { createLogger } from '../../src/util/log.js';
@@ -50,21 +51,31 @@ for (const b of backends) {
     test('migrations from empty, then a no-op', async () => {
       const db = `mig_${process.pid}_${++dbCounter}`;
       const first = await migrate(backend, db);
-      assert.deepEqual(first, { from: 0, to: 1, applied: [1] });
+      const latest = MIGRATIONS[MIGRATIONS.length - 1]!.version;
+      assert.deepEqual(first, { from: 0, to: latest, applied: MIGRATIONS.map((m) => m.version) });
       const tables = (await backend.queryRows<{ name: string }>(`SELECT name FROM system.tables WHERE database = '${db}' ORDER BY name`)).map((r) => r.name);
-      assert.deepEqual(tables, ['api_keys', 'events', 'schema_migrations', 'sessions', 'sites']);
-      assert.deepEqual(await migrate(backend, db), { from: 1, to: 1, applied: [] });
+      assert.deepEqual(tables, ['api_keys', 'events', 'schema_migrations', 'sessions', 'shields', 'sites']);
+      assert.deepEqual(await migrate(backend, db), { from: latest, to: latest, applied: [] });
     });
 
     test('migrations from the previous version apply only the new one', async () => {
       const db = `mig_${process.pid}_${++dbCounter}`;
-      await migrate(backend, db, MIGRATIONS);
-      const v2: Migration = { version: 2, name: 'add a column', up: (d) => [`ALTER TABLE ${d}.sites ADD COLUMN IF NOT EXISTS note String`] };
-      assert.deepEqual(await migrate(backend, db, [...MIGRATIONS, v2]), { from: 1, to: 2, applied: [2] });
+      // a store at version 1 with a site in it
+      await migrate(backend, db, MIGRATIONS.slice(0, 1));
+      await backend.command(`INSERT INTO ${db}.sites (id, domain, timezone, created_at, deleted, version) VALUES (1, 'old.example', 'Etc/UTC', '2026-01-01 00:00:00', 0, 1)`);
+      assert.deepEqual(await migrate(backend, db), { from: 1, to: 2, applied: [2] });
+      const repo = new Repo(backend, db);
+      const [site] = await repo.listSites();
+      assert.equal(site!.domain, 'old.example');
+      assert.equal(site!.rateLimitPerMinute, 0);
+      assert.deepEqual(await repo.listShields(), []);
+      // and a later migration on top
+      const v3: Migration = { version: 3, name: 'add a column', up: (d) => [`ALTER TABLE ${d}.sites ADD COLUMN IF NOT EXISTS note String`] };
+      assert.deepEqual(await migrate(backend, db, [...MIGRATIONS, v3]), { from: 2, to: 3, applied: [3] });
       const cols = await backend.queryRows<{ name: string }>(`SELECT name FROM system.columns WHERE database = '${db}' AND table = 'sites' AND name = 'note'`);
       assert.equal(cols.length, 1);
       const versions = await backend.queryRows<{ version: number }>(`SELECT version FROM ${db}.schema_migrations ORDER BY version`);
-      assert.deepEqual(versions.map((v) => Number(v.version)), [1, 2]);
+      assert.deepEqual(versions.map((v) => Number(v.version)), [1, 2, 3]);
     });
 
     test('every column type round-trips with edge values', async () => {
@@ -167,6 +178,12 @@ for (const b of backends) {
       assert.notEqual(keys[0]!.hash, key);
       await store.repo.deleteKey(info);
       assert.equal((await store.repo.listKeyHashes()).length, 0);
+      await store.repo.updateSite({ ...bSite, rateLimitPerMinute: 60, rateLimitBurst: 5 });
+      assert.deepEqual((await store.repo.listSites()).find((s) => s.id === bSite.id)?.rateLimitBurst, 5);
+      await store.repo.writeShield(2, 'ip', '10.0.0.0/8', false);
+      await store.repo.writeShield(2, 'page', '/admin*', false);
+      await store.repo.writeShield(2, 'page', '/admin*', true);
+      assert.deepEqual((await store.repo.listShields()).map((r) => `${r.siteId} ${r.kind} ${r.value}`), ['2 ip 10.0.0.0/8']);
     });
 
     test('reads while writing', async () => {

@@ -9,12 +9,12 @@ import { deriveFromUrl } from '../../src/ingest/url.js';
 import type { Site } from '../../src/store/repo.js';
 
 const sites = new Map<string, Site>([
-  ['a.com', { id: 1, domain: 'a.com', timezone: 'Etc/UTC', createdAt: '' }],
-  ['b.com', { id: 2, domain: 'b.com', timezone: 'Etc/UTC', createdAt: '' }],
+  ['a.com', { id: 1, domain: 'a.com', timezone: 'Etc/UTC', createdAt: '', rateLimitPerMinute: 0, rateLimitBurst: 0 }],
+  ['b.com', { id: 2, domain: 'b.com', timezone: 'Etc/UTC', createdAt: '', rateLimitPerMinute: 0, rateLimitBurst: 0 }],
 ]);
 const lookup = { byDomain: (d: string) => sites.get(d) };
 const referrers = ReferrerDatabase.load();
-const stages = defaultStages({ referrers });
+const stages = defaultStages({ referrers, shields: { shieldsOf: () => undefined } });
 const ctx = { ip: '1.2.3.4', userAgent: 'UA', ua: EMPTY_UA, now: new Date('2026-05-01T10:00:00Z') };
 
 function req(body: Record<string, unknown>): EventRequest {

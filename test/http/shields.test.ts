@@ -1,0 +1,94 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { cli, exportRows, newKey, postEvent, startServer, type TestServer } from '../helpers/server.js';
+
+let srv: TestServer;
+let key: string;
+before(async () => {
+  srv = await startServer();
+  key = await newKey(srv.dataDir);
+});
+after(async () => {
+  await srv?.stop();
+});
+
+let n = 0;
+async function site(): Promise<string> {
+  const d = `shield${++n}.example`;
+  assert.equal((await cli(srv.dataDir, ['sites', 'add', d])).code, 0);
+  return d;
+}
+async function shield(...args: string[]): Promise<void> {
+  const r = await cli(srv.dataDir, ['shields', ...args]);
+  assert.equal(r.code, 0, r.stderr);
+}
+const send = (d: string, body: Record<string, unknown> = {}, headers: Record<string, string> = {}) =>
+  postEvent(srv.url, { n: 'pageview', u: `https://${d}/`, d, ...body }, headers);
+
+test('IP blocklist (single, CIDR, v6) applies within a second of the CLI command', async () => {
+  const d = await site();
+  await shield('add', d, 'ip', '203.0.113.7');
+  await shield('add', d, 'ip', '198.51.100.0/24');
+  await shield('add', d, 'ip', '2001:db8::/32');
+  for (const ip of ['203.0.113.7', '198.51.100.200', '2001:db8::42']) {
+    const r = await send(d, {}, { 'x-forwarded-for': ip });
+    assert.equal(r.status, 202);
+    assert.equal(r.headers.get('x-plausible-dropped'), '1', ip);
+  }
+  assert.equal((await send(d, {}, { 'x-forwarded-for': '203.0.113.8' })).headers.get('x-plausible-dropped'), null);
+  assert.equal((await exportRows(srv.url, key, 'events', d)).length, 1);
+  await shield('remove', d, 'ip', '203.0.113.7');
+  assert.equal((await send(d, {}, { 'x-forwarded-for': '203.0.113.7' })).headers.get('x-plausible-dropped'), null);
+});
+
+test('page blocklist and hostname allowlist', async () => {
+  const d = await site();
+  await shield('add', d, 'page', '/admin*');
+  assert.equal((await send(d, { u: `https://${d}/admin/users` })).headers.get('x-plausible-dropped'), '1');
+  assert.equal((await send(d, { u: `https://${d}/blog` })).headers.get('x-plausible-dropped'), null);
+  await shield('add', d, 'hostname', d);
+  await shield('add', d, 'hostname', `*.${d}`);
+  assert.equal((await send(d, { u: `https://staging-copy.net/` })).headers.get('x-plausible-dropped'), '1');
+  assert.equal((await send(d, { u: `https://docs.${d}/` })).headers.get('x-plausible-dropped'), null);
+  const list = JSON.parse((await cli(srv.dataDir, ['shields', 'list', d, '--json'])).stdout) as Array<{ kind: string; value: string }>;
+  assert.deepEqual(list.map((r) => `${r.kind} ${r.value}`).sort(), [`hostname *.${d}`, `hostname ${d}`, 'page /admin*']);
+});
+
+test('bad shields are refused with a message', async () => {
+  const d = await site();
+  const bad = await cli(srv.dataDir, ['shields', 'add', d, 'ip', '300.1.1.1']);
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /not an IP/);
+  const kind = await cli(srv.dataDir, ['shields', 'add', d, 'planet', 'mars']);
+  assert.equal(kind.code, 1);
+  const none = await cli(srv.dataDir, ['shields', 'add', 'nosuch.example', 'ip', '1.2.3.4']);
+  assert.equal(none.code, 1);
+  assert.match(none.stderr, /no site/);
+});
+
+test('rate limit: burst, 429 with Retry-After, per-site isolation, per-site setting', async () => {
+  const a = await site();
+  const b = await site();
+  assert.equal((await cli(srv.dataDir, ['sites', 'rate-limit', a, '--per-minute', '60', '--burst', '5'])).code, 0);
+  const statuses: number[] = [];
+  let retryAfter = '';
+  for (let i = 0; i < 7; i++) {
+    const r = await send(a);
+    statuses.push(r.status);
+    if (r.status === 429) {
+      retryAfter = r.headers.get('retry-after') ?? '';
+      assert.ok(JSON.parse(r.text).errors.request[0]);
+    }
+  }
+  assert.deepEqual(statuses, [202, 202, 202, 202, 202, 429, 429]);
+  assert.match(retryAfter, /^[1-9]\d*$/);
+  assert.equal((await send(b)).status, 202, 'another site is not limited');
+  assert.equal((await exportRows(srv.url, key, 'events', a)).length, 5);
+  // refill: one token a second
+  await new Promise((r) => setTimeout(r, 1100));
+  assert.equal((await send(a)).status, 202);
+  // the default: a burst of 120
+  const results = await Promise.all(Array.from({ length: 125 }, () => send(b)));
+  const limited = results.filter((r) => r.status === 429).length;
+  assert.ok(limited >= 4 && limited <= 6, `limited ${limited}`);
+});
