@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import type { Config } from './config.js';
 import { Admin } from './core/admin.js';
 import { IngestCounters } from './core/counters.js';
+import { Metrics } from './core/metrics.js';
 import { createAdminServer, createPublicServer, type AppDeps } from './http/server.js';
 import { Pipeline, defaultStages } from './ingest/pipeline.js';
 import { ReferrerDatabase } from './ingest/referrers.js';
@@ -75,7 +76,8 @@ async function clearStaleSocket(sock: string): Promise<void> {
 }
 
 export async function startApp(config: Config, log: Logger): Promise<RunningApp> {
-  const store = await openStore(config, log);
+  const metrics = new Metrics();
+  const store = await openStore(config, log, (table, seconds) => metrics.observeInsert(table, seconds));
   const report = await store.migrate();
   log.info('store ready', { kind: store.backend.kind, dataDir: config.dataDir, schemaFrom: report.from, schemaTo: report.to, applied: report.applied });
   const admin = new Admin(store);
@@ -83,13 +85,16 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
   const counters = new IngestCounters();
   const ua = new UaService({ cacheSize: config.uaCacheSize });
   void ua.warmUp(WARM_UP_USER_AGENTS);
+  const pipeline = new Pipeline(admin, defaultStages({ referrers: ReferrerDatabase.load(), shields: admin }));
+  metrics.attach(counters, pipeline, store, ua);
   let ready = false;
   const deps: AppDeps = {
     log,
     store,
     admin,
     counters,
-    pipeline: new Pipeline(admin, defaultStages({ referrers: ReferrerDatabase.load(), shields: admin })),
+    pipeline,
+    metrics,
     limiter: new TokenBucketLimiter(),
     sites: admin,
     events: store.events,

@@ -1,13 +1,14 @@
 import http from 'node:http';
 import { AdminError } from '../core/admin.js';
 import type { Logger } from '../util/log.js';
+import type { Metrics } from '../core/metrics.js';
 import { handleAdmin, type AdminRouteDeps } from './admin.js';
 import { handleEvent, type EventRouteDeps } from './event.js';
 import { handleExport, type ExportRouteDeps } from './export.js';
 import { handleHealth, handleLive, handleReady, type HealthDeps } from './health.js';
 import { sendError } from './respond.js';
 
-export type AppDeps = EventRouteDeps & ExportRouteDeps & HealthDeps & AdminRouteDeps & { log: Logger };
+export type AppDeps = EventRouteDeps & ExportRouteDeps & HealthDeps & AdminRouteDeps & { log: Logger; metrics: Metrics };
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse, url: URL) => Promise<void> | void;
 
 /** Wraps a router so that no request can crash the process or hang: every failure becomes a JSON error. */
@@ -45,6 +46,12 @@ function publicRouter(deps: AppDeps): Handler {
         return handleLive(req, res);
       case '/api/system/health/ready':
         return handleReady(req, res, deps);
+      case '/metrics':
+        return (async () => {
+          const body = await deps.metrics.registry.metrics();
+          res.writeHead(200, { 'content-type': deps.metrics.registry.contentType });
+          res.end(body);
+        })();
       case '/api/v1/export/events':
         return handleExport(req, res, url, 'events', deps);
       case '/api/v1/export/sessions':

@@ -134,10 +134,15 @@ export function defaultStages(deps: { referrers: ReferrerDatabase; shields: Shie
  * The ingestion pipeline: one validated request → one candidate event per listed site → stages → rows.
  */
 export class Pipeline {
+  /** Time spent in each stage and how many events it saw, since start (exported as metrics). */
+  readonly stageStats: Map<string, { seconds: number; calls: number }>;
+
   constructor(
     private readonly sites: SiteLookup,
     private readonly stages: readonly Stage[],
-  ) {}
+  ) {
+    this.stageStats = new Map(stages.map((s) => [s.name, { seconds: 0, calls: 0 }]));
+  }
 
   process(request: EventRequest, ctx: RequestContext): PipelineResult {
     const url = deriveFromUrl(request.url, request.hashMode);
@@ -152,7 +157,11 @@ export class Pipeline {
       const ev: PipelineEvent = { site, request, url, row: baseEventRow(site.id, request, url, ctx.now) };
       let reason: DropReason | undefined;
       for (const stage of this.stages) {
+        const t0 = performance.now();
         reason = stage.run(ev, ctx);
+        const st = this.stageStats.get(stage.name)!;
+        st.seconds += (performance.now() - t0) / 1000;
+        st.calls++;
         if (reason) break;
       }
       if (reason) dropped.push(reason);

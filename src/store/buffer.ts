@@ -12,6 +12,8 @@ export interface WriteBufferOptions {
   log: Logger;
   /** Name for logs and metrics (the table). */
   name: string;
+  /** Called after each successful insert with its duration and size. */
+  onInsert?: (seconds: number, rows: number) => void;
 }
 
 export interface BufferStats {
@@ -89,6 +91,7 @@ export class WriteBuffer {
         return;
       }
       this.stats.lastInsertMs = performance.now() - t0;
+      this.opts.onInsert?.(this.stats.lastInsertMs / 1000, n);
       this.pending.splice(0, n);
       this.stats.depth = this.pending.length;
       this.stats.inserted += n;

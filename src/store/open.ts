@@ -5,7 +5,11 @@ import { ChdbBackend } from './chdb.js';
 import { Store } from './store.js';
 
 /** Opens the configured store (the embedded chdb store in `<dataDir>/chdb`). */
-export async function openStore(config: Config, log: Logger): Promise<Store> {
+export async function openStore(
+  config: Config,
+  log: Logger,
+  onInsert?: (table: string, seconds: number, rows: number) => void,
+): Promise<Store> {
   const backend = ChdbBackend.open(path.join(config.dataDir, 'chdb'));
   return new Store(backend, {
     db: 'footfall',
@@ -13,5 +17,6 @@ export async function openStore(config: Config, log: Logger): Promise<Store> {
     flushIntervalMs: config.flushIntervalMs,
     bufferMaxRows: config.bufferMaxRows,
     log,
+    onInsert,
   });
 }

@@ -12,6 +12,7 @@ export interface StoreOptions {
   flushIntervalMs: number;
   bufferMaxRows: number;
   log: Logger;
+  onInsert?: (table: string, seconds: number, rows: number) => void;
 }
 
 /**
@@ -34,6 +35,7 @@ export class Store {
         intervalMs: opts.flushIntervalMs,
         maxRows: opts.bufferMaxRows,
         log: opts.log,
+        onInsert: (seconds, rows) => opts.onInsert?.(table, seconds, rows),
         sink: (payload) => backend.insertJSONEachRow(`${this.db}.${table}`, payload),
       });
     this.events = buffer('events');

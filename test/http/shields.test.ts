@@ -92,3 +92,25 @@ test('rate limit: burst, 429 with Retry-After, per-site isolation, per-site sett
   const limited = results.filter((r) => r.status === 429).length;
   assert.ok(limited >= 4 && limited <= 6, `limited ${limited}`);
 });
+
+test('GET /metrics: Prometheus text with accepted, dropped by reason, rate-limited, buffer, insert and stage timings', async () => {
+  const d = await site();
+  await send(d);
+  await send(d, {}, { 'user-agent': 'curl/8.5.0' });
+  await exportRows(srv.url, key, 'events', d); // forces an insert
+  const r = await fetch(`${srv.url}/metrics`);
+  assert.equal(r.status, 200);
+  assert.match(r.headers.get('content-type') ?? '', /text\/plain/);
+  const text = await r.text();
+  const value = (re: RegExp) => Number(re.exec(text)?.[1] ?? NaN);
+  assert.ok(value(/^footfall_events_accepted_total (\d+)/m) >= 1);
+  assert.ok(value(/^footfall_events_dropped_total\{reason="bot"\} (\d+)/m) >= 1);
+  assert.ok(value(/^footfall_events_dropped_total\{reason="ip_blocklist"\} (\d+)/m) >= 3);
+  assert.ok(value(/^footfall_events_rate_limited_total (\d+)/m) >= 2);
+  assert.match(text, /^footfall_buffer_rows\{table="events"\} \d+/m);
+  assert.ok(value(/^footfall_insert_duration_seconds_count\{table="events"\} (\d+)/m) >= 1);
+  for (const stage of ['bots', 'shields', 'source', 'device', 'country_shield']) {
+    assert.match(text, new RegExp(`^footfall_stage_seconds_total\\{stage="${stage}"\\} [0-9.e-]+`, 'm'), stage);
+  }
+  assert.match(text, /^footfall_process_resident_memory_bytes \d+/m);
+});

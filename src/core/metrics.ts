@@ -1,0 +1,111 @@
+import client from 'prom-client';
+import type { Pipeline } from '../ingest/pipeline.js';
+import type { UaService } from '../ingest/ua-service.js';
+import type { Store } from '../store/store.js';
+import type { IngestCounters } from './counters.js';
+
+/**
+ * Prometheus metrics (`GET /metrics`, text format). Counters are read from the ingest path's plain
+ * counters at scrape time, so the hot path only does `++`.
+ */
+export class Metrics {
+  readonly registry = new client.Registry();
+  private readonly insertSeconds: client.Histogram<'table'>;
+
+  constructor() {
+    client.collectDefaultMetrics({ register: this.registry, prefix: 'footfall_' });
+    this.insertSeconds = new client.Histogram({
+      name: 'footfall_insert_duration_seconds',
+      help: 'Duration of batch inserts into the store',
+      labelNames: ['table'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [this.registry],
+    });
+  }
+
+  observeInsert(table: string, seconds: number): void {
+    this.insertSeconds.observe({ table }, seconds);
+  }
+
+  /** Wires the scrape-time readers of the running app's state. */
+  attach(counters: IngestCounters, pipeline: Pipeline, store: Store, ua: UaService): void {
+    const r = [this.registry];
+    const counter = (name: string, help: string, read: () => number): void => {
+      new client.Counter({
+        name,
+        help,
+        registers: r,
+        collect() {
+          this.reset();
+          this.inc(read());
+        },
+      });
+    };
+    counter('footfall_events_accepted_total', 'Events accepted and queued for storage (one per site)', () => counters.accepted);
+    counter('footfall_event_requests_total', 'POST /api/event requests', () => counters.requests);
+    counter('footfall_events_invalid_total', 'Requests refused with 400 or 413', () => counters.invalid);
+    counter('footfall_events_rate_limited_total', 'Requests refused with 429 (site rate limit)', () => counters.rateLimited);
+    counter('footfall_events_overloaded_total', 'Requests refused with 503 (write buffer full)', () => counters.overloaded);
+    counter('footfall_useragent_cache_hits_total', 'User-Agent lookups answered from the cache', () => ua.hits);
+    counter('footfall_useragent_cache_misses_total', 'User-Agent lookups that needed parsing', () => ua.misses);
+    new client.Counter({
+      name: 'footfall_events_dropped_total',
+      help: 'Events dropped (still answered 202), by reason',
+      labelNames: ['reason'],
+      registers: r,
+      collect() {
+        this.reset();
+        for (const [reason, n] of Object.entries(counters.dropped)) this.inc({ reason }, n ?? 0);
+      },
+    });
+    new client.Counter({
+      name: 'footfall_stage_seconds_total',
+      help: 'Time spent in each ingestion pipeline stage',
+      labelNames: ['stage'],
+      registers: r,
+      collect() {
+        this.reset();
+        for (const [stage, s] of pipeline.stageStats) this.inc({ stage }, s.seconds);
+      },
+    });
+    new client.Counter({
+      name: 'footfall_stage_events_total',
+      help: 'Events that went through each ingestion pipeline stage',
+      labelNames: ['stage'],
+      registers: r,
+      collect() {
+        this.reset();
+        for (const [stage, s] of pipeline.stageStats) this.inc({ stage }, s.calls);
+      },
+    });
+    new client.Gauge({
+      name: 'footfall_buffer_rows',
+      help: 'Rows waiting in the write buffer',
+      labelNames: ['table'],
+      registers: r,
+      collect() {
+        this.set({ table: 'events' }, store.events.depth);
+        this.set({ table: 'sessions' }, store.sessions.depth);
+      },
+    });
+    new client.Counter({
+      name: 'footfall_insert_failures_total',
+      help: 'Failed batch inserts (retried)',
+      labelNames: ['table'],
+      registers: r,
+      collect() {
+        this.reset();
+        this.inc({ table: 'events' }, store.events.stats.failures);
+        this.inc({ table: 'sessions' }, store.sessions.stats.failures);
+      },
+    });
+    new client.Gauge({
+      name: 'footfall_useragent_cache_entries',
+      help: 'Parsed User-Agents in the cache',
+      registers: r,
+      collect() {
+        this.set(ua.size);
+      },
+    });
+  }
+}
