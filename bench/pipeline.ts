@@ -8,6 +8,7 @@ import { LRUCache } from 'lru-cache';
 import { serializeEventRow } from '../src/ingest/event.js';
 import { Pipeline, defaultStages } from '../src/ingest/pipeline.js';
 import { ReferrerDatabase } from '../src/ingest/referrers.js';
+import { GeoIp } from '../src/ingest/geo.js';
 import { parseEventBody } from '../src/ingest/request.js';
 import { createDetector, parseUserAgent, type UaInfo } from '../src/ingest/useragent.js';
 import type { Site } from '../src/store/repo.js';
@@ -16,7 +17,17 @@ import { UA_CORPUS } from '../test/fixtures/user-agents.js';
 const N = Number(process.env.BENCH_EVENTS ?? 200_000);
 const N_UNCACHED = Number(process.env.BENCH_UNCACHED ?? 300);
 const site: Site = { id: 1, domain: 'bench.example', timezone: 'Etc/UTC', createdAt: '', rateLimitPerMinute: 0, rateLimitBurst: 0 };
-const pipeline = new Pipeline({ byDomain: (d) => (d === site.domain ? site : undefined) }, defaultStages({ referrers: ReferrerDatabase.load(), shields: { shieldsOf: () => undefined } }));
+const referrers = ReferrerDatabase.load();
+const lookup = { byDomain: (d: string) => (d === site.domain ? site : undefined) };
+const noShields = { shieldsOf: () => undefined };
+const geoCached = GeoIp.open();
+const geoUncached = GeoIp.open({ cacheSize: 1 });
+geoCached.warmUp();
+geoUncached.warmUp();
+const cachedPipeline = new Pipeline(lookup, defaultStages({ referrers, shields: noShields, geo: geoCached }));
+const uncachedPipeline = new Pipeline(lookup, defaultStages({ referrers, shields: noShields, geo: geoUncached }));
+/** Public IPv4 and IPv6 addresses of many networks, so that geo lookups hit real records. */
+const ips = Array.from({ length: 1000 }, (_, i) => (i % 4 === 3 ? `2a00:1450:4001:${(i % 200).toString(16)}::${i.toString(16)}` : `${[81, 93, 151, 185][i % 4]}.${(i * 7) % 250}.${i % 250}.9`));
 const detector = createDetector();
 const browsers = UA_CORPUS.filter((c) => !c.bot).map((c) => c.ua);
 const bodies = Array.from({ length: 1000 }, (_, i) =>
@@ -32,7 +43,7 @@ const bodies = Array.from({ length: 1000 }, (_, i) =>
   ),
 );
 
-function run(n: number, uaOf: (ua: string) => UaInfo): { perEventUs: number; stages: Record<string, number> } {
+function run(n: number, pipeline: Pipeline, uaOf: (ua: string) => UaInfo): { perEventUs: number; stages: Record<string, number> } {
   const t = { parse: 0n, useragent: 0n, stages: 0n, serialize: 0n };
   const start = process.hrtime.bigint();
   for (let i = 0; i < n; i++) {
@@ -43,7 +54,7 @@ function run(n: number, uaOf: (ua: string) => UaInfo): { perEventUs: number; sta
     const userAgent = browsers[i % browsers.length]!;
     const ua = uaOf(userAgent);
     const c = process.hrtime.bigint();
-    const r = pipeline.process(parsed.request, { ip: '203.0.113.7', userAgent, ua, now: new Date() });
+    const r = pipeline.process(parsed.request, { ip: ips[i % ips.length]!, userAgent, ua, now: new Date() });
     const d = process.hrtime.bigint();
     for (const row of r.rows) serializeEventRow(row);
     const e = process.hrtime.bigint();
@@ -62,14 +73,19 @@ const cached = (ua: string): UaInfo => {
   if (!hit) cache.set(ua, (hit = parseUserAgent(detector, ua)));
   return hit;
 };
-run(20_000, cached); // warm up (and fills the cache)
-const withCache = run(N, cached);
-run(browsers.length * 2, (ua) => parseUserAgent(detector, ua)); // the detector compiles its regexes lazily
-const noCache = run(N_UNCACHED, (ua) => parseUserAgent(detector, ua));
+run(20_000, cachedPipeline, cached); // warm up (and fills the caches)
+const withCache = run(N, cachedPipeline, cached);
+run(browsers.length * 2, uncachedPipeline, (ua) => parseUserAgent(detector, ua)); // the detector compiles its regexes lazily
+const noCache = run(N_UNCACHED, uncachedPipeline, (ua) => parseUserAgent(detector, ua));
+const stageReport = (p: Pipeline) =>
+  [...p.stageStats].map(([k, v]) => `    ${k.padEnd(15)} ${((v.seconds / Math.max(1, v.calls)) * 1e6).toFixed(2)} µs`).join('\n');
 
 const report = (name: string, n: number, r: ReturnType<typeof run>) =>
   `${name}: ${n} events, ${r.perEventUs.toFixed(2)} µs/event (${Math.round(1e6 / r.perEventUs)} events/s on one core)\n` +
   Object.entries(r.stages)
     .map(([k, v]) => `  ${k.padEnd(10)} ${v.toFixed(2)} µs`)
     .join('\n');
-process.stdout.write(`${report('with caches', N, withCache)}\n${report('without caches (every User-Agent parsed)', N_UNCACHED, noCache)}\n`);
+process.stdout.write(
+  `${report('with caches', N, withCache)}\n  per stage:\n${stageReport(cachedPipeline)}\n` +
+    `${report('without caches (every User-Agent parsed, every IP looked up)', N_UNCACHED, noCache)}\n  per stage:\n${stageReport(uncachedPipeline)}\n`,
+);

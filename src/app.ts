@@ -10,6 +10,7 @@ import { Metrics } from './core/metrics.js';
 import { createAdminServer, createPublicServer, type AppDeps } from './http/server.js';
 import { Pipeline, defaultStages } from './ingest/pipeline.js';
 import { ReferrerDatabase } from './ingest/referrers.js';
+import { GeoIp } from './ingest/geo.js';
 import { TokenBucketLimiter } from './ingest/ratelimit.js';
 import { UaService } from './ingest/ua-service.js';
 import { openStore } from './store/open.js';
@@ -85,7 +86,9 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
   const counters = new IngestCounters();
   const ua = new UaService({ cacheSize: config.uaCacheSize });
   void ua.warmUp(WARM_UP_USER_AGENTS);
-  const pipeline = new Pipeline(admin, defaultStages({ referrers: ReferrerDatabase.load(), shields: admin }));
+  const geo = GeoIp.open({ override: config.geoipDb });
+  geo.warmUp();
+  const pipeline = new Pipeline(admin, defaultStages({ referrers: ReferrerDatabase.load(), shields: admin, geo }));
   metrics.attach(counters, pipeline, store, ua);
   let ready = false;
   const deps: AppDeps = {

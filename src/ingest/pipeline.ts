@@ -3,6 +3,7 @@ import { baseEventRow, type EventRow } from './event.js';
 import type { EventRequest } from './request.js';
 import type { ReferrerDatabase } from './referrers.js';
 import type { SiteShields } from './shields.js';
+import type { GeoInfo } from './geo.js';
 import { parseReferrer } from './source.js';
 import type { UaInfo } from './useragent.js';
 import { deriveFromUrl, type UrlInfo } from './url.js';
@@ -101,6 +102,25 @@ export function shieldsStage(lookup: ShieldLookup): Stage {
   };
 }
 
+export interface GeoLookup {
+  lookup(ip: string): GeoInfo;
+}
+
+/** Country, region and city of the visitor's IP (private and unknown IPs: none). The IP itself is not stored. */
+export function geoStage(geo: GeoLookup): Stage {
+  return {
+    name: 'geo',
+    run(ev, ctx) {
+      const g = geo.lookup(ctx.ip);
+      ev.row.country_code = g.country_code;
+      ev.row.subdivision1_code = g.subdivision1_code;
+      ev.row.subdivision2_code = g.subdivision2_code;
+      ev.row.city_geoname_id = g.city_geoname_id;
+      return undefined;
+    },
+  };
+}
+
 /** The site's country blocklist, on the country the geo stage found. */
 export function countryShieldStage(lookup: ShieldLookup): Stage {
   return {
@@ -126,8 +146,8 @@ export const deviceStage: Stage = {
 };
 
 /** The per-site stages, in order. Shields, geo and visitor/session stages slot in here. */
-export function defaultStages(deps: { referrers: ReferrerDatabase; shields: ShieldLookup }): Stage[] {
-  return [botStage, shieldsStage(deps.shields), sourceStage(deps.referrers), deviceStage, countryShieldStage(deps.shields)];
+export function defaultStages(deps: { referrers: ReferrerDatabase; shields: ShieldLookup; geo: GeoLookup }): Stage[] {
+  return [botStage, shieldsStage(deps.shields), sourceStage(deps.referrers), deviceStage, geoStage(deps.geo), countryShieldStage(deps.shields)];
 }
 
 /**

