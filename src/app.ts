@@ -11,6 +11,7 @@ import { createAdminServer, createPublicServer, type AppDeps } from './http/serv
 import { Pipeline, defaultStages } from './ingest/pipeline.js';
 import { ReferrerDatabase } from './ingest/referrers.js';
 import { GeoIp } from './ingest/geo.js';
+import { SpamList } from './ingest/spam.js';
 import { TokenBucketLimiter } from './ingest/ratelimit.js';
 import { UaService } from './ingest/ua-service.js';
 import { openStore } from './store/open.js';
@@ -88,7 +89,7 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
   void ua.warmUp(WARM_UP_USER_AGENTS);
   const geo = GeoIp.open({ override: config.geoipDb });
   geo.warmUp();
-  const pipeline = new Pipeline(admin, defaultStages({ referrers: ReferrerDatabase.load(), shields: admin, geo }));
+  const pipeline = new Pipeline(admin, defaultStages({ referrers: ReferrerDatabase.load(), shields: admin, geo, spam: SpamList.load() }));
   metrics.attach(counters, pipeline, store, ua);
   let ready = false;
   const deps: AppDeps = {

@@ -4,6 +4,7 @@ import type { EventRequest } from './request.js';
 import type { ReferrerDatabase } from './referrers.js';
 import type { SiteShields } from './shields.js';
 import type { GeoInfo } from './geo.js';
+import type { SpamList } from './spam.js';
 import { parseReferrer } from './source.js';
 import type { UaInfo } from './useragent.js';
 import { deriveFromUrl, type UrlInfo } from './url.js';
@@ -102,6 +103,24 @@ export function shieldsStage(lookup: ShieldLookup): Stage {
   };
 }
 
+/** Referrer spam: the referrer's host is on the blocklist. */
+export function spamStage(spam: SpamList): Stage {
+  return {
+    name: 'spam',
+    run(ev, ctx) {
+      const ref = ev.request.referrer;
+      if (!ref) return undefined;
+      let host: string;
+      try {
+        host = new URL(ref.trim()).hostname;
+      } catch {
+        return undefined;
+      }
+      return host && spam.isSpam(host) ? 'spam_referrer' : undefined;
+    },
+  };
+}
+
 export interface GeoLookup {
   lookup(ip: string): GeoInfo;
 }
@@ -146,8 +165,16 @@ export const deviceStage: Stage = {
 };
 
 /** The per-site stages, in order. Shields, geo and visitor/session stages slot in here. */
-export function defaultStages(deps: { referrers: ReferrerDatabase; shields: ShieldLookup; geo: GeoLookup }): Stage[] {
-  return [botStage, shieldsStage(deps.shields), sourceStage(deps.referrers), deviceStage, geoStage(deps.geo), countryShieldStage(deps.shields)];
+export function defaultStages(deps: { referrers: ReferrerDatabase; shields: ShieldLookup; geo: GeoLookup; spam: SpamList }): Stage[] {
+  return [
+    botStage,
+    spamStage(deps.spam),
+    shieldsStage(deps.shields),
+    sourceStage(deps.referrers),
+    deviceStage,
+    geoStage(deps.geo),
+    countryShieldStage(deps.shields),
+  ];
 }
 
 /**

@@ -284,6 +284,16 @@ describe('derived from the url', () => {
     assert.equal(notGoogle.utm_medium, '');
   });
 
+  test('spam referrers are dropped with 202 and x-plausible-dropped', async () => {
+    const site = await newSite(srv.dataDir);
+    for (const r of ['https://semalt.com/', 'http://www.darodar.com/x', 'https://sub.buttons-for-website.com/']) {
+      const res = await postEvent(srv.url, { n: 'pageview', u: `https://${site}/`, d: site, r });
+      assert.equal(res.status, 202);
+      assert.equal(res.headers.get('x-plausible-dropped'), '1', r);
+    }
+    assert.equal((await rowsOf(site)).length, 0);
+  });
+
   test('the first click id parameter present is stored', async () => {
     assert.equal((await storeOne({ n: 'pageview', u: 'https://e.com/?fbclid=1&gclid=2' })).click_id_param, 'gclid');
     assert.equal((await storeOne({ n: 'pageview', u: 'https://e.com/?twclid=1&msclkid=2' })).click_id_param, 'msclkid');

@@ -4,6 +4,7 @@ import { baseEventRow, serializeEventRow, wellFormed } from '../../src/ingest/ev
 import { Pipeline, defaultStages, sourceStage, type Stage } from '../../src/ingest/pipeline.js';
 import { ReferrerDatabase } from '../../src/ingest/referrers.js';
 import { GeoIp } from '../../src/ingest/geo.js';
+import { SpamList } from '../../src/ingest/spam.js';
 import { parseEventObject, type EventRequest } from '../../src/ingest/request.js';
 import { EMPTY_UA } from '../../src/ingest/useragent.js';
 import { deriveFromUrl } from '../../src/ingest/url.js';
@@ -15,7 +16,7 @@ const sites = new Map<string, Site>([
 ]);
 const lookup = { byDomain: (d: string) => sites.get(d) };
 const referrers = ReferrerDatabase.load();
-const stages = defaultStages({ referrers, shields: { shieldsOf: () => undefined }, geo: GeoIp.open() });
+const stages = defaultStages({ referrers, shields: { shieldsOf: () => undefined }, geo: GeoIp.open(), spam: SpamList.load() });
 const ctx = { ip: '1.2.3.4', userAgent: 'UA', ua: EMPTY_UA, now: new Date('2026-05-01T10:00:00Z') };
 
 function req(body: Record<string, unknown>): EventRequest {
