@@ -7,7 +7,7 @@ interface DeviceDetector {
   detect(ua: string): DetectResult;
   parseBot(ua: string): ResultBot | null;
 }
-const DeviceDetector = createRequire(import.meta.url)('node-device-detector') as new (opts: Record<string, unknown>) => DeviceDetector;
+type DeviceDetectorClass = new (opts: Record<string, unknown>) => DeviceDetector;
 
 /** What Footfall keeps of a User-Agent (the string itself is never stored). */
 export interface UaInfo {
@@ -90,6 +90,8 @@ export const EMPTY_UA: UaInfo = {
 
 /** A device detector configured for speed (indexes on, no model aliases, no device info). */
 export function createDetector(): DeviceDetector {
+  // Loaded on demand: its regex tables are large, and only the worker thread (and tests) need them.
+  const DeviceDetector = createRequire(import.meta.url)('node-device-detector') as DeviceDetectorClass;
   return new DeviceDetector({
     clientIndexes: true,
     deviceIndexes: true,
