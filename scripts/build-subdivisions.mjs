@@ -1,4 +1,4 @@
-// Builds data/geo/subdivisions.json: for each country, GeoNames admin1 code → ISO 3166-2 code, and normalized
+// Builds assets/geo/subdivisions.json: for each country, GeoNames admin1 code → ISO 3166-2 code, and normalized
 // subdivision names → ISO 3166-2 code. Source: the npm package iso3166-2-db (MIT; its data comes from GeoNames,
 // CC BY 4.0, and ISO 3166-2). Run once when updating the data, not at install:
 //   npm pack iso3166-2-db && tar xzf iso3166-2-db-*.tgz && node scripts/build-subdivisions.mjs package
@@ -22,5 +22,5 @@ for (const src of sources) {
     }
   }
 }
-fs.writeFileSync('data/geo/subdivisions.json', JSON.stringify(out));
+fs.writeFileSync('assets/geo/subdivisions.json', JSON.stringify(out));
 console.log(Object.keys(out).length, 'countries');

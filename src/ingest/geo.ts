@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import { BlockList, isIP } from 'node:net';
 import { LRUCache } from 'lru-cache';
 import { Reader } from 'maxmind';
@@ -161,7 +162,7 @@ export class GeoIp {
     readonly source: string,
   ) {
     this.cache = new LRUCache({ max: cacheSize });
-    const file = path.join(path.dirname(new URL(import.meta.url).pathname), '../../../data/geo/subdivisions.json');
+    const file = path.join(path.dirname(fileURLToPath(import.meta.url)), '../../../assets/geo/subdivisions.json');
     this.subdivisions = JSON.parse(fs.readFileSync(file, 'utf8')) as Subdivisions;
   }
 

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The referrer-spam blocklist (Matomo's list, shipped in data/spam/spammers.txt). */
+/** The referrer-spam blocklist (Matomo's list, shipped in assets/spam/spammers.txt). */
 export class SpamList {
   private readonly hosts: Set<string>;
 
@@ -14,7 +14,7 @@ export class SpamList {
     }
   }
 
-  static load(file = path.join(path.dirname(fileURLToPath(import.meta.url)), '../../../data/spam/spammers.txt')): SpamList {
+  static load(file = path.join(path.dirname(fileURLToPath(import.meta.url)), '../../../assets/spam/spammers.txt')): SpamList {
     return new SpamList(fs.readFileSync(file, 'utf8').split('\n'));
   }
 
