@@ -12,6 +12,8 @@ import { Pipeline, defaultStages } from './ingest/pipeline.js';
 import { ReferrerDatabase } from './ingest/referrers.js';
 import { GeoIp } from './ingest/geo.js';
 import { SpamList } from './ingest/spam.js';
+import { FileSaltSource } from './ingest/salts.js';
+import { MemorySessionStore } from './ingest/session.js';
 import { TokenBucketLimiter } from './ingest/ratelimit.js';
 import { UaService } from './ingest/ua-service.js';
 import { openStore } from './store/open.js';
@@ -87,9 +89,16 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
   const counters = new IngestCounters();
   const ua = new UaService({ cacheSize: config.uaCacheSize });
   void ua.warmUp(WARM_UP_USER_AGENTS);
+  const salts = FileSaltSource.inDataDir(config.dataDir);
+  salts.current(new Date()); // creates today's salt and destroys older ones at start, too
+  const sessions = new MemorySessionStore(config.maxLiveSessions);
+  const sessionsFile = path.join(config.dataDir, 'sessions.json');
+  const restored = sessions.restore(sessionsFile, Date.now());
+  const sweeper = setInterval(() => sessions.sweep(Date.now()), 60_000);
+  sweeper.unref();
   const geo = GeoIp.open({ override: config.geoipDb });
   geo.warmUp();
-  const pipeline = new Pipeline(admin, defaultStages({ referrers: ReferrerDatabase.load(), shields: admin, geo, spam: SpamList.load() }));
+  const pipeline = new Pipeline(admin, defaultStages({ referrers: ReferrerDatabase.load(), shields: admin, geo, spam: SpamList.load(), salts, sessions }));
   metrics.attach(counters, pipeline, store, ua);
   let ready = false;
   const deps: AppDeps = {
@@ -101,6 +110,7 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
     metrics,
     limiter: new TokenBucketLimiter(),
     sites: admin,
+    sessionsBuffer: store.sessions,
     events: store.events,
     ua,
     maxBodyBytes: config.maxBodyBytes,
@@ -122,7 +132,7 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
   }
   const port = (server.address() as AddressInfo).port;
   ready = true;
-  log.info('listening', { port, address: config.listenAddress, adminSocket: sock, sites: admin.listSites().length });
+  log.info('listening', { port, address: config.listenAddress, adminSocket: sock, sites: admin.listSites().length, restoredSessions: restored });
 
   let stopping: Promise<void> | null = null;
   const stop = (): Promise<void> =>
@@ -134,6 +144,9 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
       const depth = store.events.depth + store.sessions.depth;
       log.info('writing buffered rows', { rows: depth });
       await ua.close();
+      clearInterval(sweeper);
+      const saved = sessions.save(sessionsFile, Date.now());
+      log.info('live sessions saved', { sessions: saved });
       try {
         await store.close();
         log.info('store closed', { rows: depth });

@@ -18,6 +18,8 @@ export interface Config {
   bufferMaxRows: number;
   /** Parsed User-Agents kept in memory (`FOOTFALL_UA_CACHE_SIZE`, default 10,000). */
   uaCacheSize: number;
+  /** Live sessions held in memory at most (`FOOTFALL_MAX_LIVE_SESSIONS`, default 1,000,000). */
+  maxLiveSessions: number;
   /** A newer IP database to use instead of the shipped DB-IP City Lite (`FOOTFALL_GEOIP_DB`, a GeoIP2-City or DB-IP .mmdb). */
   geoipDb: string | undefined;
   /** Log level: debug, info, warn, error (`FOOTFALL_LOG_LEVEL`, default info). */
@@ -49,6 +51,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     flushIntervalMs: int(env, 'FOOTFALL_FLUSH_INTERVAL_MS', 1_000, 10, 3_600_000),
     bufferMaxRows: int(env, 'FOOTFALL_BUFFER_MAX_ROWS', 500_000, 1, 100_000_000),
     uaCacheSize: int(env, 'FOOTFALL_UA_CACHE_SIZE', 10_000, 1, 10_000_000),
+    maxLiveSessions: int(env, 'FOOTFALL_MAX_LIVE_SESSIONS', 1_000_000, 1, 100_000_000),
     geoipDb: env.FOOTFALL_GEOIP_DB ? path.resolve(env.FOOTFALL_GEOIP_DB) : undefined,
     logLevel: level as Config['logLevel'],
   };

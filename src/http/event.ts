@@ -17,6 +17,7 @@ export interface EventRouteDeps {
   counters: IngestCounters;
   ua: UaService;
   limiter: RateLimiter;
+  sessionsBuffer: WriteBuffer;
   sites: { byDomain(domain: string): Site | undefined; rateLimitOf(site: Site): RateLimit };
   maxBodyBytes: number;
 }
@@ -88,7 +89,13 @@ export async function handleEvent(req: IncomingMessage, res: ServerResponse, dep
   const cached = deps.ua.resolve(userAgent);
   const ua = 'then' in cached ? await cached : cached;
   const result = deps.pipeline.process(parsed.request, { ip, userAgent, ua, now: new Date() });
-  if (result.rows.length > 0 && !deps.events.push(result.rows.map(serializeEventRow))) {
+  if (
+    (result.rows.length > 0 || result.sessionRows.length > 0) &&
+    (!deps.events.hasRoom(result.rows.length) ||
+      !deps.sessionsBuffer.hasRoom(result.sessionRows.length) ||
+      !deps.events.push(result.rows.map(serializeEventRow)) ||
+      !deps.sessionsBuffer.push(result.sessionRows.map(serializeEventRow)))
+  ) {
     deps.counters.overloaded++;
     return sendJson(res, 503, { errors: { request: ['Server is overloaded, retry later'] } }, { ...CORS, 'retry-after': '5' });
   }

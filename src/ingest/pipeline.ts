@@ -5,6 +5,10 @@ import type { ReferrerDatabase } from './referrers.js';
 import type { SiteShields } from './shields.js';
 import type { GeoInfo } from './geo.js';
 import type { SpamList } from './spam.js';
+import type { SaltSource } from './salts.js';
+import { continueSession, newSessionId, startSession, type SessionRow, type SessionStore } from './session.js';
+import { visitorId } from './visitor.js';
+import { isEngagement } from './request.js';
 import { parseReferrer } from './source.js';
 import type { UaInfo } from './useragent.js';
 import { deriveFromUrl, type UrlInfo } from './url.js';
@@ -37,6 +41,10 @@ export interface PipelineEvent {
   request: EventRequest;
   url: UrlInfo;
   row: EventRow;
+  /** The visitor id under yesterday's salt, for sessions that crossed midnight ('' when there is no such salt). */
+  previousUserId: string;
+  /** Rows for the sessions table this event produces (sign -1 for the replaced state, +1 for the new one). */
+  sessionRows: SessionRow[];
 }
 
 /** A stage enriches `ev.row` in place, or answers a drop reason. Stages are small and tested one by one. */
@@ -51,6 +59,7 @@ export interface SiteLookup {
 
 export interface PipelineResult {
   rows: EventRow[];
+  sessionRows: SessionRow[];
   dropped: DropReason[];
 }
 
@@ -164,8 +173,72 @@ export const deviceStage: Stage = {
   },
 };
 
+/** The cookieless visitor id (today's salt), and yesterday's for session continuity. */
+export function visitorStage(salts: SaltSource): Stage {
+  return {
+    name: 'visitor',
+    run(ev, ctx) {
+      const cur = salts.current(ctx.now);
+      ev.row.user_id = visitorId(cur.words, ctx.userAgent, ctx.ip, ev.site.domain, ev.row.hostname);
+      const prev = salts.previous(ctx.now);
+      ev.previousUserId = prev ? visitorId(prev.words, ctx.userAgent, ctx.ip, ev.site.domain, ev.row.hostname) : '';
+      return undefined;
+    },
+  };
+}
+
+/**
+ * Sessions: continue the visitor's live session (30 minutes of inactivity end it; looked up under today's,
+ * then yesterday's visitor id) or start one. Engagement events never start a session; with one they keep it
+ * alive and are stored with its id. Every change writes the old state with sign -1 and the new with +1.
+ */
+export function sessionStage(store: SessionStore): Stage {
+  return {
+    name: 'session',
+    run(ev, ctx) {
+      const now = ctx.now.getTime();
+      const row = ev.row;
+      let key = `${ev.site.id}:${row.user_id}`;
+      let live = store.get(key, now);
+      if (!live && ev.previousUserId) {
+        const prevKey = `${ev.site.id}:${ev.previousUserId}`;
+        live = store.get(prevKey, now);
+        if (live) key = prevKey;
+      }
+      if (isEngagement(row.name)) {
+        if (!live) return 'engagement_without_session';
+        live.lastMs = now;
+        store.set(key, live);
+        row.session_id = live.row.session_id;
+        row.user_id = live.row.user_id;
+        return undefined;
+      }
+      if (!live) {
+        const first = startSession(row, newSessionId());
+        store.set(key, { row: first, startMs: now, lastMs: now });
+        row.session_id = first.session_id;
+        ev.sessionRows.push(first);
+        return undefined;
+      }
+      row.user_id = live.row.user_id;
+      row.session_id = live.row.session_id;
+      const next = continueSession(live.row, row, now, live.startMs, ev.request.interactive);
+      ev.sessionRows.push({ ...live.row, sign: -1 }, next);
+      store.set(key, { row: next, startMs: live.startMs, lastMs: now });
+      return undefined;
+    },
+  };
+}
+
 /** The per-site stages, in order. Shields, geo and visitor/session stages slot in here. */
-export function defaultStages(deps: { referrers: ReferrerDatabase; shields: ShieldLookup; geo: GeoLookup; spam: SpamList }): Stage[] {
+export function defaultStages(deps: {
+  referrers: ReferrerDatabase;
+  shields: ShieldLookup;
+  geo: GeoLookup;
+  spam: SpamList;
+  salts: SaltSource;
+  sessions: SessionStore;
+}): Stage[] {
   return [
     botStage,
     spamStage(deps.spam),
@@ -174,6 +247,8 @@ export function defaultStages(deps: { referrers: ReferrerDatabase; shields: Shie
     deviceStage,
     geoStage(deps.geo),
     countryShieldStage(deps.shields),
+    visitorStage(deps.salts),
+    sessionStage(deps.sessions),
   ];
 }
 
@@ -194,6 +269,7 @@ export class Pipeline {
   process(request: EventRequest, ctx: RequestContext): PipelineResult {
     const url = deriveFromUrl(request.url, request.hashMode);
     const rows: EventRow[] = [];
+    const sessionRows: SessionRow[] = [];
     const dropped: DropReason[] = [];
     for (const domain of request.domains) {
       const site = this.sites.byDomain(domain);
@@ -201,7 +277,7 @@ export class Pipeline {
         dropped.push('unknown_site');
         continue;
       }
-      const ev: PipelineEvent = { site, request, url, row: baseEventRow(site.id, request, url, ctx.now) };
+      const ev: PipelineEvent = { site, request, url, row: baseEventRow(site.id, request, url, ctx.now), previousUserId: '', sessionRows: [] };
       let reason: DropReason | undefined;
       for (const stage of this.stages) {
         const t0 = performance.now();
@@ -212,8 +288,11 @@ export class Pipeline {
         if (reason) break;
       }
       if (reason) dropped.push(reason);
-      else rows.push(ev.row);
+      else {
+        rows.push(ev.row);
+        for (const r of ev.sessionRows) sessionRows.push(r);
+      }
     }
-    return { rows, dropped };
+    return { rows, sessionRows, dropped };
   }
 }

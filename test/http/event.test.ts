@@ -192,15 +192,28 @@ describe('request fields', () => {
   });
 
   test('engagement events store scroll depth and engagement time (the tracker payload)', async () => {
-    const row = await storeOne({ n: 'engagement', u: 'https://e.com/article', p: '{}', sd: 73, e: 5230, v: 27 });
+    // engagement events need a live session: the visitor's pageview first, then the tracker's payload
+    const site = await newSite(srv.dataDir);
+    assert.equal((await postEvent(srv.url, { n: 'pageview', u: 'https://e.com/article', d: site })).status, 202);
+    assert.equal((await postEvent(srv.url, { n: 'engagement', u: 'https://e.com/article', d: site, p: '{}', sd: 73, e: 5230, v: 27 })).status, 202);
+    const row = (await rowsOf(site)).find((r) => r.name === 'engagement')!;
     assert.equal(row.name, 'engagement');
     assert.equal(row.scroll_depth, 73);
     assert.equal(row.engagement_time, 5230);
-    const capped = await storeOne({ n: 'pageleave', u: 'https://e.com/', sd: '150', e: '10' });
+    assert.equal(row.session_id, (await rowsOf(site)).find((r) => r.name === 'pageview')!.session_id);
+    await postEvent(srv.url, { n: 'pageleave', u: 'https://e.com/', d: site, sd: '150', e: '10' });
+    await postEvent(srv.url, { n: 'engagement', u: 'https://e.com/', d: site, sd: 10, e: 30 * 24 * 3600 * 1000 });
+    const rows = await rowsOf(site);
+    const capped = rows.find((r) => r.name === 'pageleave')!;
     assert.equal(capped.scroll_depth, 100);
     assert.equal(capped.engagement_time, 10);
-    const tooLong = await storeOne({ n: 'engagement', u: 'https://e.com/', sd: 10, e: 30 * 24 * 3600 * 1000 });
+    const tooLong = rows.find((r) => r.name === 'engagement' && r.scroll_depth === 10)!;
     assert.equal(tooLong.engagement_time, 0);
+    // without a live session an engagement event is dropped
+    const other = await newSite(srv.dataDir);
+    const lone = await postEvent(srv.url, { n: 'engagement', u: 'https://e.com/', d: other, sd: 10, e: 100 });
+    assert.equal(lone.status, 202);
+    assert.equal(lone.headers.get('x-plausible-dropped'), '1');
   });
 });
 

@@ -23,8 +23,13 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     const health = (await (await fetch(`${srv.url}/api/health`)).json()) as any;
     assert.equal(health.events_buffer.depth, 300, 'events are still buffered before the signal');
     assert.equal(await srv.stop(signal), 0);
-    assert.match(srv.logs(), /"msg":"store closed","rows":300/);
+    // 300 event rows + the session's rows (1 start, then -1/+1 for each of the 299 later pageviews)
+    assert.match(srv.logs(), /"msg":"store closed","rows":899/);
     assert.equal(await exportedCount(srv.dataDir, 'flush.example'), 300);
+    const sessions = await cli(srv.dataDir, ['export', 'sessions', '--site', 'flush.example']);
+    const live = sessions.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    assert.equal(live.length, 1, 'one visitor, one session, collapsed to its latest state');
+    assert.equal(live[0].pageviews, 300);
   });
 }
 

@@ -4,6 +4,12 @@ import { baseEventRow, serializeEventRow, wellFormed } from '../../src/ingest/ev
 import { Pipeline, defaultStages, sourceStage, type Stage } from '../../src/ingest/pipeline.js';
 import { ReferrerDatabase } from '../../src/ingest/referrers.js';
 import { GeoIp } from '../../src/ingest/geo.js';
+import { FileSaltSource } from '../../src/ingest/salts.js';
+import { MemorySessionStore } from '../../src/ingest/session.js';
+import os from 'node:os';
+import path from 'node:path';
+import fs from 'node:fs';
+const testSalts = new FileSaltSource(path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'salts-')), 'salts.json'));
 import { SpamList } from '../../src/ingest/spam.js';
 import { parseEventObject, type EventRequest } from '../../src/ingest/request.js';
 import { EMPTY_UA } from '../../src/ingest/useragent.js';
@@ -16,7 +22,7 @@ const sites = new Map<string, Site>([
 ]);
 const lookup = { byDomain: (d: string) => sites.get(d) };
 const referrers = ReferrerDatabase.load();
-const stages = defaultStages({ referrers, shields: { shieldsOf: () => undefined }, geo: GeoIp.open(), spam: SpamList.load() });
+const stages = defaultStages({ referrers, shields: { shieldsOf: () => undefined }, geo: GeoIp.open(), spam: SpamList.load(), salts: testSalts, sessions: new MemorySessionStore() });
 const ctx = { ip: '1.2.3.4', userAgent: 'UA', ua: EMPTY_UA, now: new Date('2026-05-01T10:00:00Z') };
 
 function req(body: Record<string, unknown>): EventRequest {
@@ -53,7 +59,7 @@ test('rows never carry the raw IP or User-Agent', () => {
 test('source stage: tagged source wins over the referrer host', () => {
   const request = req({ n: 'x', u: 'https://a.com/?utm_source=news', d: 'a.com', r: 'https://ref.org/p' });
   const url = deriveFromUrl(request.url, false);
-  const ev = { site: sites.get('a.com')!, request, url, row: baseEventRow(1, request, url, ctx.now) };
+  const ev = { site: sites.get('a.com')!, request, url, row: baseEventRow(1, request, url, ctx.now), previousUserId: '', sessionRows: [] };
   assert.equal(sourceStage(referrers).run(ev, ctx), undefined);
   assert.equal(ev.row.referrer_source, 'news');
   assert.equal(ev.row.referrer, 'ref.org/p');

@@ -1,0 +1,191 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import type { EventRow } from './event.js';
+
+/** One row of the `sessions` table (VersionedCollapsingMergeTree(sign, events)). */
+export interface SessionRow {
+  session_id: string;
+  sign: number;
+  site_id: number;
+  user_id: string;
+  hostname: string;
+  timestamp: string;
+  start: string;
+  is_bounce: number;
+  entry_page: string;
+  entry_page_hostname: string;
+  exit_page: string;
+  exit_page_hostname: string;
+  pageviews: number;
+  events: number;
+  duration: number;
+  referrer: string;
+  referrer_source: string;
+  utm_medium: string;
+  utm_source: string;
+  utm_campaign: string;
+  utm_content: string;
+  utm_term: string;
+  click_id_param: string;
+  country_code: string;
+  subdivision1_code: string;
+  subdivision2_code: string;
+  city_geoname_id: number;
+  screen_size: string;
+  operating_system: string;
+  operating_system_version: string;
+  browser: string;
+  browser_version: string;
+  'entry_meta.key': string[];
+  'entry_meta.value': string[];
+}
+
+/** A live session: its latest stored row, when it started and when it was last active (ms). */
+export interface LiveSession {
+  row: SessionRow;
+  startMs: number;
+  lastMs: number;
+}
+
+/** Live sessions by `${site_id}:${user_id}`. An interface so that Redis can back it for several ingest nodes. */
+export interface SessionStore {
+  /** The live session, if it was active within the timeout. */
+  get(key: string, nowMs: number): LiveSession | undefined;
+  set(key: string, s: LiveSession): void;
+  readonly size: number;
+}
+
+export const SESSION_TIMEOUT_MS = 30 * 60 * 1000;
+
+/**
+ * Live sessions in memory: a Map kept in order of last activity (an update moves the entry to the end), so
+ * expired sessions and, beyond `maxSize`, the least recently active ones are dropped from the front.
+ */
+export class MemorySessionStore implements SessionStore {
+  private readonly map = new Map<string, LiveSession>();
+
+  constructor(
+    private readonly maxSize = 1_000_000,
+    private readonly timeoutMs = SESSION_TIMEOUT_MS,
+  ) {}
+
+  get size(): number {
+    return this.map.size;
+  }
+
+  get(key: string, nowMs: number): LiveSession | undefined {
+    const s = this.map.get(key);
+    if (!s) return undefined;
+    if (nowMs - s.lastMs >= this.timeoutMs) {
+      this.map.delete(key);
+      return undefined;
+    }
+    return s;
+  }
+
+  set(key: string, s: LiveSession): void {
+    this.map.delete(key);
+    this.map.set(key, s);
+    while (this.map.size > this.maxSize) this.map.delete(this.map.keys().next().value as string);
+  }
+
+  /** Drops sessions idle for longer than the timeout (they are at the front). */
+  sweep(nowMs: number): number {
+    let n = 0;
+    for (const [k, s] of this.map) {
+      if (nowMs - s.lastMs < this.timeoutMs) break;
+      this.map.delete(k);
+      n++;
+    }
+    return n;
+  }
+
+  /** Writes the live sessions to a file (graceful shutdown), so that a restart continues them. */
+  save(file: string, nowMs: number): number {
+    this.sweep(nowMs);
+    const tmp = `${file}.tmp`;
+    fs.writeFileSync(tmp, JSON.stringify([...this.map]), { mode: 0o600 });
+    fs.renameSync(tmp, file);
+    return this.map.size;
+  }
+
+  /** Restores sessions saved by `save`, skipping expired ones, and removes the file. */
+  restore(file: string, nowMs: number): number {
+    let entries: Array<[string, LiveSession]>;
+    try {
+      entries = JSON.parse(fs.readFileSync(file, 'utf8')) as Array<[string, LiveSession]>;
+    } catch {
+      return 0;
+    }
+    for (const [k, s] of entries) if (nowMs - s.lastMs < this.timeoutMs) this.set(k, s);
+    fs.rmSync(file, { force: true });
+    return this.map.size;
+  }
+}
+
+export function isPageview(name: string): boolean {
+  return name === 'pageview';
+}
+
+export function newSessionId(): string {
+  return randomBytes(8).readBigUInt64LE().toString();
+}
+
+/** The first row of a session started by this event. */
+export function startSession(ev: EventRow, sessionId: string): SessionRow {
+  const pv = isPageview(ev.name);
+  return {
+    session_id: sessionId,
+    sign: 1,
+    site_id: ev.site_id,
+    user_id: ev.user_id,
+    hostname: ev.hostname,
+    timestamp: ev.timestamp,
+    start: ev.timestamp,
+    is_bounce: 1,
+    entry_page: pv ? ev.pathname : '',
+    entry_page_hostname: pv ? ev.hostname : '',
+    exit_page: pv ? ev.pathname : '',
+    exit_page_hostname: pv ? ev.hostname : '',
+    pageviews: pv ? 1 : 0,
+    events: 1,
+    duration: 0,
+    referrer: ev.referrer,
+    referrer_source: ev.referrer_source,
+    utm_medium: ev.utm_medium,
+    utm_source: ev.utm_source,
+    utm_campaign: ev.utm_campaign,
+    utm_content: ev.utm_content,
+    utm_term: ev.utm_term,
+    click_id_param: ev.click_id_param,
+    country_code: ev.country_code,
+    subdivision1_code: ev.subdivision1_code,
+    subdivision2_code: ev.subdivision2_code,
+    city_geoname_id: ev.city_geoname_id,
+    screen_size: ev.screen_size,
+    operating_system: ev.operating_system,
+    operating_system_version: ev.operating_system_version,
+    browser: ev.browser,
+    browser_version: ev.browser_version,
+    'entry_meta.key': ev['meta.key'],
+    'entry_meta.value': ev['meta.value'],
+  };
+}
+
+/** The session's next row after this (non-engagement) event. */
+export function continueSession(prev: SessionRow, ev: EventRow, nowMs: number, startMs: number, interactive: boolean): SessionRow {
+  const pv = isPageview(ev.name);
+  const next: SessionRow = { ...prev, sign: 1, timestamp: ev.timestamp, events: prev.events + 1 };
+  next.duration = Math.max(0, Math.floor((nowMs - startMs) / 1000));
+  if (interactive) next.is_bounce = 0;
+  if (pv) {
+    next.pageviews = prev.pageviews + 1;
+    next.exit_page = ev.pathname;
+    next.exit_page_hostname = ev.hostname;
+    if (!next.entry_page) {
+      next.entry_page = ev.pathname;
+      next.entry_page_hostname = ev.hostname;
+    }
+  }
+  return next;
+}
