@@ -1,0 +1,183 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, test } from 'node:test';
+import { Pipeline, sessionStage, visitorStage, type RequestContext } from '../../src/ingest/pipeline.js';
+import { parseEventObject } from '../../src/ingest/request.js';
+import { FileSaltSource } from '../../src/ingest/salts.js';
+import { MemorySessionStore, type SessionRow } from '../../src/ingest/session.js';
+import { EMPTY_UA } from '../../src/ingest/useragent.js';
+import { registrableDomain, visitorId } from '../../src/ingest/visitor.js';
+import type { Site } from '../../src/store/repo.js';
+
+const site = (id: number, domain: string): Site => ({ id, domain, timezone: 'Etc/UTC', createdAt: '', rateLimitPerMinute: 0, rateLimitBurst: 0 });
+const SITES = new Map([['a.com', site(1, 'a.com')], ['b.com', site(2, 'b.com')]]);
+const UA = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
+const T0 = Date.parse('2026-03-10T12:00:00Z');
+
+function setup() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'footfall-sess-'));
+  const salts = new FileSaltSource(path.join(dir, 'salts.json'));
+  const store = new MemorySessionStore();
+  const pipeline = new Pipeline({ byDomain: (d) => SITES.get(d) }, [visitorStage(salts), sessionStage(store)]);
+  const sessions = new Map<string, SessionRow>(); // collapsed state, as the table would show it
+  let signSum = 0;
+  const send = (body: Record<string, unknown>, atMs: number, ctx: Partial<RequestContext> = {}) => {
+    const r = parseEventObject({ d: 'a.com', u: 'https://a.com/', n: 'pageview', ...body });
+    assert.ok(r.ok);
+    const out = pipeline.process(r.request, { ip: '81.2.69.142', userAgent: UA, ua: EMPTY_UA, now: new Date(atMs), ...ctx });
+    for (const s of out.sessionRows) {
+      signSum += s.sign;
+      if (s.sign === 1) sessions.set(s.session_id, s);
+      else assert.deepEqual({ ...s, sign: 1 }, sessions.get(s.session_id), 'a -1 row cancels exactly the previous state');
+    }
+    return out;
+  };
+  return { dir, salts, store, send, sessions, signSum: () => signSum };
+}
+const MIN = 60_000;
+
+describe('visitor ids', () => {
+  const key = [1, 2, 3, 4];
+  test('same UA + IP + site → same id; any of them different → different', () => {
+    const a = visitorId(key, UA, '1.2.3.4', 'a.com', 'a.com');
+    assert.equal(visitorId(key, UA, '1.2.3.4', 'a.com', 'a.com'), a);
+    assert.notEqual(visitorId(key, UA + 'x', '1.2.3.4', 'a.com', 'a.com'), a);
+    assert.notEqual(visitorId(key, UA, '1.2.3.5', 'a.com', 'a.com'), a);
+    assert.notEqual(visitorId(key, UA, '1.2.3.4', 'b.com', 'a.com'), a);
+    assert.notEqual(visitorId([1, 2, 3, 5], UA, '1.2.3.4', 'a.com', 'a.com'), a);
+    assert.match(a, /^\d+$/);
+    assert.ok(BigInt(a) < 2n ** 64n);
+  });
+  test('subdomains of one registrable domain → same id', () => {
+    assert.equal(visitorId(key, UA, '1.2.3.4', 'a.com', 'blog.a.com'), visitorId(key, UA, '1.2.3.4', 'a.com', 'a.com'));
+    assert.equal(registrableDomain('blog.example.co.uk'), 'example.co.uk');
+    assert.equal(registrableDomain('192.168.1.1'), '192.168.1.1');
+    assert.equal(registrableDomain('(none)'), '(none)');
+    assert.equal(registrableDomain('localhost'), 'localhost');
+  });
+});
+
+describe('salts', () => {
+  test('one per UTC day, persisted, rotated at midnight without a restart; older ones deleted from disk', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'footfall-salts-'));
+    const file = path.join(dir, 'salts.json');
+    const s = new FileSaltSource(file);
+    const d1 = s.current(new Date('2026-03-10T23:59:59Z'));
+    assert.equal(s.previous(new Date('2026-03-10T23:59:59Z')), undefined);
+    assert.equal(new FileSaltSource(file).current(new Date('2026-03-10T10:00:00Z')).key.toString('hex'), d1.key.toString('hex'), 'a restart keeps the salt');
+    const d2 = s.current(new Date('2026-03-11T00:00:00Z'));
+    assert.notEqual(d2.key.toString('hex'), d1.key.toString('hex'));
+    assert.equal(s.previous(new Date('2026-03-11T00:00:01Z'))?.day, '2026-03-10');
+    s.current(new Date('2026-03-12T00:00:00Z'));
+    assert.deepEqual(s.days(), ['2026-03-11', '2026-03-12']);
+    const onDisk = fs.readFileSync(file, 'utf8');
+    assert.ok(!onDisk.includes(d1.key.toString('hex')), 'the day-before-yesterday salt is gone from disk');
+    assert.ok(!onDisk.includes('2026-03-10'));
+    assert.equal((fs.statSync(file).mode & 0o777).toString(8), '600');
+  });
+});
+
+describe('sessions', () => {
+  test('30 minutes of inactivity: 29:59 continues, 30:00 starts a new session', () => {
+    const t = setup();
+    const a = t.send({}, T0).rows[0]!;
+    const b = t.send({}, T0 + 30 * MIN - 1000).rows[0]!;
+    assert.equal(b.session_id, a.session_id);
+    const c = t.send({}, T0 + 60 * MIN - 1000).rows[0]!;
+    assert.notEqual(c.session_id, a.session_id, 'exactly 30 minutes after the last event');
+    assert.equal(c.user_id, a.user_id);
+  });
+
+  test('bounce, duration, pageviews, events, entry/exit pages over a sequence', () => {
+    const t = setup();
+    const first = t.send({ u: 'https://a.com/landing', r: 'https://www.google.com/' }, T0).rows[0]!;
+    let s = t.sessions.get(first.session_id)!;
+    assert.deepEqual([s.is_bounce, s.pageviews, s.events, s.duration, s.entry_page, s.exit_page], [1, 1, 1, 0, '/landing', '/landing']);
+    t.send({ n: 'Scroll', u: 'https://a.com/landing', i: false }, T0 + 10_000);
+    s = t.sessions.get(first.session_id)!;
+    assert.deepEqual([s.is_bounce, s.pageviews, s.events, s.duration], [1, 1, 2, 10], 'a non-interactive event does not end the bounce');
+    t.send({ n: 'engagement', u: 'https://a.com/landing', sd: 50, e: 9000 }, T0 + 20_000);
+    s = t.sessions.get(first.session_id)!;
+    assert.deepEqual([s.is_bounce, s.events, s.duration], [1, 2, 10], 'engagement only keeps the session alive');
+    t.send({ n: 'Signup', u: 'https://a.com/landing' }, T0 + 40_000);
+    s = t.sessions.get(first.session_id)!;
+    assert.deepEqual([s.is_bounce, s.pageviews, s.events], [0, 1, 3], 'an interactive custom event ends the bounce');
+    t.send({ u: 'https://blog.a.com/pricing' }, T0 + 100_000);
+    s = t.sessions.get(first.session_id)!;
+    assert.deepEqual(
+      [s.pageviews, s.events, s.duration, s.entry_page, s.exit_page, s.exit_page_hostname, s.referrer_source],
+      [2, 4, 100, '/landing', '/pricing', 'blog.a.com', ''],
+    );
+    assert.equal(t.signSum(), 1, 'sum(sign) leaves exactly one live state');
+  });
+
+  test('a session started by a custom event gets its entry page from the first pageview', () => {
+    const t = setup();
+    const e = t.send({ n: 'Download', u: 'https://a.com/file' }, T0).rows[0]!;
+    assert.equal(t.sessions.get(e.session_id)!.entry_page, '');
+    t.send({ u: 'https://a.com/docs' }, T0 + 1000);
+    const s = t.sessions.get(e.session_id)!;
+    assert.deepEqual([s.entry_page, s.exit_page, s.pageviews], ['/docs', '/docs', 1]);
+  });
+
+  test('engagement without a live session is dropped', () => {
+    const t = setup();
+    const out = t.send({ n: 'engagement', sd: 10, e: 100 }, T0);
+    assert.deepEqual(out.dropped, ['engagement_without_session']);
+    assert.equal(out.rows.length, 0);
+  });
+
+  test('multi-domain events: one session per site', () => {
+    const t = setup();
+    const out = t.send({ d: 'a.com,b.com' }, T0);
+    assert.equal(out.rows.length, 2);
+    assert.notEqual(out.rows[0]!.session_id, out.rows[1]!.session_id);
+    assert.equal(out.sessionRows.length, 2);
+    assert.deepEqual(out.sessionRows.map((s) => s.site_id).sort(), [1, 2]);
+  });
+
+  test('different visitors get different sessions', () => {
+    const t = setup();
+    const a = t.send({}, T0).rows[0]!;
+    const b = t.send({}, T0 + 1000, { ip: '81.2.69.143' }).rows[0]!;
+    assert.notEqual(a.session_id, b.session_id);
+    assert.notEqual(a.user_id, b.user_id);
+  });
+
+  test('salt rotation: an in-progress session continues past midnight; a new visit the next day gets a new id', () => {
+    const t = setup();
+    const before = t.send({}, Date.parse('2026-03-10T23:50:00Z')).rows[0]!;
+    const after = t.send({}, Date.parse('2026-03-11T00:10:00Z')).rows[0]!;
+    assert.equal(after.session_id, before.session_id, 'found under yesterday’s visitor id');
+    assert.equal(after.user_id, before.user_id, 'the session keeps its visitor');
+    const later = t.send({}, Date.parse('2026-03-11T09:00:00Z')).rows[0]!;
+    assert.notEqual(later.session_id, before.session_id);
+    assert.notEqual(later.user_id, before.user_id, 'today’s salt gives a new visitor id');
+  });
+
+  test('the store is bounded and forgets idle sessions', () => {
+    const store = new MemorySessionStore(3);
+    const live = (n: number) => ({ row: {} as SessionRow, startMs: n, lastMs: n });
+    for (let i = 0; i < 5; i++) store.set(`k${i}`, live(i));
+    assert.equal(store.size, 3);
+    assert.equal(store.get('k0', 10), undefined);
+    assert.ok(store.get('k4', 10));
+    assert.equal(store.sweep(30 * MIN + 3), 2);
+    assert.equal(store.size, 1);
+  });
+
+  test('save and restore keep live sessions, not expired ones', () => {
+    const t = setup();
+    const a = t.send({}, T0).rows[0]!;
+    const file = path.join(t.dir, 'sessions.json');
+    assert.equal(t.store.save(file, T0 + MIN), 1);
+    const fresh = new MemorySessionStore();
+    assert.equal(fresh.restore(file, T0 + 2 * MIN), 1);
+    assert.equal(fresh.get(`1:${a.user_id}`, T0 + 2 * MIN)?.row.session_id, a.session_id);
+    assert.ok(!fs.existsSync(file));
+    t.store.save(file, T0 + MIN);
+    assert.equal(new MemorySessionStore().restore(file, T0 + 40 * MIN), 0);
+  });
+});
