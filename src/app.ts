@@ -94,7 +94,12 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
   const sessions = new MemorySessionStore(config.maxLiveSessions);
   const sessionsFile = path.join(config.dataDir, 'sessions.json');
   const restored = sessions.restore(sessionsFile, Date.now());
-  const sweeper = setInterval(() => sessions.sweep(Date.now()), 60_000);
+  // Every minute: forget idle sessions, and rotate the salt (destroying the old one) soon after midnight UTC
+  // even when no event arrives.
+  const sweeper = setInterval(() => {
+    sessions.sweep(Date.now());
+    salts.current(new Date());
+  }, 60_000);
   sweeper.unref();
   const geo = GeoIp.open({ override: config.geoipDb });
   geo.warmUp();

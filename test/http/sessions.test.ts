@@ -15,7 +15,10 @@ test('visitors and sessions end to end, and a graceful restart keeps the session
     await postEvent(srv.url, { n: 'pageview', u: 'https://sess.example/' }, { 'x-forwarded-for': '81.2.69.143' }); // another visitor
     let events = await exportRows(srv.url, key, 'events', 'sess.example');
     assert.equal(events.length, 4);
-    const mine = events.filter((e) => e.city_geoname_id === 2643743 && e.user_id === events[0]!.user_id);
+    const start = events.find((e) => e.pathname === '/start')!;
+    const mine = events.filter((e) => e.user_id === start.user_id);
+    assert.equal(mine.length, 3);
+    assert.equal(new Set(mine.map((e) => e.session_id)).size, 1);
     assert.equal(new Set(events.map((e) => e.user_id)).size, 2, 'two visitors');
     assert.equal(new Set(events.map((e) => e.session_id)).size, 2, 'two sessions');
     for (const e of events) assert.notEqual(e.user_id, '0');
