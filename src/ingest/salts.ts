@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { sipKey } from './visitor.js';
 
 /** A salt for one UTC day. */
 export interface Salt {
@@ -10,7 +11,7 @@ export interface Salt {
   words: number[];
 }
 
-const words = (key: Buffer): number[] => [0, 1, 2, 3].map((i) => key.readUInt32LE(i * 4));
+const words = sipKey;
 
 /** The salts visitor ids are hashed with. An interface so that several ingest nodes can share them later. */
 export interface SaltSource {
