@@ -22,6 +22,12 @@ export interface Config {
   maxLiveSessions: number;
   /** A newer IP database to use instead of the shipped DB-IP City Lite (`FOOTFALL_GEOIP_DB`, a GeoIP2-City or DB-IP .mmdb). */
   geoipDb: string | undefined;
+  /** A ClickHouse server instead of the embedded store (`FOOTFALL_CLICKHOUSE_URL`, e.g. http://127.0.0.1:8123). */
+  clickhouseUrl: string | undefined;
+  /** Its database (`FOOTFALL_CLICKHOUSE_DATABASE`, default footfall), user and password (`FOOTFALL_CLICKHOUSE_USER`, `FOOTFALL_CLICKHOUSE_PASSWORD`). */
+  clickhouseDatabase: string;
+  clickhouseUser: string;
+  clickhousePassword: string;
   /** Log level: debug, info, warn, error (`FOOTFALL_LOG_LEVEL`, default info). */
   logLevel: 'debug' | 'info' | 'warn' | 'error';
 }
@@ -35,6 +41,11 @@ function int(env: NodeJS.ProcessEnv, name: string, def: number, min: number, max
   const n = Number(raw.trim());
   if (n < min || n > max) throw new ConfigError(`${name} must be between ${min} and ${max}, got ${n}`);
   return n;
+}
+
+function database(name: string): string {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new ConfigError(`FOOTFALL_CLICKHOUSE_DATABASE must be an identifier, got ${JSON.stringify(name)}`);
+  return name;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -53,6 +64,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     uaCacheSize: int(env, 'FOOTFALL_UA_CACHE_SIZE', 10_000, 1, 10_000_000),
     maxLiveSessions: int(env, 'FOOTFALL_MAX_LIVE_SESSIONS', 1_000_000, 1, 100_000_000),
     geoipDb: env.FOOTFALL_GEOIP_DB ? path.resolve(env.FOOTFALL_GEOIP_DB) : undefined,
+    clickhouseUrl: env.FOOTFALL_CLICKHOUSE_URL || undefined,
+    clickhouseDatabase: database(env.FOOTFALL_CLICKHOUSE_DATABASE || 'footfall'),
+    clickhouseUser: env.FOOTFALL_CLICKHOUSE_USER || 'default',
+    clickhousePassword: env.FOOTFALL_CLICKHOUSE_PASSWORD ?? '',
     logLevel: level as Config['logLevel'],
   };
 }

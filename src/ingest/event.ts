@@ -30,9 +30,10 @@ export interface EventRow {
   browser_version: string;
   'meta.key': string[];
   'meta.value': string[];
-  revenue_source_amount: string | null;
+  /** Decimal64(3), sent as a JSON number (3 decimals, ≤ 15 significant digits: exact). */
+  revenue_source_amount: number | null;
   revenue_source_currency: string;
-  revenue_reporting_amount: string | null;
+  revenue_reporting_amount: number | null;
   revenue_reporting_currency: string;
   interactive: number;
   scroll_depth: number;
@@ -70,9 +71,9 @@ export function baseEventRow(siteId: number, req: EventRequest, url: UrlInfo, no
     'meta.key': req.props.map(([k]) => k),
     'meta.value': req.props.map(([, v]) => v),
     // No currency conversion: the reporting amount is the amount sent.
-    revenue_source_amount: req.revenue?.amount ?? null,
+    revenue_source_amount: req.revenue ? Number(req.revenue.amount) : null,
     revenue_source_currency: req.revenue?.currency ?? '',
-    revenue_reporting_amount: req.revenue?.amount ?? null,
+    revenue_reporting_amount: req.revenue ? Number(req.revenue.amount) : null,
     revenue_reporting_currency: req.revenue?.currency ?? '',
     interactive: req.interactive ? 1 : 0,
     scroll_depth: req.scrollDepth ?? 0,

@@ -6,7 +6,7 @@
 export interface Migration {
   version: number;
   name: string;
-  /** Statements for database `db` (already a validated identifier). Each must be safe to re-run. */
+  /** Statements for database `db` (already a validated identifier); a CREATE should be IF NOT EXISTS. */
   up(db: string): string[];
 }
 
@@ -101,8 +101,8 @@ ORDER BY id`,
     version: 2,
     name: 'per-site rate limits, shields',
     up: (db) => [
-      `ALTER TABLE ${db}.sites ADD COLUMN IF NOT EXISTS rate_limit_per_minute UInt32 DEFAULT 0`,
-      `ALTER TABLE ${db}.sites ADD COLUMN IF NOT EXISTS rate_limit_burst UInt32 DEFAULT 0`,
+      // One statement (ClickHouse 18.16 has no ADD COLUMN IF NOT EXISTS): both columns or neither.
+      `ALTER TABLE ${db}.sites ADD COLUMN rate_limit_per_minute UInt32 DEFAULT 0, ADD COLUMN rate_limit_burst UInt32 DEFAULT 0`,
       `CREATE TABLE IF NOT EXISTS ${db}.shields (
   site_id UInt64,
   kind String,

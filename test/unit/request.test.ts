@@ -69,6 +69,8 @@ test('revenue parsing', () => {
   assert.equal(parseRevenue({ currency: 'EURO', amount: 1 }), null);
   assert.equal(parseRevenue({ currency: 'QQQ', amount: 1 }), null);
   assert.equal(parseRevenue(null), null);
+  assert.deepEqual(parseRevenue({ currency: 'USD', amount: '99999999999.999' }), { amount: '99999999999.999', currency: 'USD' });
+  assert.equal(parseRevenue({ currency: 'USD', amount: 100_000_000_000 }), null, 'beyond 15 significant digits');
 });
 
 test('interactive, hashMode, sd/e and v', () => {
