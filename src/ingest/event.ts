@@ -2,15 +2,8 @@ import { sqlDateTimeText } from '../store/sql.js';
 import type { EventRequest } from './request.js';
 import type { UrlInfo } from './url.js';
 
-/** One row of the `events` table, with its stored column names. UInt64 values are decimal strings. */
-export interface EventRow {
-  timestamp: string;
-  name: string;
-  site_id: number;
-  user_id: string;
-  session_id: string;
-  hostname: string;
-  pathname: string;
+/** Where the visit came from and what it ran on: columns that events and sessions share. */
+export interface VisitFields {
   referrer: string;
   referrer_source: string;
   utm_medium: string;
@@ -28,6 +21,17 @@ export interface EventRow {
   operating_system_version: string;
   browser: string;
   browser_version: string;
+}
+
+/** One row of the `events` table, with its stored column names. UInt64 values are decimal strings. */
+export interface EventRow extends VisitFields {
+  timestamp: string;
+  name: string;
+  site_id: number;
+  user_id: string;
+  session_id: string;
+  hostname: string;
+  pathname: string;
   'meta.key': string[];
   'meta.value': string[];
   /** Decimal64(3), sent as a JSON number (3 decimals, ≤ 15 significant digits: exact). */

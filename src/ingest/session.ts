@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import type { EventRow } from './event.js';
+import type { EventRow, VisitFields } from './event.js';
 
 /** One row of the `sessions` table (VersionedCollapsingMergeTree(sign, events)). */
-export interface SessionRow {
+export interface SessionRow extends VisitFields {
   session_id: string;
   sign: number;
   site_id: number;
@@ -19,23 +19,6 @@ export interface SessionRow {
   pageviews: number;
   events: number;
   duration: number;
-  referrer: string;
-  referrer_source: string;
-  utm_medium: string;
-  utm_source: string;
-  utm_campaign: string;
-  utm_content: string;
-  utm_term: string;
-  click_id_param: string;
-  country_code: string;
-  subdivision1_code: string;
-  subdivision2_code: string;
-  city_geoname_id: number;
-  screen_size: string;
-  operating_system: string;
-  operating_system_version: string;
-  browser: string;
-  browser_version: string;
   'entry_meta.key': string[];
   'entry_meta.value': string[];
 }
