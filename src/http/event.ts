@@ -88,16 +88,17 @@ export async function handleEvent(req: IncomingMessage, res: ServerResponse, dep
   const userAgent = req.headers['user-agent'] ?? '';
   const cached = deps.ua.resolve(userAgent);
   const ua = 'then' in cached ? await cached : cached;
-  const result = deps.pipeline.process(parsed.request, { ip, userAgent, ua, now: new Date() });
-  if (
-    (result.rows.length > 0 || result.sessionRows.length > 0) &&
-    (!deps.events.hasRoom(result.rows.length) ||
-      !deps.sessionsBuffer.hasRoom(result.sessionRows.length) ||
-      !deps.events.push(result.rows.map(serializeEventRow)) ||
-      !deps.sessionsBuffer.push(result.sessionRows.map(serializeEventRow)))
-  ) {
+  // Room is checked before the pipeline runs (one event and at most two session rows per site), so that a
+  // refused event has not moved its visitor's session on; nothing awaits between here and the pushes.
+  const n = parsed.request.domains.length;
+  if (!deps.events.hasRoom(n) || !deps.sessionsBuffer.hasRoom(2 * n)) {
     deps.counters.overloaded++;
     return sendJson(res, 503, { errors: { request: ['Server is overloaded, retry later'] } }, { ...CORS, 'retry-after': '5' });
+  }
+  const result = deps.pipeline.process(parsed.request, { ip, userAgent, ua, now: new Date() });
+  if (!deps.events.push(result.rows.map(serializeEventRow)) || !deps.sessionsBuffer.push(result.sessionRows.map(serializeEventRow))) {
+    // Only when the buffers closed for shutdown in between; the server no longer accepts connections then.
+    return sendJson(res, 503, { errors: { request: ['Server is shutting down, retry later'] } }, { ...CORS, 'retry-after': '5' });
   }
   deps.counters.accepted += result.rows.length;
   for (const r of result.dropped) deps.counters.drop(r);

@@ -1,0 +1,29 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { cli, postEvent, startServer } from '../helpers/server.js';
+
+test('a full write buffer answers 503 with Retry-After, records nothing, and recovers', async () => {
+  // Room for 3 rows per table; nothing is flushed by time during the test.
+  const srv = await startServer({ env: { FOOTFALL_BUFFER_MAX_ROWS: '3', FOOTFALL_FLUSH_INTERVAL_MS: '3600000', FOOTFALL_FLUSH_ROWS: '1000' } });
+  try {
+    assert.equal((await cli(srv.dataDir, ['sites', 'add', 'full.example'])).code, 0);
+    const send = () => postEvent(srv.url, { n: 'pageview', u: 'https://full.example/' });
+    assert.equal((await send()).status, 202); // events 1, sessions 1
+    const second = await send(); // needs 1 event row and up to 2 session rows: sessions would reach 3
+    assert.equal(second.status, 202);
+    const third = await send();
+    assert.equal(third.status, 503);
+    assert.match(third.headers.get('retry-after') ?? '', /^\d+$/);
+    assert.ok(JSON.parse(third.text).errors.request[0]);
+    const metrics = await (await fetch(`${srv.url}/metrics`)).text();
+    assert.match(metrics, /^footfall_events_overloaded_total 1$/m);
+    // an export writes the buffers out; then there is room again
+    const exported = await cli(srv.dataDir, ['export', 'sessions', '--site', 'full.example']);
+    const sessions = exported.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    assert.equal(sessions.length, 1);
+    assert.equal(sessions[0].pageviews, 2, 'the refused event did not move the session on');
+    assert.equal((await send()).status, 202);
+  } finally {
+    await srv.stop();
+  }
+});
