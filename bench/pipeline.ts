@@ -30,8 +30,8 @@ const lookup = { byDomain: (d: string) => (d === site.domain ? site : undefined)
 const noShields = { shieldsOf: () => undefined };
 const geoCached = GeoIp.open();
 const geoUncached = GeoIp.open({ cacheSize: 1 });
-geoCached.warmUp();
-geoUncached.warmUp();
+await geoCached.warmUp();
+await geoUncached.warmUp();
 const cachedPipeline = new Pipeline(lookup, defaultStages({ referrers, shields: noShields, geo: geoCached, spam, salts: testSalts, sessions: new MemorySessionStore() }));
 const uncachedPipeline = new Pipeline(lookup, defaultStages({ referrers, shields: noShields, geo: geoUncached, spam, salts: testSalts, sessions: new MemorySessionStore() }));
 /** Public IPv4 and IPv6 addresses of many networks, so that geo lookups hit real records. */

