@@ -9,6 +9,7 @@ import { ChdbBackend } from '../../src/store/chdb.js';
 import { ClickHouseBackend } from '../../src/store/clickhouse.js';
 import { migrate } from '../../src/store/migrate.js';
 import { Repo } from '../../src/store/repo.js';
+import { sqlString } from '../../src/store/sql.js';
 import { MIGRATIONS, type Migration } from '../../src/store/schema.js';
 import { Store } from '../../src/store/store.js';
 import { createLogger } from '../../src/util/log.js';
@@ -51,6 +52,18 @@ for (const b of backends) {
       await store.migrate();
       return store;
     };
+
+    test('sqlString round-trips hostile strings through the engine', async () => {
+      const hostile = [
+        "it's", 'back\\slash\\', "\\'; DROP TABLE x; --", 'nul\u0000byte', 'tab\tnewline\ncr\r', '\u0001\u001f\u007f',
+        'ünïcødé 😀 中文', "''''", '\\x41', '\\', 'x'.repeat(100_000), '',
+      ];
+      for (const h of hostile) {
+        const [row] = await backend.queryRows<{ s: string; n: string }>(`SELECT ${sqlString(h)} AS s, length(${sqlString(h)}) AS n`);
+        assert.equal(row!.s, h, JSON.stringify(h).slice(0, 60));
+        assert.equal(Number(row!.n), Buffer.byteLength(h));
+      }
+    });
 
     test('migrations from empty, then a no-op', async () => {
       const db = `mig_${process.pid}_${++dbCounter}`;
