@@ -5,11 +5,10 @@
  *   node dist/bench/ua-compare.js
  */
 import { createRequire } from 'node:module';
-import { createDetector, foldBrowser, majorMinor, screenSize } from '../src/ingest/useragent.js';
+import { createDetector, foldBrowser, screenSize } from '../src/ingest/useragent.js';
 import { UA_CORPUS } from '../test/fixtures/user-agents.js';
 
 const req = createRequire(import.meta.url);
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 const DDJS = req('device-detector-js') as new () => { parse(ua: string): any };
 const ddjs = new DDJS();
 const ndd = createDetector();
@@ -66,6 +65,5 @@ function score(name: string, parse: (ua: string) => Verdict): void {
   for (const m of misses) process.stdout.write(`    ${m}\n`);
 }
 
-void majorMinor;
 score('node-device-detector', viaNdd);
 score('device-detector-js', viaDdjs);

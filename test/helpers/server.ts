@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { after } from 'node:test';
+import { after, before } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -148,4 +148,16 @@ export async function newKey(dataDir: string): Promise<string> {
   const r = await admin(dataDir, 'POST', '/admin/keys', { name: 'test' });
   if (r.status !== 201) throw new Error(`could not create key: ${JSON.stringify(r.data)}`);
   return r.data.key as string;
+}
+
+/** One server (and an API key) for a whole test file: started before its tests, stopped after them. */
+export function serverForFile(ready: (srv: TestServer, key: string) => void, opts: { env?: Record<string, string> } = {}): void {
+  let srv: TestServer | undefined;
+  before(async () => {
+    srv = await startServer(opts);
+    ready(srv, await newKey(srv.dataDir));
+  });
+  after(async () => {
+    await srv?.stop();
+  });
 }

@@ -1,17 +1,13 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { BROWSER_UA, exportRows, newKey, newSite, postEvent, startServer, type TestServer } from '../helpers/server.js';
+import { describe, test } from 'node:test';
+import { BROWSER_UA, exportRows, newSite, postEvent, serverForFile, type TestServer } from '../helpers/server.js';
 import { UA_CORPUS } from '../fixtures/user-agents.js';
 
 let srv: TestServer;
 let key: string;
-
-before(async () => {
-  srv = await startServer();
-  key = await newKey(srv.dataDir);
-});
-after(async () => {
-  await srv?.stop();
+serverForFile((s, k) => {
+  srv = s;
+  key = k;
 });
 
 type Row = Record<string, any>;

@@ -1,16 +1,13 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { after, before, test } from 'node:test';
-import { exportRows, newKey, newSite, postEvent, startServer, type TestServer } from '../helpers/server.js';
+import { test } from 'node:test';
+import { exportRows, newSite, postEvent, serverForFile, type TestServer } from '../helpers/server.js';
 
 let srv: TestServer;
 let key: string;
-before(async () => {
-  srv = await startServer();
-  key = await newKey(srv.dataDir);
-});
-after(async () => {
-  await srv?.stop();
+serverForFile((s, k) => {
+  srv = s;
+  key = k;
 });
 
 const PARSE = { errors: { request: ['Unable to parse request body as json'] } };

@@ -1,15 +1,12 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { cli, exportRows, newKey, postEvent, startServer, type TestServer } from '../helpers/server.js';
+import { test } from 'node:test';
+import { cli, exportRows, postEvent, serverForFile, type TestServer } from '../helpers/server.js';
 
 let srv: TestServer;
 let key: string;
-before(async () => {
-  srv = await startServer();
-  key = await newKey(srv.dataDir);
-});
-after(async () => {
-  await srv?.stop();
+serverForFile((s, k) => {
+  srv = s;
+  key = k;
 });
 
 let n = 0;
