@@ -41,8 +41,9 @@ export interface PipelineEvent {
   request: EventRequest;
   url: UrlInfo;
   row: EventRow;
-  /** The visitor id under yesterday's salt, for sessions that crossed midnight ('' when there is no such salt). */
-  previousUserId: string;
+  /** The visitor id under yesterday's salt, for sessions that crossed midnight ('' when there is no such salt);
+   *  computed only when the session stage needs it (a second hash per event otherwise). */
+  previousUserId: () => string;
   /** Rows for the sessions table this event produces (sign -1 for the replaced state, +1 for the new one). */
   sessionRows: SessionRow[];
 }
@@ -180,8 +181,10 @@ export function visitorStage(salts: SaltSource): Stage {
     run(ev, ctx) {
       const cur = salts.current(ctx.now);
       ev.row.user_id = visitorId(cur.words, ctx.userAgent, ctx.ip, ev.site.domain, ev.row.hostname);
-      const prev = salts.previous(ctx.now);
-      ev.previousUserId = prev ? visitorId(prev.words, ctx.userAgent, ctx.ip, ev.site.domain, ev.row.hostname) : '';
+      ev.previousUserId = () => {
+        const prev = salts.previous(ctx.now);
+        return prev ? visitorId(prev.words, ctx.userAgent, ctx.ip, ev.site.domain, ev.row.hostname) : '';
+      };
       return undefined;
     },
   };
@@ -200,8 +203,9 @@ export function sessionStage(store: SessionStore): Stage {
       const row = ev.row;
       let key = `${ev.site.id}:${row.user_id}`;
       let live = store.get(key, now);
-      if (!live && ev.previousUserId) {
-        const prevKey = `${ev.site.id}:${ev.previousUserId}`;
+      const previousId = live ? '' : ev.previousUserId();
+      if (previousId) {
+        const prevKey = `${ev.site.id}:${previousId}`;
         live = store.get(prevKey, now);
         if (live) key = prevKey;
       }
@@ -277,7 +281,7 @@ export class Pipeline {
         dropped.push('unknown_site');
         continue;
       }
-      const ev: PipelineEvent = { site, request, url, row: baseEventRow(site.id, request, url, ctx.now), previousUserId: '', sessionRows: [] };
+      const ev: PipelineEvent = { site, request, url, row: baseEventRow(site.id, request, url, ctx.now), previousUserId: () => '', sessionRows: [] };
       let reason: DropReason | undefined;
       for (const stage of this.stages) {
         const t0 = performance.now();
