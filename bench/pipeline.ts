@@ -5,7 +5,7 @@
  *   node dist/bench/pipeline.js   (BENCH_EVENTS=200000, BENCH_UNCACHED=300)
  */
 import { LRUCache } from 'lru-cache';
-import { serializeEventRow } from '../src/ingest/event.js';
+import { serializeRow } from '../src/ingest/event.js';
 import { Pipeline, defaultStages } from '../src/ingest/pipeline.js';
 import { ReferrerDatabase } from '../src/ingest/referrers.js';
 import { GeoIp } from '../src/ingest/geo.js';
@@ -64,7 +64,7 @@ function run(n: number, pipeline: Pipeline, uaOf: (ua: string) => UaInfo): { per
     const c = process.hrtime.bigint();
     const r = pipeline.process(parsed.request, { ip: ips[i % ips.length]!, userAgent, ua, now: new Date() });
     const d = process.hrtime.bigint();
-    for (const row of r.rows) serializeEventRow(row);
+    for (const row of r.rows) serializeRow(row);
     const e = process.hrtime.bigint();
     t.parse += b - a;
     t.useragent += c - b;

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { IngestCounters } from '../core/counters.js';
 import { clientIp } from '../ingest/ip.js';
-import { serializeEventRow } from '../ingest/event.js';
+import { serializeRow } from '../ingest/event.js';
 import type { Pipeline } from '../ingest/pipeline.js';
 import { parseEventBody } from '../ingest/request.js';
 import type { WriteBuffer } from '../store/buffer.js';
@@ -96,7 +96,7 @@ export async function handleEvent(req: IncomingMessage, res: ServerResponse, dep
     return sendJson(res, 503, { errors: { request: ['Server is overloaded, retry later'] } }, { ...CORS, 'retry-after': '5' });
   }
   const result = deps.pipeline.process(parsed.request, { ip, userAgent, ua, now: new Date() });
-  if (!deps.events.push(result.rows.map(serializeEventRow)) || !deps.sessionsBuffer.push(result.sessionRows.map(serializeEventRow))) {
+  if (!deps.events.push(result.rows.map(serializeRow)) || !deps.sessionsBuffer.push(result.sessionRows.map(serializeRow))) {
     // Only when the buffers closed for shutdown in between; the server no longer accepts connections then.
     return sendJson(res, 503, { errors: { request: ['Server is shutting down, retry later'] } }, { ...CORS, 'retry-after': '5' });
   }

@@ -98,7 +98,7 @@ export function wellFormed(s: string): string {
  * One JSONEachRow line. Lone surrogates would make ClickHouse refuse the whole batch, so a row that
  * has any (JSON.stringify escapes them as \udXXX) is re-serialized with them replaced.
  */
-export function serializeEventRow(row: EventRow | object): string {
+export function serializeRow(row: object): string {
   const s = JSON.stringify(row);
   if (!ESCAPED_SURROGATE.test(s)) return s;
   return JSON.stringify(row, (_k, v: unknown) => (typeof v === 'string' ? wellFormed(v) : v));

@@ -9,7 +9,7 @@ import type { SaltSource } from './salts.js';
 import { continueSession, newSessionId, startSession, type SessionRow, type SessionStore } from './session.js';
 import { visitorId } from './visitor.js';
 import { isEngagement } from './request.js';
-import { parseReferrer } from './source.js';
+import { parseReferrer, referrerUrl } from './source.js';
 import type { UaInfo } from './useragent.js';
 import { deriveFromUrl, type UrlInfo } from './url.js';
 
@@ -41,6 +41,8 @@ export interface PipelineEvent {
   request: EventRequest;
   url: UrlInfo;
   row: EventRow;
+  /** The referrer, parsed once per request (null when absent or not an absolute url). */
+  referrerUrl: URL | null;
   /** The visitor id under yesterday's salt, for sessions that crossed midnight ('' when there is no such salt);
    *  computed only when the session stage needs it (a second hash per event otherwise). */
   previousUserId: () => string;
@@ -74,7 +76,7 @@ export function sourceStage(db: ReferrerDatabase): Stage {
     name: 'source',
     run(ev) {
       const row = ev.row;
-      const ref = parseReferrer(ev.request.referrer, row.hostname);
+      const ref = parseReferrer(ev.referrerUrl, row.hostname);
       row.referrer = ref.referrer;
       if (ev.url.taggedSource) row.referrer_source = db.tagged(ev.url.taggedSource);
       else if (ref.host.startsWith('android-app://')) row.referrer_source = db.byHost(ref.host.slice(14)) ?? ref.host;
@@ -117,15 +119,8 @@ export function shieldsStage(lookup: ShieldLookup): Stage {
 export function spamStage(spam: SpamList): Stage {
   return {
     name: 'spam',
-    run(ev, ctx) {
-      const ref = ev.request.referrer;
-      if (!ref) return undefined;
-      let host: string;
-      try {
-        host = new URL(ref.trim()).hostname;
-      } catch {
-        return undefined;
-      }
+    run(ev) {
+      const host = ev.referrerUrl?.hostname;
       return host && spam.isSpam(host) ? 'spam_referrer' : undefined;
     },
   };
@@ -272,6 +267,7 @@ export class Pipeline {
 
   process(request: EventRequest, ctx: RequestContext): PipelineResult {
     const url = deriveFromUrl(request.url, request.hashMode);
+    const refUrl = referrerUrl(request.referrer);
     const rows: EventRow[] = [];
     const sessionRows: SessionRow[] = [];
     const dropped: DropReason[] = [];
@@ -281,7 +277,7 @@ export class Pipeline {
         dropped.push('unknown_site');
         continue;
       }
-      const ev: PipelineEvent = { site, request, url, row: baseEventRow(site.id, request, url, ctx.now), previousUserId: () => '', sessionRows: [] };
+      const ev: PipelineEvent = { site, request, url, row: baseEventRow(site.id, request, url, ctx.now), referrerUrl: refUrl, previousUserId: () => '', sessionRows: [] };
       let reason: DropReason | undefined;
       for (const stage of this.stages) {
         const t0 = performance.now();

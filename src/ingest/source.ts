@@ -8,18 +8,23 @@ export interface ReferrerInfo {
 
 const NO_REFERRER: ReferrerInfo = { referrer: '', host: '' };
 
+/** The referrer as a URL, or null when it is absent or not an absolute url (parsed once per request). */
+export function referrerUrl(raw: string | null): URL | null {
+  if (!raw) return null;
+  try {
+    return new URL(raw.trim());
+  } catch {
+    return null;
+  }
+}
+
 /**
  * Valid referrers are http, https and android-app urls with a host. A referrer from the page's own host
  * (self-referral) or from localhost is no referrer.
  */
-export function parseReferrer(raw: string | null, pageHostname: string): ReferrerInfo {
-  if (!raw) return NO_REFERRER;
-  let u: URL;
-  try {
-    u = new URL(raw.trim());
-  } catch {
-    return NO_REFERRER;
-  }
+export function parseReferrer(raw: string | URL | null, pageHostname: string): ReferrerInfo {
+  const u = typeof raw === 'string' ? referrerUrl(raw) : raw;
+  if (!u) return NO_REFERRER;
   const scheme = u.protocol;
   if (scheme !== 'http:' && scheme !== 'https:' && scheme !== 'android-app:') return NO_REFERRER;
   let host = u.hostname.toLowerCase();

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { baseEventRow, serializeEventRow, type EventRow } from '../../src/ingest/event.js';
+import { baseEventRow, serializeRow, type EventRow } from '../../src/ingest/event.js';
 import { parseEventObject } from '../../src/ingest/request.js';
 import { deriveFromUrl } from '../../src/ingest/url.js';
 import type { SqlBackend } from '../../src/store/backend.js';
@@ -118,7 +118,7 @@ for (const b of backends) {
         row({}, { n: 'Purchase', u: 'https://e.com/', d: 'e.com', $: { currency: 'USD', amount: -99999999999.999 } }),
         row({ pathname: '' , hostname: '' }),
       ];
-      assert.ok(store.events.push(rows.map(serializeEventRow)));
+      assert.ok(store.events.push(rows.map(serializeRow)));
       await store.events.flush();
       const got = await collect(store.exportRows('events', 1, 'Etc/UTC'));
       assert.equal(got.length, rows.length);
@@ -136,7 +136,7 @@ for (const b of backends) {
 
     test('export filters by site and date range in the site time zone', async () => {
       const store = await newStore();
-      const at = (iso: string, site = 1) => serializeEventRow({ ...row({}), site_id: site, timestamp: iso });
+      const at = (iso: string, site = 1) => serializeRow({ ...row({}), site_id: site, timestamp: iso });
       store.events.push([at('2026-01-01 22:30:00'), at('2026-01-02 01:00:00'), at('2026-01-02 01:00:00', 2)]);
       await store.events.flush();
       assert.equal((await collect(store.exportRows('events', 1, 'Etc/UTC'))).length, 2);
@@ -152,7 +152,7 @@ for (const b of backends) {
       for (let h = 0; h < 48; h++) {
         for (let i = 0; i < 2500; i++) {
           const ts = new Date(Date.UTC(2026, 0, 1, h, 0, i % 60)).toISOString().slice(0, 19).replace('T', ' ');
-          lines.push(serializeEventRow({ ...row({}), timestamp: ts, pathname: `/${h}/${i}` }));
+          lines.push(serializeRow({ ...row({}), timestamp: ts, pathname: `/${h}/${i}` }));
         }
       }
       assert.ok(store.events.push(lines));
@@ -209,7 +209,7 @@ for (const b of backends) {
       let written = 0;
       const writer = (async () => {
         while (!stop) {
-          store.events.push(Array.from({ length: 200 }, () => serializeEventRow(row({}))));
+          store.events.push(Array.from({ length: 200 }, () => serializeRow(row({}))));
           written += 200;
           await store.events.flush();
         }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { baseEventRow, serializeEventRow, wellFormed } from '../../src/ingest/event.js';
+import { baseEventRow, serializeRow, wellFormed } from '../../src/ingest/event.js';
 import { Pipeline, defaultStages, sourceStage, type Stage } from '../../src/ingest/pipeline.js';
 import { ReferrerDatabase } from '../../src/ingest/referrers.js';
 import { GeoIp } from '../../src/ingest/geo.js';
@@ -51,7 +51,7 @@ test('a stage can drop an event for one site only; later stages do not run', () 
 
 test('rows never carry the raw IP or User-Agent', () => {
   const r = new Pipeline(lookup, stages).process(req({ n: 'x', u: 'https://a.com/', d: 'a.com' }), { ...ctx, userAgent: 'SecretAgent/1.0', ip: '203.0.113.77' });
-  const line = serializeEventRow(r.rows[0]!);
+  const line = serializeRow(r.rows[0]!);
   assert.ok(!line.includes('SecretAgent'));
   assert.ok(!line.includes('203.0.113.77'));
 });
@@ -59,7 +59,7 @@ test('rows never carry the raw IP or User-Agent', () => {
 test('source stage: tagged source wins over the referrer host', () => {
   const request = req({ n: 'x', u: 'https://a.com/?utm_source=news', d: 'a.com', r: 'https://ref.org/p' });
   const url = deriveFromUrl(request.url, false);
-  const ev = { site: sites.get('a.com')!, request, url, row: baseEventRow(1, request, url, ctx.now), previousUserId: () => '', sessionRows: [] };
+  const ev = { site: sites.get('a.com')!, request, url, row: baseEventRow(1, request, url, ctx.now), referrerUrl: new URL('https://ref.org/p'), previousUserId: () => '', sessionRows: [] };
   assert.equal(sourceStage(referrers).run(ev, ctx), undefined);
   assert.equal(ev.row.referrer_source, 'news');
   assert.equal(ev.row.referrer, 'ref.org/p');
@@ -69,7 +69,7 @@ test('serialization replaces lone surrogates and keeps everything else', () => {
   assert.equal(wellFormed('a\ud800b\udc00c😀'), 'a\ufffdb\ufffdc😀');
   const request = req({ n: 'x\ud800', u: 'https://a.com/', d: 'a.com', p: { k: 'back\\ud800slash' } });
   const url = deriveFromUrl(request.url, false);
-  const row = JSON.parse(serializeEventRow(baseEventRow(1, request, url, ctx.now)));
+  const row = JSON.parse(serializeRow(baseEventRow(1, request, url, ctx.now)));
   assert.equal(row.name, 'x\ufffd');
   assert.deepEqual(row['meta.value'], ['back\\ud800slash']);
 });
