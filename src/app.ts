@@ -17,6 +17,8 @@ import { MemorySessionStore } from './ingest/session.js';
 import { TokenBucketLimiter } from './ingest/ratelimit.js';
 import { UaService } from './ingest/ua-service.js';
 import { openStore } from './store/open.js';
+import { BufferIntake, JournalIntake, replayJournal, type RowIntake } from './store/intake.js';
+import { Journal } from './store/journal.js';
 import type { Store } from './store/store.js';
 import type { Logger } from './util/log.js';
 
@@ -35,6 +37,54 @@ export interface RunningApp {
   counters: IngestCounters;
   /** Graceful stop: refuse new connections, finish requests in flight, write every buffered row, close the store. */
   stop(): Promise<void>;
+}
+
+/** Errors that mean "the ClickHouse server is not there (yet)", as opposed to a wrong setting. */
+function unreachable(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'EPIPE', 'ENOTFOUND'].includes(code)) return true;
+  const msg = err instanceof Error ? err.message : String(err);
+  return /timeout|socket hang up|ECONNREFUSED|ECONNRESET/i.test(msg);
+}
+
+/** Migrates the store; a ClickHouse server that is not reachable yet is waited for (logged, with backoff). */
+async function migrateWhenReachable(store: Store, config: Config, log: Logger) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await store.migrate();
+    } catch (err) {
+      if (!config.clickhouseUrl || !unreachable(err)) throw err;
+      const waitMs = Math.min(attempt * 500, 5000);
+      log.warn('waiting for the ClickHouse server', { url: config.clickhouseUrl, attempt, retryMs: waitMs, err });
+      await new Promise((r) => setTimeout(r, waitMs));
+    }
+  }
+}
+
+/**
+ * Opens the journal and replays what the store did not confirm. With the journal off, a journal left from
+ * before is still replayed, then removed.
+ */
+async function openJournal(config: Config, store: Store, log: Logger): Promise<{ journal: Journal | null; intake: RowIntake }> {
+  const dir = path.join(config.dataDir, 'journal');
+  if (!config.journal && !fs.existsSync(dir)) return { journal: null, intake: new BufferIntake(store) };
+  const { journal, recovery } = Journal.open({
+    dir,
+    fsyncIntervalMs: config.journalFsyncMs,
+    segmentBytes: config.journalSegmentBytes,
+    maxBytes: config.journalMaxBytes,
+    log,
+  });
+  const intake = new JournalIntake(journal, store);
+  const t0 = performance.now();
+  const report = await replayJournal(journal, recovery, store, log);
+  log.info('journal replayed', { segments: recovery.segments, corrupt: recovery.corrupt.length, ...report, ms: Math.round(performance.now() - t0) });
+  if (config.journal) return { journal, intake };
+  await journal.close();
+  store.events.onCommit = null;
+  store.sessions.onCommit = null;
+  fs.rmSync(dir, { recursive: true, force: true });
+  return { journal: null, intake: new BufferIntake(store) };
 }
 
 export function adminSocketPath(dataDir: string): string {
@@ -82,8 +132,9 @@ async function clearStaleSocket(sock: string): Promise<void> {
 export async function startApp(config: Config, log: Logger): Promise<RunningApp> {
   const metrics = new Metrics();
   const store = await openStore(config, log, (table, seconds) => metrics.observeInsert(table, seconds));
-  const report = await store.migrate();
+  const report = await migrateWhenReachable(store, config, log);
   log.info('store ready', { kind: store.backend.kind, dataDir: config.dataDir, schemaFrom: report.from, schemaTo: report.to, applied: report.applied });
+  const { journal, intake } = await openJournal(config, store, log);
   const admin = new Admin(store);
   await admin.load();
   const counters = new IngestCounters();
@@ -104,7 +155,7 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
   const geo = GeoIp.open({ override: config.geoipDb });
   await geo.warmUp();
   const pipeline = new Pipeline(admin, defaultStages({ referrers: ReferrerDatabase.load(), shields: admin, geo, spam: SpamList.load(), salts, sessions }));
-  metrics.attach(counters, pipeline, store, ua);
+  metrics.attach(counters, pipeline, store, ua, journal);
   let ready = false;
   const deps: AppDeps = {
     log,
@@ -115,8 +166,8 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
     metrics,
     limiter: new TokenBucketLimiter(),
     sites: admin,
-    sessionsBuffer: store.sessions,
-    events: store.events,
+    intake,
+    journal,
     ua,
     maxBodyBytes: config.maxBodyBytes,
     isReady: () => ready,
@@ -133,6 +184,7 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
   } catch (err) {
     adminServer.close();
     await store.close();
+    await journal?.close();
     throw err;
   }
   const port = (server.address() as AddressInfo).port;
@@ -155,6 +207,7 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
       try {
         await store.close();
         log.info('store closed', { rows: depth });
+        await journal?.close();
       } finally {
         fs.rmSync(sock, { force: true });
       }

@@ -28,6 +28,14 @@ export interface Config {
   clickhouseDatabase: string;
   clickhouseUser: string;
   clickhousePassword: string;
+  /** Journal every accepted event before the 202 (`FOOTFALL_JOURNAL`, on|off, default on). */
+  journal: boolean;
+  /** fsync the journal at least this often, ms (`FOOTFALL_JOURNAL_FSYNC_MS`, default 200; 0 = before every 202). */
+  journalFsyncMs: number;
+  /** Size of a journal segment file (`FOOTFALL_JOURNAL_SEGMENT_BYTES`, default 32 MiB). */
+  journalSegmentBytes: number;
+  /** Journal bytes on disk at most before new events get 503 (`FOOTFALL_JOURNAL_MAX_BYTES`, default 2 GiB). */
+  journalMaxBytes: number;
   /** Log level: debug, info, warn, error (`FOOTFALL_LOG_LEVEL`, default info). */
   logLevel: 'debug' | 'info' | 'warn' | 'error';
 }
@@ -46,6 +54,14 @@ function int(env: NodeJS.ProcessEnv, name: string, def: number, min: number, max
 function database(name: string): string {
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new ConfigError(`FOOTFALL_CLICKHOUSE_DATABASE must be an identifier, got ${JSON.stringify(name)}`);
   return name;
+}
+
+function onOff(env: NodeJS.ProcessEnv, name: string, def: boolean): boolean {
+  const raw = (env[name] ?? '').trim().toLowerCase();
+  if (raw === '') return def;
+  if (['on', 'true', '1', 'yes'].includes(raw)) return true;
+  if (['off', 'false', '0', 'no'].includes(raw)) return false;
+  throw new ConfigError(`${name} must be on or off, got ${JSON.stringify(env[name])}`);
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -68,6 +84,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     clickhouseDatabase: database(env.FOOTFALL_CLICKHOUSE_DATABASE || 'footfall'),
     clickhouseUser: env.FOOTFALL_CLICKHOUSE_USER || 'default',
     clickhousePassword: env.FOOTFALL_CLICKHOUSE_PASSWORD ?? '',
+    journal: onOff(env, 'FOOTFALL_JOURNAL', true),
+    journalFsyncMs: int(env, 'FOOTFALL_JOURNAL_FSYNC_MS', 200, 0, 60_000),
+    journalSegmentBytes: int(env, 'FOOTFALL_JOURNAL_SEGMENT_BYTES', 32 * 1024 * 1024, 64 * 1024, 1024 * 1024 * 1024),
+    journalMaxBytes: int(env, 'FOOTFALL_JOURNAL_MAX_BYTES', 2 * 1024 * 1024 * 1024, 1024 * 1024, Number.MAX_SAFE_INTEGER),
     logLevel: level as Config['logLevel'],
   };
 }

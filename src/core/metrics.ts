@@ -1,6 +1,7 @@
 import client from 'prom-client';
 import type { Pipeline } from '../ingest/pipeline.js';
 import type { UaService } from '../ingest/ua-service.js';
+import type { Journal } from '../store/journal.js';
 import type { Store } from '../store/store.js';
 import type { IngestCounters } from './counters.js';
 
@@ -28,7 +29,7 @@ export class Metrics {
   }
 
   /** Wires the scrape-time readers of the running app's state. */
-  attach(counters: IngestCounters, pipeline: Pipeline, store: Store, ua: UaService): void {
+  attach(counters: IngestCounters, pipeline: Pipeline, store: Store, ua: UaService, journal: Journal | null = null): void {
     const r = [this.registry];
     const counter = (name: string, help: string, read: () => number): void => {
       new client.Counter({
@@ -99,6 +100,22 @@ export class Metrics {
         this.inc({ table: 'sessions' }, store.sessions.stats.failures);
       },
     });
+    if (journal) {
+      const j = journal.stats;
+      new client.Gauge({ name: 'footfall_journal_bytes', help: 'Bytes of journal segments on disk', registers: r, collect() { this.set(j.bytes); } });
+      new client.Gauge({ name: 'footfall_journal_segments', help: 'Journal segment files on disk', registers: r, collect() { this.set(j.segments); } });
+      new client.Gauge({
+        name: 'footfall_journal_unconfirmed_rows',
+        help: 'Journaled rows the store has not confirmed yet',
+        registers: r,
+        collect() {
+          this.set(j.unconfirmedRows);
+        },
+      });
+      counter('footfall_journal_writes_total', 'Group writes to the journal', () => j.writes);
+      counter('footfall_journal_fsyncs_total', 'fsyncs of the journal', () => j.fsyncs);
+      counter('footfall_journal_failures_total', 'Failed journal writes or fsyncs (the requests got 503)', () => j.failures);
+    }
     new client.Gauge({
       name: 'footfall_useragent_cache_entries',
       help: 'Parsed User-Agents in the cache',

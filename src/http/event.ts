@@ -4,7 +4,7 @@ import { clientIp } from '../ingest/ip.js';
 import { serializeRow } from '../ingest/event.js';
 import type { Pipeline } from '../ingest/pipeline.js';
 import { parseEventBody } from '../ingest/request.js';
-import type { WriteBuffer } from '../store/buffer.js';
+import type { RowIntake } from '../store/intake.js';
 import type { UaService } from '../ingest/ua-service.js';
 import type { RateLimit, RateLimiter } from '../ingest/ratelimit.js';
 import type { Site } from '../store/repo.js';
@@ -13,11 +13,11 @@ import { sendJson, sendText } from './respond.js';
 
 export interface EventRouteDeps {
   pipeline: Pipeline;
-  events: WriteBuffer;
+  /** Where accepted rows go: the journal then the write buffers, or the buffers alone. */
+  intake: RowIntake;
   counters: IngestCounters;
   ua: UaService;
   limiter: RateLimiter;
-  sessionsBuffer: WriteBuffer;
   sites: { byDomain(domain: string): Site | undefined; rateLimitOf(site: Site): RateLimit };
   maxBodyBytes: number;
 }
@@ -89,16 +89,22 @@ export async function handleEvent(req: IncomingMessage, res: ServerResponse, dep
   const cached = deps.ua.resolve(userAgent);
   const ua = 'then' in cached ? await cached : cached;
   // Room is checked before the pipeline runs (one event and at most two session rows per site), so that a
-  // refused event has not moved its visitor's session on; nothing awaits between here and the pushes.
+  // refused event has not moved its visitor's session on; nothing awaits between here and accept().
   const n = parsed.request.domains.length;
-  if (!deps.events.hasRoom(n) || !deps.sessionsBuffer.hasRoom(2 * n)) {
+  if (!deps.intake.hasRoom(n, 2 * n)) {
     deps.counters.overloaded++;
     return sendJson(res, 503, { errors: { request: ['Server is overloaded, retry later'] } }, { ...CORS, 'retry-after': '5' });
   }
   const result = deps.pipeline.process(parsed.request, { ip, userAgent, ua, now: new Date() });
-  if (!deps.events.push(result.rows.map(serializeRow)) || !deps.sessionsBuffer.push(result.sessionRows.map(serializeRow))) {
-    // Only when the buffers closed for shutdown in between; the server no longer accepts connections then.
-    return sendJson(res, 503, { errors: { request: ['Server is shutting down, retry later'] } }, { ...CORS, 'retry-after': '5' });
+  const taken = deps.intake.accept(result.rows.map(serializeRow), result.sessionRows.map(serializeRow));
+  if (taken) {
+    try {
+      await taken;
+    } catch {
+      // The journal could not be written (or the buffers closed for shutdown): nothing of this event was kept.
+      deps.counters.overloaded++;
+      return sendJson(res, 503, { errors: { request: ['Server cannot store events right now, retry later'] } }, { ...CORS, 'retry-after': '5' });
+    }
   }
   deps.counters.accepted += result.rows.length;
   for (const r of result.dropped) deps.counters.drop(r);

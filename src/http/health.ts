@@ -1,9 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Journal } from '../store/journal.js';
 import type { Store } from '../store/store.js';
 import { sendJson } from './respond.js';
 
 export interface HealthDeps {
   store: Store;
+  journal: Journal | null;
   isReady(): boolean;
 }
 
@@ -22,6 +24,17 @@ async function pingWithin(store: Store, ms: number): Promise<string | null> {
   }
 }
 
+function journalState(j: Journal) {
+  const s = j.stats;
+  return {
+    status: j.hasRoom() ? 'ok' : s.lastError ? 'failing' : 'full',
+    bytes: s.bytes,
+    segments: s.segments,
+    unconfirmed_rows: s.unconfirmedRows,
+    last_error: s.lastError,
+  };
+}
+
 /** `GET /api/health`: the state of each dependency; 200 when all are ok, else 500. */
 export async function handleHealth(_req: IncomingMessage, res: ServerResponse, deps: HealthDeps): Promise<void> {
   const storeErr = await pingWithin(deps.store, 2000);
@@ -35,8 +48,10 @@ export async function handleHealth(_req: IncomingMessage, res: ServerResponse, d
     store: { status: storeErr ? 'down' : 'ok', kind: deps.store.backend.kind, ...(storeErr ? { error: storeErr } : {}) },
     events_buffer: buf(deps.store.events),
     sessions_buffer: buf(deps.store.sessions),
+    journal: deps.journal ? journalState(deps.journal) : { status: 'off' },
   };
-  const ok = !storeErr && !deps.store.events.failing && !deps.store.sessions.failing;
+  const journalOk = !deps.journal || deps.journal.hasRoom();
+  const ok = !storeErr && !deps.store.events.failing && !deps.store.sessions.failing && journalOk;
   sendJson(res, ok ? 200 : 500, body);
 }
 

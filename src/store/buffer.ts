@@ -7,8 +7,11 @@ export interface WriteBufferOptions {
   intervalMs: number;
   /** Refuse new rows (push returns false) once this many are held. */
   maxRows: number;
-  /** Writes one batch (JSONEachRow lines joined by "\n"); rejects on failure. */
-  sink: (payload: Buffer, rows: number) => Promise<void>;
+  /**
+   * Writes one batch (JSONEachRow lines joined by "\n"); rejects on failure. `retry` is true when the previous
+   * write of these rows failed: it may still have reached the store, so the sink should skip rows already there.
+   */
+  sink: (payload: Buffer, rows: number, retry: boolean) => Promise<void>;
   log: Logger;
   /** Name for logs and metrics (the table). */
   name: string;
@@ -36,6 +39,8 @@ export class WriteBuffer {
   private running: Promise<void> | null = null;
   private retryDelay = 0;
   private closed = false;
+  /** Called after each successful write with how many of the oldest rows it stored (the journal confirms them). */
+  onCommit: ((rows: number) => void) | null = null;
   readonly stats: BufferStats = { depth: 0, inserted: 0, batches: 0, failures: 0, lastError: null, lastInsertMs: 0 };
 
   constructor(private readonly opts: WriteBufferOptions) {}
@@ -53,9 +58,12 @@ export class WriteBuffer {
     return this.pending.length + rows <= this.opts.maxRows;
   }
 
-  /** Queues rows (each one JSON object, no newline). Returns false, queuing nothing, when full or closed. */
-  push(lines: readonly string[]): boolean {
-    if (this.closed || !this.hasRoom(lines.length)) return false;
+  /**
+   * Queues rows (each one JSON object, no newline). Returns false, queuing nothing, when full or closed.
+   * `force` skips the size bound: for rows already journaled, whose room was checked before they were.
+   */
+  push(lines: readonly string[], force = false): boolean {
+    if (this.closed || (!force && !this.hasRoom(lines.length))) return false;
     for (const l of lines) this.pending.push(l);
     this.stats.depth = this.pending.length;
     if (this.pending.length >= this.opts.flushRows && this.retryDelay === 0) this.kick();
@@ -81,7 +89,7 @@ export class WriteBuffer {
       const batch = this.pending.slice(0, n);
       const t0 = performance.now();
       try {
-        await this.opts.sink(Buffer.from(batch.join('\n'), 'utf8'), n);
+        await this.opts.sink(Buffer.from(batch.join('\n'), 'utf8'), n, this.stats.lastError !== null);
       } catch (err) {
         this.stats.failures++;
         this.stats.lastError = err instanceof Error ? err.message : String(err);
@@ -98,6 +106,7 @@ export class WriteBuffer {
       this.stats.batches++;
       this.stats.lastError = null;
       this.retryDelay = 0;
+      this.onCommit?.(n);
       if (this.pending.length < this.opts.flushRows && !all) {
         if (this.pending.length > 0 && !this.timer) this.timer = setTimeout(() => this.kick(), this.opts.intervalMs);
         return;

@@ -45,6 +45,13 @@ export async function* exportRows(
     const tz = sqlString(timezone);
     where += ` AND toDate(${ts}, ${tz}) >= toDate(${sqlString(range.from)}) AND toDate(${ts}, ${tz}) <= toDate(${sqlString(range.to)})`;
   }
+  // Every stored column but the journal's bookkeeping one, in table order.
+  const described = await backend.queryRows<{ name: string }>(`DESCRIBE TABLE ${d}.${table}`);
+  const columns = described
+    .map((c) => c.name)
+    .filter((n) => n !== 'journal_seq')
+    .map((n) => '`' + n.replace(/[`\\]/g, (ch) => '\\' + ch) + '`')
+    .join(', ');
   const hours = await backend.queryRows<{ h: string; c: string | number }>(
     `SELECT toUnixTimestamp(toStartOfHour(${ts})) AS h, count() AS c FROM ${from} WHERE ${where} GROUP BY h ORDER BY h`,
   );
@@ -59,7 +66,7 @@ export async function* exportRows(
       i++;
     }
     const text = await backend.queryText(
-      `SELECT * FROM ${from} WHERE ${where} AND ${ts} >= toDateTime(${start}, 'UTC') AND ${ts} < toDateTime(${end}, 'UTC') ORDER BY ${ts}`,
+      `SELECT ${columns} FROM ${from} WHERE ${where} AND ${ts} >= toDateTime(${start}, 'UTC') AND ${ts} < toDateTime(${end}, 'UTC') ORDER BY ${ts}`,
     );
     if (text) yield text.endsWith('\n') ? text : text + '\n';
   }

@@ -114,4 +114,17 @@ ORDER BY id`,
 ORDER BY (site_id, kind, value)`,
     ],
   },
+  // The journal's sequence number of each row (0 when written without the journal): after a crash, the rows of
+  // the journal that reached the store are told from those to replay, so none is stored twice. One migration per
+  // table, so that each is one statement (18.16 has no ADD COLUMN IF NOT EXISTS).
+  {
+    version: 3,
+    name: 'events.journal_seq',
+    up: (db) => [`ALTER TABLE ${db}.events ADD COLUMN journal_seq UInt64 DEFAULT 0`],
+  },
+  {
+    version: 4,
+    name: 'sessions.journal_seq',
+    up: (db) => [`ALTER TABLE ${db}.sessions ADD COLUMN journal_seq UInt64 DEFAULT 0`],
+  },
 ];

@@ -4,7 +4,11 @@ import { WriteBuffer } from './buffer.js';
 import { exportRows, type DateRange, type ExportTable } from './export.js';
 import { migrate, type MigrationReport } from './migrate.js';
 import { Repo } from './repo.js';
-import { sqlIdent } from './sql.js';
+import { seqOf, type JournalTable } from './journal-format.js';
+import { sqlIdent, sqlString, sqlUInt } from './sql.js';
+
+/** The column each journaled table is partitioned by (narrows the lookup of stored seqs). */
+const PARTITION_COLUMN: Record<JournalTable, string> = { events: 'timestamp', sessions: 'start' };
 
 export interface StoreOptions {
   db: string;
@@ -28,7 +32,7 @@ export class Store {
   constructor(readonly backend: SqlBackend, private readonly opts: StoreOptions) {
     this.db = sqlIdent(opts.db);
     this.repo = new Repo(backend, this.db);
-    const buffer = (table: string): WriteBuffer =>
+    const buffer = (table: JournalTable): WriteBuffer =>
       new WriteBuffer({
         name: table,
         flushRows: opts.flushRows,
@@ -36,10 +40,53 @@ export class Store {
         maxRows: opts.bufferMaxRows,
         log: opts.log,
         onInsert: (seconds, rows) => opts.onInsert?.(table, seconds, rows),
-        sink: (payload) => backend.insertJSONEachRow(`${this.db}.${table}`, payload),
+        sink: async (payload, _rows, retry) => {
+          if (retry) {
+            // The failed write may have reached the store after all (a timeout, a dropped connection): skip the
+            // journaled rows that are there, so a retry never stores a row twice.
+            const lines = payload.toString('utf8').split('\n');
+            const stored = await this.storedSeqs(table, lines);
+            if (stored.size > 0) {
+              const left = lines.filter((l) => !stored.has(seqOf(l)));
+              opts.log.warn('retry: rows of the failed insert were stored after all; skipping them', { table, stored: lines.length - left.length });
+              if (left.length === 0) return;
+              payload = Buffer.from(left.join('\n'), 'utf8');
+            }
+          }
+          await backend.insertJSONEachRow(`${this.db}.${table}`, payload);
+        },
       });
     this.events = buffer('events');
     this.sessions = buffer('sessions');
+  }
+
+  /**
+   * Which of these journaled rows (serialized, with `journal_seq`) are in the store already. One query per table,
+   * narrowed to the rows' partition range and seq range.
+   */
+  async storedSeqs(table: JournalTable, lines: readonly string[]): Promise<Set<number>> {
+    const col = PARTITION_COLUMN[table];
+    const key = `"${col}":"`;
+    let minSeq = Infinity;
+    let maxSeq = 0;
+    let minTs = '';
+    let maxTs = '';
+    for (const l of lines) {
+      const seq = seqOf(l);
+      if (seq === 0) continue;
+      if (seq < minSeq) minSeq = seq;
+      if (seq > maxSeq) maxSeq = seq;
+      const i = l.indexOf(key);
+      const ts = i < 0 ? '' : l.slice(i + key.length, i + key.length + 19);
+      if (!/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/.test(ts)) continue;
+      if (!minTs || ts < minTs) minTs = ts;
+      if (ts > maxTs) maxTs = ts;
+    }
+    if (maxSeq === 0) return new Set();
+    let where = `journal_seq >= ${sqlUInt(minSeq)} AND journal_seq <= ${sqlUInt(maxSeq)}`;
+    if (minTs) where += ` AND ${col} >= ${sqlString(minTs)} AND ${col} <= ${sqlString(maxTs)}`;
+    const rows = await this.backend.queryRows<{ journal_seq: string | number }>(`SELECT journal_seq FROM ${this.db}.${table} WHERE ${where}`);
+    return new Set(rows.map((r) => Number(r.journal_seq)));
   }
 
   migrate(): Promise<MigrationReport> {

@@ -1,0 +1,143 @@
+import { crc32 } from 'node:zlib';
+
+/**
+ * The journal's on-disk record format, as pure functions (no I/O).
+ *
+ *   u32 LE  body length N
+ *   u32 LE  CRC-32 of the body
+ *   N bytes body: kind (1 byte), then
+ *     rows    (1): table (1 byte), first seq (u64 as two u32 LE, lo then hi), row count (u32 LE),
+ *                  the rows as JSONEachRow lines joined by "\n" (UTF-8); row i has seq first + i
+ *     confirm (2): table (1 byte), seq (u64): every row of that table up to seq is in the store
+ *     open    (3): next seq (u64): the segment's first record; seqs never go below it
+ *
+ * A record that is short or fails its CRC ends what can be read of a segment (a torn write).
+ */
+export type JournalTable = 'events' | 'sessions';
+export const TABLES: readonly JournalTable[] = ['events', 'sessions'];
+
+const TABLE_CODE: Record<JournalTable, number> = { events: 0, sessions: 1 };
+const KIND_ROWS = 1;
+const KIND_CONFIRM = 2;
+const KIND_OPEN = 3;
+const HEADER = 8;
+/** No record is larger than this; a length above it is corruption, not a record. */
+export const MAX_RECORD_BYTES = 512 * 1024 * 1024;
+
+export type JournalRecord =
+  | { kind: 'rows'; table: JournalTable; firstSeq: number; lines: string[] }
+  | { kind: 'confirm'; table: JournalTable; seq: number }
+  | { kind: 'open'; nextSeq: number };
+
+function writeSeq(buf: Buffer, seq: number, at: number): void {
+  buf.writeUInt32LE(seq % 0x1_0000_0000, at);
+  buf.writeUInt32LE(Math.floor(seq / 0x1_0000_0000), at + 4);
+}
+
+function readSeq(buf: Buffer, at: number): number {
+  return buf.readUInt32LE(at) + buf.readUInt32LE(at + 4) * 0x1_0000_0000;
+}
+
+function frame(body: Buffer): Buffer {
+  const out = Buffer.allocUnsafe(HEADER + body.length);
+  out.writeUInt32LE(body.length, 0);
+  out.writeUInt32LE(crc32(body), 4);
+  body.copy(out, HEADER);
+  return out;
+}
+
+export function encodeRows(table: JournalTable, firstSeq: number, lines: readonly string[]): Buffer {
+  const text = lines.join('\n');
+  const len = Buffer.byteLength(text);
+  const body = Buffer.allocUnsafe(14 + len);
+  body[0] = KIND_ROWS;
+  body[1] = TABLE_CODE[table];
+  writeSeq(body, firstSeq, 2);
+  body.writeUInt32LE(lines.length, 10);
+  body.write(text, 14, 'utf8');
+  return frame(body);
+}
+
+export function encodeConfirm(table: JournalTable, seq: number): Buffer {
+  const body = Buffer.allocUnsafe(10);
+  body[0] = KIND_CONFIRM;
+  body[1] = TABLE_CODE[table];
+  writeSeq(body, seq, 2);
+  return frame(body);
+}
+
+export function encodeOpen(nextSeq: number): Buffer {
+  const body = Buffer.allocUnsafe(9);
+  body[0] = KIND_OPEN;
+  writeSeq(body, nextSeq, 1);
+  return frame(body);
+}
+
+function tableOf(code: number | undefined): JournalTable | null {
+  return code === 0 ? 'events' : code === 1 ? 'sessions' : null;
+}
+
+function decodeBody(body: Buffer): JournalRecord | null {
+  const kind = body[0];
+  if (kind === KIND_ROWS && body.length >= 14) {
+    const table = tableOf(body[1]);
+    const count = body.readUInt32LE(10);
+    const lines = count === 0 ? [] : body.toString('utf8', 14).split('\n');
+    if (!table || lines.length !== count) return null;
+    return { kind: 'rows', table, firstSeq: readSeq(body, 2), lines };
+  }
+  if (kind === KIND_CONFIRM && body.length === 10) {
+    const table = tableOf(body[1]);
+    return table ? { kind: 'confirm', table, seq: readSeq(body, 2) } : null;
+  }
+  if (kind === KIND_OPEN && body.length === 9) return { kind: 'open', nextSeq: readSeq(body, 1) };
+  return null;
+}
+
+export interface DecodedSegment {
+  records: JournalRecord[];
+  /** Bytes that form whole, valid records. */
+  validBytes: number;
+  /** Set when the segment ends in something that is not a valid record: where, and why. */
+  corrupt: { offset: number; bytes: number; reason: string } | null;
+}
+
+/** Reads every valid record of a segment, stopping at the first torn or corrupt one. */
+export function decodeSegment(buf: Buffer): DecodedSegment {
+  const records: JournalRecord[] = [];
+  let at = 0;
+  const stop = (reason: string): DecodedSegment => ({ records, validBytes: at, corrupt: { offset: at, bytes: buf.length - at, reason } });
+  while (at < buf.length) {
+    if (buf.length - at < HEADER) return stop('short record header');
+    const len = buf.readUInt32LE(at);
+    if (len === 0 || len > MAX_RECORD_BYTES) return stop(`impossible record length ${len}`);
+    if (buf.length - at - HEADER < len) return stop('short record body');
+    const body = buf.subarray(at + HEADER, at + HEADER + len);
+    if (crc32(body) !== buf.readUInt32LE(at + 4)) return stop('checksum mismatch');
+    const rec = decodeBody(body);
+    if (!rec) return stop('malformed record body');
+    records.push(rec);
+    at += HEADER + len;
+  }
+  return { records, validBytes: at, corrupt: null };
+}
+
+/**
+ * Gives a serialized row (one JSON object) its journal sequence number, as the `journal_seq` column. The store
+ * keeps it, so that after a crash the rows already stored can be told from those to replay.
+ */
+export function withSeq(line: string, seq: number): string {
+  return line.charCodeAt(line.length - 1) === 0x7d /* } */ && line.length > 2
+    ? `${line.slice(0, -1)},"journal_seq":${seq}}`
+    : `{"journal_seq":${seq}}`;
+}
+
+const SEQ_KEY = '"journal_seq":';
+
+/** The `journal_seq` of a serialized row (0 when it has none). */
+export function seqOf(line: string): number {
+  const i = line.lastIndexOf(SEQ_KEY);
+  if (i < 0) return 0;
+  const n = Number.parseInt(line.slice(i + SEQ_KEY.length), 10);
+  return Number.isFinite(n) ? n : 0;
+}
