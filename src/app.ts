@@ -17,6 +17,7 @@ import { MemorySessionStore } from './ingest/session.js';
 import { TokenBucketLimiter } from './ingest/ratelimit.js';
 import { UaService } from './ingest/ua-service.js';
 import { openStore } from './store/open.js';
+import { unreachable } from './store/backend.js';
 import { BufferIntake, JournalIntake, replayJournal, type RowIntake } from './store/intake.js';
 import { Journal } from './store/journal.js';
 import type { Store } from './store/store.js';
@@ -37,14 +38,6 @@ export interface RunningApp {
   counters: IngestCounters;
   /** Graceful stop: refuse new connections, finish requests in flight, write every buffered row, close the store. */
   stop(): Promise<void>;
-}
-
-/** Errors that mean "the ClickHouse server is not there (yet)", as opposed to a wrong setting. */
-function unreachable(err: unknown): boolean {
-  const code = (err as { code?: unknown } | null)?.code;
-  if (typeof code === 'string' && ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'EPIPE', 'ENOTFOUND'].includes(code)) return true;
-  const msg = err instanceof Error ? err.message : String(err);
-  return /timeout|socket hang up|ECONNREFUSED|ECONNRESET/i.test(msg);
 }
 
 /** Migrates the store; a ClickHouse server that is not reachable yet is waited for (logged, with backoff). */
@@ -129,7 +122,11 @@ async function clearStaleSocket(sock: string): Promise<void> {
   fs.rmSync(sock, { force: true });
 }
 
-export async function startApp(config: Config, log: Logger): Promise<RunningApp> {
+/**
+ * Starts everything; `onListening` gets the app the moment it accepts events (before the start promise
+ * settles), so that a signal arriving then is handled by a graceful stop.
+ */
+export async function startApp(config: Config, log: Logger, onListening?: (app: RunningApp) => void): Promise<RunningApp> {
   const metrics = new Metrics();
   const store = await openStore(config, log, (table, seconds) => metrics.observeInsert(table, seconds));
   const report = await migrateWhenReachable(store, config, log);
@@ -189,7 +186,6 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
   }
   const port = (server.address() as AddressInfo).port;
   ready = true;
-  log.info('listening', { port, address: config.listenAddress, adminSocket: sock, sites: admin.listSites().length, restoredSessions: restored });
 
   let stopping: Promise<void> | null = null;
   const stop = (): Promise<void> =>
@@ -212,5 +208,8 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
         fs.rmSync(sock, { force: true });
       }
     })());
-  return { port, store, admin, counters, stop };
+  const app: RunningApp = { port, store, admin, counters, stop };
+  onListening?.(app);
+  log.info('listening', { port, address: config.listenAddress, adminSocket: sock, sites: admin.listSites().length, restoredSessions: restored });
+  return app;
 }

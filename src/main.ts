@@ -17,31 +17,37 @@ export async function runServer(): Promise<void> {
     throw err;
   }
   const log = createLogger(config.logLevel);
-  let app;
-  try {
-    app = await startApp(config, log);
-  } catch (err) {
-    log.error('could not start', { err });
-    process.exit(1);
-  }
-  const running = app;
+  let running: Awaited<ReturnType<typeof startApp>> | null = null;
   let signals = 0;
+  // Registered before the start, so that a signal can never hit Node's default (an exit that skips the flush).
   const onSignal = (sig: NodeJS.Signals): void => {
     if (++signals > 1) {
       log.warn('second signal: exiting without waiting', { signal: sig });
       process.exit(1);
     }
     log.info('signal received', { signal: sig });
+    if (!running) {
+      // Still starting (waiting for the store, replaying the journal): nothing was accepted by this process
+      // that the journal does not hold.
+      log.info('stopped before the start completed');
+      process.exit(0);
+    }
     running.stop().then(
       () => process.exit(0),
       (err: unknown) => {
-        log.error('shutdown failed; buffered rows may be lost', { err });
+        log.error('shutdown failed; rows not stored stay in the journal', { err });
         process.exit(1);
       },
     );
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
+  try {
+    running = await startApp(config, log, (app) => (running = app));
+  } catch (err) {
+    log.error('could not start', { err });
+    process.exit(1);
+  }
 }
 
 

@@ -17,3 +17,11 @@ export interface SqlBackend {
   ping(): Promise<void>;
   close(): Promise<void>;
 }
+
+/** Errors that mean "the ClickHouse server is not there (yet)", as opposed to a wrong setting. */
+export function unreachable(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'EPIPE', 'ENOTFOUND'].includes(code)) return true;
+  const msg = err instanceof Error ? err.message : String(err);
+  return /timeout|socket hang up|ECONNREFUSED|ECONNRESET/i.test(msg);
+}

@@ -1,4 +1,5 @@
 import type { Logger } from '../util/log.js';
+import { unreachable } from './backend.js';
 import { TABLES } from './journal-format.js';
 import type { Journal, Recovery } from './journal.js';
 import type { Store } from './store.js';
@@ -84,6 +85,7 @@ export async function replayJournal(journal: Journal, recovery: Recovery, store:
           for (const s of await store.storedSeqs(table, chunk)) stored.add(s);
           break;
         } catch (err) {
+          if (!unreachable(err)) throw err;
           log.warn('journal replay: store not answering; retrying', { table, err });
           await new Promise((r) => setTimeout(r, 1000));
         }

@@ -84,7 +84,8 @@ export class Store {
     }
     if (maxSeq === 0) return new Set();
     let where = `journal_seq >= ${sqlUInt(minSeq)} AND journal_seq <= ${sqlUInt(maxSeq)}`;
-    if (minTs) where += ` AND ${col} >= ${sqlString(minTs)} AND ${col} <= ${sqlString(maxTs)}`;
+    // toDateTime(): ClickHouse 18.16 fails on a sessions.start compared with a bare string literal.
+    if (minTs) where += ` AND ${col} >= toDateTime(${sqlString(minTs)}, 'UTC') AND ${col} <= toDateTime(${sqlString(maxTs)}, 'UTC')`;
     const rows = await this.backend.queryRows<{ journal_seq: string | number }>(`SELECT journal_seq FROM ${this.db}.${table} WHERE ${where}`);
     return new Set(rows.map((r) => Number(r.journal_seq)));
   }
