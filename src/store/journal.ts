@@ -331,7 +331,11 @@ export class Journal {
       } catch (err) {
         this.opts.log.error('journal: fsync failed', { file: prev.file, err });
       }
-      fs.closeSync(prev.fd);
+      try {
+        fs.closeSync(prev.fd);
+      } catch {
+        /* already unusable */
+      }
       prev.fd = null;
     }
     try {

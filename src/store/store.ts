@@ -40,24 +40,29 @@ export class Store {
         maxRows: opts.bufferMaxRows,
         log: opts.log,
         onInsert: (seconds, rows) => opts.onInsert?.(table, seconds, rows),
-        sink: async (payload, _rows, retry) => {
-          if (retry) {
-            // The failed write may have reached the store after all (a timeout, a dropped connection): skip the
-            // journaled rows that are there, so a retry never stores a row twice.
-            const lines = payload.toString('utf8').split('\n');
-            const stored = await this.storedSeqs(table, lines);
-            if (stored.size > 0) {
-              const left = lines.filter((l) => !stored.has(seqOf(l)));
-              opts.log.warn('retry: rows of the failed insert were stored after all; skipping them', { table, stored: lines.length - left.length });
-              if (left.length === 0) return;
-              payload = Buffer.from(left.join('\n'), 'utf8');
-            }
-          }
-          await backend.insertJSONEachRow(`${this.db}.${table}`, payload);
-        },
+        sink: (payload, _rows, retry) => this.insertBatch(table, payload, retry),
       });
     this.events = buffer('events');
     this.sessions = buffer('sessions');
+  }
+
+  /**
+   * Inserts one batch (JSONEachRow). With `retry` (the previous write of these rows failed, but may have reached
+   * the store after all: a timeout, a dropped connection), the journaled rows already stored are skipped, so a
+   * retry never stores a row twice.
+   */
+  async insertBatch(table: JournalTable, payload: Buffer, retry = false): Promise<void> {
+    if (retry) {
+      const lines = payload.toString('utf8').split('\n');
+      const stored = await this.storedSeqs(table, lines);
+      if (stored.size > 0) {
+        const left = lines.filter((l) => !stored.has(seqOf(l)));
+        this.opts.log.warn('retry: rows of the failed insert were stored after all; skipping them', { table, stored: lines.length - left.length });
+        if (left.length === 0) return;
+        payload = Buffer.from(left.join('\n'), 'utf8');
+      }
+    }
+    await this.backend.insertJSONEachRow(`${this.db}.${table}`, payload);
   }
 
   /**

@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { baseEventRow, serializeRow, type EventRow } from '../../src/ingest/event.js';
@@ -12,16 +15,39 @@ import { Repo } from '../../src/store/repo.js';
 import { sqlString } from '../../src/store/sql.js';
 import { MIGRATIONS, type Migration } from '../../src/store/schema.js';
 import { Store } from '../../src/store/store.js';
+import { seqOf, withSeq } from '../../src/store/journal-format.js';
+import { Journal } from '../../src/store/journal.js';
+import { JournalIntake, replayJournal } from '../../src/store/intake.js';
 import { createLogger } from '../../src/util/log.js';
 import { tempDir } from '../helpers/server.js';
 
 /** Every storage backend runs the same cases. The ClickHouse server backend joins this list. */
-const backends: Array<{ name: string; open(): Promise<SqlBackend> }> = [
+interface BackendCase {
+  name: string;
+  open(): Promise<SqlBackend>;
+  /** Stops and restarts the engine (a server backend whose test server this process may bounce). */
+  outage?: { down(): Promise<void>; up(): Promise<void> };
+}
+const backends: BackendCase[] = [
   { name: 'chdb', open: async () => ChdbBackend.open(path.join(tempDir(), 'chdb')) },
 ];
 // The ClickHouse server backend, when a test server runs (scripts/clickhouse-test-server.sh; .ci/run starts one).
 const chUrl = process.env.FOOTFALL_TEST_CLICKHOUSE_URL;
-if (chUrl) backends.push({ name: `clickhouse server ${chUrl}`, open: async () => new ClickHouseBackend({ url: chUrl }) });
+const chDir = process.env.CLICKHOUSE_TEST_DIR;
+const chScript = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../scripts/clickhouse-test-server.sh');
+if (chUrl) {
+  backends.push({
+    name: `clickhouse server ${chUrl}`,
+    // a short request timeout, so the outage test sees failures quickly
+    open: async () => new ClickHouseBackend({ url: chUrl, requestTimeoutMs: 5000 }),
+    outage: chDir
+      ? {
+          down: async () => void (await promisify(execFile)(chScript, ['down', chDir])),
+          up: async () => void (await promisify(execFile)(chScript, ['up', chDir])),
+        }
+      : undefined,
+  });
+}
 
 const log = createLogger('error', () => {});
 let dbCounter = 0;
@@ -75,24 +101,34 @@ for (const b of backends) {
       assert.deepEqual(await migrate(backend, db), { from: latest, to: latest, applied: [] });
     });
 
-    test('migrations from the previous version apply only the new one', async () => {
+    test('migrations from version 1 (with data) and from the previous version', async () => {
+      const latest = MIGRATIONS[MIGRATIONS.length - 1]!.version;
       const db = `mig_${process.pid}_${++dbCounter}`;
-      // a store at version 1 with a site in it
+      // a store at version 1 with a site and an event in it
       await migrate(backend, db, MIGRATIONS.slice(0, 1));
       await backend.command(`INSERT INTO ${db}.sites (id, domain, timezone, created_at, deleted, version) VALUES (1, 'old.example', 'Etc/UTC', '2026-01-01 00:00:00', 0, 1)`);
-      assert.deepEqual(await migrate(backend, db), { from: 1, to: 2, applied: [2] });
+      await backend.insertJSONEachRow(`${db}.events`, Buffer.from(serializeRow(row({ pathname: '/old' }))));
+      assert.deepEqual(await migrate(backend, db), { from: 1, to: latest, applied: MIGRATIONS.slice(1).map((m) => m.version) });
       const repo = new Repo(backend, db);
       const [site] = await repo.listSites();
       assert.equal(site!.domain, 'old.example');
       assert.equal(site!.rateLimitPerMinute, 0);
       assert.deepEqual(await repo.listShields(), []);
+      const [old] = await backend.queryRows<{ pathname: string; journal_seq: string }>(`SELECT pathname, journal_seq FROM ${db}.events`);
+      assert.deepEqual({ ...old, journal_seq: Number(old!.journal_seq) }, { pathname: '/old', journal_seq: 0 });
+
+      // from the previous version, only the newest migration runs
+      const db2 = `mig_${process.pid}_${++dbCounter}`;
+      await migrate(backend, db2, MIGRATIONS.slice(0, -1));
+      assert.deepEqual(await migrate(backend, db2), { from: latest - 1, to: latest, applied: [latest] });
+
       // and a later migration on top
-      const v3: Migration = { version: 3, name: 'add a column', up: (d) => [`ALTER TABLE ${d}.sites ADD COLUMN note String`] };
-      assert.deepEqual(await migrate(backend, db, [...MIGRATIONS, v3]), { from: 2, to: 3, applied: [3] });
+      const next: Migration = { version: latest + 1, name: 'add a column', up: (d) => [`ALTER TABLE ${d}.sites ADD COLUMN note String`] };
+      assert.deepEqual(await migrate(backend, db, [...MIGRATIONS, next]), { from: latest, to: latest + 1, applied: [latest + 1] });
       const cols = await backend.queryRows<{ name: string }>(`SELECT name FROM system.columns WHERE database = '${db}' AND table = 'sites' AND name = 'note'`);
       assert.equal(cols.length, 1);
       const versions = await backend.queryRows<{ version: number }>(`SELECT version FROM ${db}.schema_migrations ORDER BY version`);
-      assert.deepEqual(versions.map((v) => Number(v.version)), [1, 2, 3]);
+      assert.deepEqual(versions.map((v) => Number(v.version)), [...MIGRATIONS.map((m) => m.version), latest + 1]);
     });
 
     test('every column type round-trips with edge values', async () => {
@@ -223,6 +259,110 @@ for (const b of backends) {
       stop = true;
       await writer;
       assert.equal((await collect(store.exportRows('events', 1, 'Etc/UTC'))).length, written);
+    });
+
+    const seqBase = 1_764_000_000_000_000 + dbCounter * 1_000_000;
+    const journaled = (n: number, from: number, ts = '2026-03-04 05:06:07') =>
+      Array.from({ length: n }, (_, i) => withSeq(serializeRow({ ...row({}), timestamp: ts, pathname: `/j/${from + i}` }), seqBase + from + i));
+    const seqCounts = async (store: Store, table = 'events') =>
+      (await backend.queryRows<{ s: string; c: string }>(`SELECT journal_seq AS s, count() AS c FROM ${store.db}.${table} GROUP BY s`)).map((r): [number, number] => [Number(r.s), Number(r.c)]);
+
+    test('journaled rows: the store tells which are stored (by journal_seq, narrowed by time)', async () => {
+      const store = await newStore();
+      const stored = [...journaled(50, 0), ...journaled(10, 100, '2026-04-30 23:59:59')];
+      store.events.push(stored);
+      await store.events.flush();
+      const asked = [...stored.slice(40), ...journaled(20, 60), ...journaled(5, 200, '2025-12-31 00:00:00')];
+      const found = await store.storedSeqs('events', asked);
+      assert.deepEqual([...found].sort((a, b) => a - b), stored.slice(40).map(seqOf).sort((a, b) => a - b));
+      assert.equal((await store.storedSeqs('events', [serializeRow(row({}))])).size, 0, 'rows without a seq are never "stored"');
+      // sessions are looked up by their own partition column
+      const sess = withSeq(JSON.stringify({ session_id: '1', sign: 1, site_id: 1, user_id: '1', timestamp: '2026-03-04 05:10:00', start: '2026-03-04 05:00:00', 'entry_meta.key': [], 'entry_meta.value': [] }), seqBase + 999);
+      store.sessions.push([sess]);
+      await store.sessions.flush();
+      assert.deepEqual([...(await store.storedSeqs('sessions', [sess]))], [seqBase + 999]);
+    });
+
+    test('a retried insert skips the rows that reached the store after all', async () => {
+      const store = await newStore();
+      const lines = journaled(6, 0);
+      // the first attempt stored 4 rows, but its answer was lost
+      await backend.insertJSONEachRow(`${store.db}.events`, Buffer.from(lines.slice(0, 4).join('\n')));
+      await store.insertBatch('events', Buffer.from(lines.join('\n')), true);
+      const counts = await seqCounts(store);
+      assert.equal(counts.length, 6);
+      assert.ok(counts.every(([, c]) => c === 1), JSON.stringify(counts));
+      // everything there already: nothing is inserted
+      await store.insertBatch('events', Buffer.from(lines.join('\n')), true);
+      assert.equal((await seqCounts(store)).reduce((a, [, c]) => a + c, 0), 6);
+    });
+
+    test('journal replay after a crash between insert and confirmation: every row stored once', async () => {
+      const store = await newStore();
+      const dir = tempDir();
+      const { journal } = Journal.open({ dir, fsyncIntervalMs: 1000, segmentBytes: 1 << 20, maxBytes: 1 << 30, log });
+      new JournalIntake(journal, store);
+      const ev = (i: number) => serializeRow({ ...row({}), pathname: `/r/${i}` });
+      const se = (i: number) => JSON.stringify({ session_id: String(i), sign: 1, site_id: 1, user_id: '1', timestamp: '2026-03-04 05:10:00', start: '2026-03-04 05:00:00', 'entry_meta.key': [], 'entry_meta.value': [] });
+      // 1. stored and confirmed
+      for (let i = 0; i < 10; i++) await journal.append([ev(i)], [se(i)]);
+      await Promise.all([store.events.flush(), store.sessions.flush()]);
+      // 2. stored, but the process dies before the confirmation is journaled
+      store.events.onCommit = null;
+      store.sessions.onCommit = null;
+      for (let i = 10; i < 25; i++) await journal.append([ev(i)], [se(i)]);
+      await Promise.all([store.events.flush(), store.sessions.flush()]);
+      // 3. journaled, still in the write buffer at the crash (the sink drops them, as the dying process would)
+      journal.attach(() => {});
+      for (let i = 25; i < 40; i++) await journal.append([ev(i)], [se(i)]);
+      await journal.drain();
+
+      const after = Journal.open({ dir, fsyncIntervalMs: 1000, segmentBytes: 1 << 20, maxBytes: 1 << 30, log });
+      const restarted = new Store(backend, { db: store.db, flushRows: 1000, flushIntervalMs: 20, bufferMaxRows: 1_000_000, log });
+      new JournalIntake(after.journal, restarted);
+      const report = await replayJournal(after.journal, after.recovery, restarted, log);
+      assert.deepEqual(report, { checked: 60, alreadyStored: 30, inserted: 30 });
+      for (const table of ['events', 'sessions']) {
+        const counts = await seqCounts(restarted, table);
+        assert.equal(counts.length, 40, table);
+        assert.ok(counts.every(([, c]) => c === 1), `${table}: ${JSON.stringify(counts.filter(([, c]) => c !== 1))}`);
+      }
+      // confirmed now: a second start finds nothing to replay
+      await after.journal.close();
+      const third = Journal.open({ dir, fsyncIntervalMs: 1000, segmentBytes: 1 << 20, maxBytes: 1 << 30, log });
+      assert.equal(third.recovery.unconfirmed.events.length + third.recovery.unconfirmed.sessions.length, 0);
+      await third.journal.close();
+    });
+
+    test('server down: inserts fail and are retried, ping fails; once it is back everything is stored once', { skip: b.outage ? false : 'this backend cannot be stopped from the test (embedded, or no CLICKHOUSE_TEST_DIR)', timeout: 120_000 }, async () => {
+      const store = await newStore();
+      store.events.push(journaled(100, 0));
+      await store.events.flush();
+      await b.outage!.down();
+      try {
+        store.events.push(journaled(400, 100));
+        await assert.rejects(store.events.flush());
+        await assert.rejects(backend.ping());
+        assert.ok(store.events.failing, 'the buffer reports the failure (health goes red)');
+        assert.equal(store.events.depth, 400, 'nothing is dropped');
+        assert.ok(store.events.push(journaled(100, 500)), 'rows keep being accepted');
+      } finally {
+        await b.outage!.up();
+      }
+      for (let i = 0; ; i++) {
+        try {
+          await store.events.flush();
+          break;
+        } catch (err) {
+          if (i > 50) throw err;
+          await new Promise((r) => setTimeout(r, 200));
+        }
+      }
+      assert.equal(store.events.failing, false);
+      await backend.ping();
+      const counts = await seqCounts(store);
+      assert.equal(counts.length, 600);
+      assert.ok(counts.every(([, c]) => c === 1));
     });
   });
 }
