@@ -9,6 +9,8 @@ import { sqlIdent, sqlString, sqlUInt } from './sql.js';
 
 /** The column each journaled table is partitioned by (narrows the lookup of stored seqs). */
 const PARTITION_COLUMN: Record<JournalTable, string> = { events: 'timestamp', sessions: 'start' };
+const USER_ID = /"user_id":"?(\d+)/;
+const DATETIME = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/;
 
 export interface StoreOptions {
   db: string;
@@ -66,12 +68,15 @@ export class Store {
   }
 
   /**
-   * Which of these journaled rows (serialized, with `journal_seq`) are in the store already. One query per table,
-   * narrowed to the rows' partition range and seq range.
+   * Which of these journaled rows (serialized, with `journal_seq`) are in the store already: one query per table,
+   * narrowed to the rows' partition range and seq range. A row counts as stored when a stored row has its seq and
+   * its user_id, so that even another Footfall node writing to the same server with a colliding seq cannot make
+   * a missing row look stored.
    */
   async storedSeqs(table: JournalTable, lines: readonly string[]): Promise<Set<number>> {
     const col = PARTITION_COLUMN[table];
     const key = `"${col}":"`;
+    const wanted = new Map<number, string>();
     let minSeq = Infinity;
     let maxSeq = 0;
     let minTs = '';
@@ -79,11 +84,12 @@ export class Store {
     for (const l of lines) {
       const seq = seqOf(l);
       if (seq === 0) continue;
+      wanted.set(seq, USER_ID.exec(l)?.[1] ?? '');
       if (seq < minSeq) minSeq = seq;
       if (seq > maxSeq) maxSeq = seq;
       const i = l.indexOf(key);
       const ts = i < 0 ? '' : l.slice(i + key.length, i + key.length + 19);
-      if (!/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/.test(ts)) continue;
+      if (!DATETIME.test(ts)) continue;
       if (!minTs || ts < minTs) minTs = ts;
       if (ts > maxTs) maxTs = ts;
     }
@@ -91,8 +97,16 @@ export class Store {
     let where = `journal_seq >= ${sqlUInt(minSeq)} AND journal_seq <= ${sqlUInt(maxSeq)}`;
     // toDateTime(): ClickHouse 18.16 fails on a sessions.start compared with a bare string literal.
     if (minTs) where += ` AND ${col} >= toDateTime(${sqlString(minTs)}, 'UTC') AND ${col} <= toDateTime(${sqlString(maxTs)}, 'UTC')`;
-    const rows = await this.backend.queryRows<{ journal_seq: string | number }>(`SELECT journal_seq FROM ${this.db}.${table} WHERE ${where}`);
-    return new Set(rows.map((r) => Number(r.journal_seq)));
+    const rows = await this.backend.queryRows<{ journal_seq: string | number; user_id: string | number }>(
+      `SELECT journal_seq, user_id FROM ${this.db}.${table} WHERE ${where}`,
+    );
+    const found = new Set<number>();
+    for (const r of rows) {
+      const seq = Number(r.journal_seq);
+      const user = wanted.get(seq);
+      if (user !== undefined && (user === '' || user === String(r.user_id))) found.add(seq);
+    }
+    return found;
   }
 
   migrate(): Promise<MigrationReport> {

@@ -276,6 +276,9 @@ for (const b of backends) {
       const found = await store.storedSeqs('events', asked);
       assert.deepEqual([...found].sort((a, b) => a - b), stored.slice(40).map(seqOf).sort((a, b) => a - b));
       assert.equal((await store.storedSeqs('events', [serializeRow(row({}))])).size, 0, 'rows without a seq are never "stored"');
+      // the same seq written by another node for another visitor does not count
+      const other = withSeq(serializeRow({ ...row({ user_id: '12345' }), timestamp: '2026-03-04 05:06:07' }), seqBase + 7);
+      assert.equal((await store.storedSeqs('events', [other])).size, 0);
       // sessions are looked up by their own partition column
       const sess = withSeq(JSON.stringify({ session_id: '1', sign: 1, site_id: 1, user_id: '1', timestamp: '2026-03-04 05:10:00', start: '2026-03-04 05:00:00', 'entry_meta.key': [], 'entry_meta.value': [] }), seqBase + 999);
       store.sessions.push([sess]);
