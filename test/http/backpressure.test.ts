@@ -27,3 +27,42 @@ test('a full write buffer answers 503 with Retry-After, records nothing, and rec
     await srv.stop();
   }
 });
+
+test('a full journal answers 503 with Retry-After, and accepts again once the store confirmed its rows', async () => {
+  // Smallest bounds: 64 KiB segments, 1 MiB in all; nothing is flushed by time during the test.
+  const srv = await startServer({
+    env: {
+      FOOTFALL_JOURNAL_SEGMENT_BYTES: String(64 * 1024),
+      FOOTFALL_JOURNAL_MAX_BYTES: String(1024 * 1024),
+      FOOTFALL_FLUSH_INTERVAL_MS: '3600000',
+      FOOTFALL_FLUSH_ROWS: '1000000',
+    },
+  });
+  try {
+    assert.equal((await cli(srv.dataDir, ['sites', 'add', 'journal.example'])).code, 0);
+    assert.equal((await cli(srv.dataDir, ['sites', 'rate-limit', 'journal.example', '--per-minute', '1000000', '--burst', '100000'])).code, 0);
+    const pad = 'x'.repeat(1500);
+    const send = (i: number) => postEvent(srv.url, { n: 'pageview', u: `https://journal.example/${i}?utm_content=${pad}` });
+    let accepted = 0;
+    let refused: Awaited<ReturnType<typeof send>> | undefined;
+    for (let i = 0; i < 2000 && !refused; i++) {
+      const r = await send(i);
+      if (r.status === 202) accepted++;
+      else refused = r;
+    }
+    assert.ok(refused, 'the journal filled up');
+    assert.equal(refused.status, 503);
+    assert.match(refused.headers.get('retry-after') ?? '', /^\d+$/);
+    assert.ok(accepted > 100, `${accepted} accepted first`);
+    const health = await fetch(`${srv.url}/api/health`);
+    assert.equal(health.status, 500);
+    assert.equal(((await health.json()) as { journal: { status: string } }).journal.status, 'full');
+    // an export writes the buffers out: the rows are confirmed, their segments deleted, and there is room again
+    const exported = await cli(srv.dataDir, ['export', 'events', '--site', 'journal.example']);
+    assert.equal(exported.stdout.split('\n').filter(Boolean).length, accepted);
+    assert.equal((await send(99_999)).status, 202);
+    assert.equal((await fetch(`${srv.url}/api/health`)).status, 200);
+  } finally {
+    await srv.stop();
+  }
+});

@@ -157,6 +157,27 @@ test('a torn journal tail is skipped with a log line; the records before it are 
   assert.equal(exported.stdout.split('\n').filter(Boolean).length, 10);
 });
 
+test('turning the journal off still replays a journal left by a crash, then removes it', async () => {
+  const dataDir = tempDir();
+  let srv = await startServer({ dataDir, env: { FOOTFALL_FLUSH_INTERVAL_MS: '3600000', FOOTFALL_FLUSH_ROWS: '100000' } });
+  const domain = 'off.example';
+  await addSite(dataDir, domain);
+  const UA = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
+  for (let i = 0; i < 5; i++) {
+    const r = await fetch(`${srv.url}/api/event`, { method: 'POST', headers: { 'user-agent': UA }, body: JSON.stringify({ n: 'pageview', u: `https://${domain}/o/${i}` }) });
+    assert.equal(r.status, 202);
+  }
+  await srv.stop('SIGKILL');
+  srv = await startServer({ dataDir, env: { FOOTFALL_JOURNAL: 'off' } });
+  assert.equal(replayLine(srv.logs()).inserted, 5 + 9);
+  assert.equal(fs.existsSync(path.join(dataDir, 'journal')), false);
+  const health = (await (await fetch(`${srv.url}/api/health`)).json()) as { journal: { status: string } };
+  assert.equal(health.journal.status, 'off');
+  assert.equal(await srv.stop(), 0, srv.logs());
+  const exported = await cli(dataDir, ['export', 'events', '--site', domain]);
+  assert.equal(exported.stdout.split('\n').filter(Boolean).length, 5);
+});
+
 // The ClickHouse server backend: stopped for a while under load, Footfall killed during the outage and restarted
 // before the server is back. Needs the test server of scripts/clickhouse-test-server.sh (.ci/run starts one).
 const chUrl = process.env.FOOTFALL_TEST_CLICKHOUSE_URL;
