@@ -18,8 +18,7 @@ import { TokenBucketLimiter } from './ingest/ratelimit.js';
 import { UaService } from './ingest/ua-service.js';
 import { openStore } from './store/open.js';
 import { unreachable } from './store/backend.js';
-import { BufferIntake, JournalIntake, replayJournal, type RowIntake } from './store/intake.js';
-import { Journal } from './store/journal.js';
+import { openJournal } from './store/intake.js';
 import type { Store } from './store/store.js';
 import type { Logger } from './util/log.js';
 
@@ -52,32 +51,6 @@ async function migrateWhenReachable(store: Store, config: Config, log: Logger) {
       await new Promise((r) => setTimeout(r, waitMs));
     }
   }
-}
-
-/**
- * Opens the journal and replays what the store did not confirm. With the journal off, a journal left from
- * before is still replayed, then removed.
- */
-async function openJournal(config: Config, store: Store, log: Logger): Promise<{ journal: Journal | null; intake: RowIntake }> {
-  const dir = path.join(config.dataDir, 'journal');
-  if (!config.journal && !fs.existsSync(dir)) return { journal: null, intake: new BufferIntake(store) };
-  const { journal, recovery } = Journal.open({
-    dir,
-    fsyncIntervalMs: config.journalFsyncMs,
-    segmentBytes: config.journalSegmentBytes,
-    maxBytes: config.journalMaxBytes,
-    log,
-  });
-  const intake = new JournalIntake(journal, store);
-  const t0 = performance.now();
-  const report = await replayJournal(journal, recovery, store, log);
-  log.info('journal replayed', { segments: recovery.segments, corrupt: recovery.corrupt.length, ...report, ms: Math.round(performance.now() - t0) });
-  if (config.journal) return { journal, intake };
-  await journal.close();
-  store.events.onCommit = null;
-  store.sessions.onCommit = null;
-  fs.rmSync(dir, { recursive: true, force: true });
-  return { journal: null, intake: new BufferIntake(store) };
 }
 
 export function adminSocketPath(dataDir: string): string {

@@ -4,6 +4,7 @@ import type { Config } from '../config.js';
 import { Admin, AdminError } from '../core/admin.js';
 import type { ExportTable } from '../store/export.js';
 import { openStore } from '../store/open.js';
+import { journalDir, openJournal } from '../store/intake.js';
 import type { ApiKeyInfo, Site } from '../store/repo.js';
 import type { ShieldRule } from '../ingest/shields.js';
 import type { Store } from '../store/store.js';
@@ -92,8 +93,15 @@ class LocalAdmin implements AdminApi {
   constructor(private readonly store: Store, private readonly admin: Admin) {}
 
   static async open(config: Config): Promise<LocalAdmin> {
-    const store = await openStore(config, createLogger('warn'));
+    const log = createLogger('warn');
+    const store = await openStore(config, log);
     await store.migrate();
+    // A server that died (kill -9, power loss) left events in its journal: store them first, so that an export
+    // is complete. Only when a journal exists; the CLI never starts one.
+    if (fs.existsSync(journalDir(config.dataDir))) {
+      const { journal } = await openJournal(config, store, log);
+      await journal?.close();
+    }
     const admin = new Admin(store);
     await admin.load();
     return new LocalAdmin(store, admin);

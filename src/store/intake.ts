@@ -1,7 +1,10 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Config } from '../config.js';
 import type { Logger } from '../util/log.js';
 import { unreachable } from './backend.js';
 import { TABLES } from './journal-format.js';
-import type { Journal, Recovery } from './journal.js';
+import { Journal, type Recovery } from './journal.js';
 import type { Store } from './store.js';
 
 /** Where the event route hands accepted rows: straight to the write buffers, or through the journal first. */
@@ -109,4 +112,36 @@ export async function replayJournal(journal: Journal, recovery: Recovery, store:
   }
   await journal.drain();
   return report;
+}
+
+type JournalConfig = Pick<Config, 'dataDir' | 'journal' | 'journalFsyncMs' | 'journalSegmentBytes' | 'journalMaxBytes'>;
+
+export function journalDir(dataDir: string): string {
+  return path.join(dataDir, 'journal');
+}
+
+/**
+ * Opens the journal of `<dataDir>/journal` and replays what the store did not confirm. With the journal off, a
+ * journal left from before is still replayed, then removed.
+ */
+export async function openJournal(config: JournalConfig, store: Store, log: Logger): Promise<{ journal: Journal | null; intake: RowIntake }> {
+  const dir = journalDir(config.dataDir);
+  if (!config.journal && !fs.existsSync(dir)) return { journal: null, intake: new BufferIntake(store) };
+  const { journal, recovery } = Journal.open({
+    dir,
+    fsyncIntervalMs: config.journalFsyncMs,
+    segmentBytes: config.journalSegmentBytes,
+    maxBytes: config.journalMaxBytes,
+    log,
+  });
+  const intake = new JournalIntake(journal, store);
+  const t0 = performance.now();
+  const report = await replayJournal(journal, recovery, store, log);
+  log.info('journal replayed', { segments: recovery.segments, corrupt: recovery.corrupt.length, ...report, ms: Math.round(performance.now() - t0) });
+  if (config.journal) return { journal, intake };
+  await journal.close();
+  store.events.onCommit = null;
+  store.sessions.onCommit = null;
+  fs.rmSync(dir, { recursive: true, force: true });
+  return { journal: null, intake: new BufferIntake(store) };
 }

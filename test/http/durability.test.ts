@@ -178,6 +178,24 @@ test('turning the journal off still replays a journal left by a crash, then remo
   assert.equal(exported.stdout.split('\n').filter(Boolean).length, 5);
 });
 
+test('the CLI on a crashed server\'s data directory stores the journaled events before exporting', async () => {
+  const dataDir = tempDir();
+  const srv = await startServer({ dataDir, env: { FOOTFALL_FLUSH_INTERVAL_MS: '3600000', FOOTFALL_FLUSH_ROWS: '100000' } });
+  const domain = 'cli.example';
+  await addSite(dataDir, domain);
+  const UA = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
+  for (let i = 0; i < 7; i++) {
+    const r = await fetch(`${srv.url}/api/event`, { method: 'POST', headers: { 'user-agent': UA }, body: JSON.stringify({ n: 'pageview', u: `https://${domain}/c/${i}` }) });
+    assert.equal(r.status, 202);
+  }
+  await srv.stop('SIGKILL');
+  const first = await cli(dataDir, ['export', 'events', '--site', domain]);
+  assert.equal(first.code, 0, first.stderr);
+  assert.equal(first.stdout.split('\n').filter(Boolean).length, 7);
+  const again = await cli(dataDir, ['export', 'events', '--site', domain]);
+  assert.equal(again.stdout.split('\n').filter(Boolean).length, 7, 'replayed once, not again');
+});
+
 // The ClickHouse server backend: stopped for a while under load, Footfall killed during the outage and restarted
 // before the server is back. Needs the test server of scripts/clickhouse-test-server.sh (.ci/run starts one).
 const chUrl = process.env.FOOTFALL_TEST_CLICKHOUSE_URL;
