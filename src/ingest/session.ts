@@ -72,6 +72,17 @@ export class MemorySessionStore implements SessionStore {
     while (this.map.size > this.maxSize) this.map.delete(this.map.keys().next().value as string);
   }
 
+  /** Adds sessions (in order of last activity), skipping expired ones and keys already live. */
+  load(entries: ReadonlyArray<[string, LiveSession]>, nowMs: number): number {
+    let n = 0;
+    for (const [k, s] of entries) {
+      if (nowMs - s.lastMs >= this.timeoutMs || this.map.has(k)) continue;
+      this.set(k, s);
+      n++;
+    }
+    return n;
+  }
+
   /** Drops sessions idle for longer than the timeout (they are at the front). */
   sweep(nowMs: number): number {
     let n = 0;
@@ -92,18 +103,39 @@ export class MemorySessionStore implements SessionStore {
     return this.map.size;
   }
 
-  /** Restores sessions saved by `save`, skipping expired ones, and removes the file. */
-  restore(file: string, nowMs: number): number {
+  /**
+   * Restores sessions saved by `save`, skipping expired ones, and removes the file. `null` when there was no file
+   * (the last stop was not graceful, or this is the first start).
+   */
+  restore(file: string, nowMs: number): number | null {
     let entries: Array<[string, LiveSession]>;
     try {
       entries = JSON.parse(fs.readFileSync(file, 'utf8')) as Array<[string, LiveSession]>;
     } catch {
-      return 0;
+      return null;
     }
     for (const [k, s] of entries) if (nowMs - s.lastMs < this.timeoutMs) this.set(k, s);
     fs.rmSync(file, { force: true });
     return this.map.size;
   }
+}
+
+/**
+ * Rebuilds live sessions from their stored rows (the latest state of each, as `Store.activeSessions` reads them)
+ * after an unclean stop, so that a returning visitor continues the session and its next event cancels exactly
+ * the stored state. Last activity is the row's timestamp (engagement after the last event is not stored).
+ */
+export function liveSessionsFromRows(rows: ReadonlyArray<Record<string, unknown>>): Array<[string, LiveSession]> {
+  const ms = (t: unknown) => Date.parse(String(t).replace(' ', 'T') + 'Z');
+  const out: Array<[string, LiveSession]> = [];
+  for (const r of rows) {
+    const row = { ...r, sign: 1, site_id: Number(r.site_id), user_id: String(r.user_id), session_id: String(r.session_id) } as unknown as SessionRow;
+    const lastMs = ms(row.timestamp);
+    const startMs = ms(row.start);
+    if (!Number.isFinite(lastMs) || !Number.isFinite(startMs)) continue;
+    out.push([`${row.site_id}:${row.user_id}`, { row, startMs, lastMs }]);
+  }
+  return out.sort((a, b) => a[1].lastMs - b[1].lastMs);
 }
 
 export function isPageview(name: string): boolean {

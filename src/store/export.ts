@@ -23,6 +23,16 @@ export function parseDateRange(raw: string): DateRange | string {
 
 const PAGE_ROWS = 50_000;
 
+/** Every stored column of a table but the journal's bookkeeping one, in table order, quoted for a SELECT. */
+export async function dataColumns(backend: SqlBackend, db: string, table: ExportTable): Promise<string> {
+  const described = await backend.queryRows<{ name: string }>(`DESCRIBE TABLE ${sqlIdent(db)}.${table}`);
+  return described
+    .map((c) => c.name)
+    .filter((n) => n !== 'journal_seq')
+    .map((n) => '`' + n.replace(/[`\\]/g, (ch) => '\\' + ch) + '`')
+    .join(', ');
+}
+
 /**
  * Streams every stored row of one site as JSONEachRow text, page by page, oldest first. Pages are disjoint
  * hour ranges sized from a count per hour, so memory stays bounded by one page and no row is repeated or
@@ -45,13 +55,7 @@ export async function* exportRows(
     const tz = sqlString(timezone);
     where += ` AND toDate(${ts}, ${tz}) >= toDate(${sqlString(range.from)}) AND toDate(${ts}, ${tz}) <= toDate(${sqlString(range.to)})`;
   }
-  // Every stored column but the journal's bookkeeping one, in table order.
-  const described = await backend.queryRows<{ name: string }>(`DESCRIBE TABLE ${d}.${table}`);
-  const columns = described
-    .map((c) => c.name)
-    .filter((n) => n !== 'journal_seq')
-    .map((n) => '`' + n.replace(/[`\\]/g, (ch) => '\\' + ch) + '`')
-    .join(', ');
+  const columns = await dataColumns(backend, d, table);
   const hours = await backend.queryRows<{ h: string; c: string | number }>(
     `SELECT toUnixTimestamp(toStartOfHour(${ts})) AS h, count() AS c FROM ${from} WHERE ${where} GROUP BY h ORDER BY h`,
   );

@@ -1,11 +1,11 @@
 import type { Logger } from '../util/log.js';
 import type { SqlBackend } from './backend.js';
 import { WriteBuffer } from './buffer.js';
-import { exportRows, type DateRange, type ExportTable } from './export.js';
+import { dataColumns, exportRows, type DateRange, type ExportTable } from './export.js';
 import { migrate, type MigrationReport } from './migrate.js';
 import { Repo } from './repo.js';
 import { seqOf, type JournalTable } from './journal-format.js';
-import { sqlIdent, sqlString, sqlUInt } from './sql.js';
+import { sqlDateTimeText, sqlIdent, sqlString, sqlUInt } from './sql.js';
 
 /** The column each journaled table is partitioned by (narrows the lookup of stored seqs). */
 const PARTITION_COLUMN: Record<JournalTable, string> = { events: 'timestamp', sessions: 'start' };
@@ -107,6 +107,19 @@ export class Store {
       if (user !== undefined && (user === '' || user === String(r.user_id))) found.add(seq);
     }
     return found;
+  }
+
+  /**
+   * The latest state of every session active since `sinceMs` (sign = 1 after collapsing), for rebuilding the live
+   * sessions after an unclean stop. Sessions that started more than `maxAgeMs` before are not looked at (they
+   * bound the partitions read).
+   */
+  async activeSessions(sinceMs: number, maxAgeMs = 2 * 24 * 3600_000): Promise<Array<Record<string, unknown>>> {
+    const cols = await dataColumns(this.backend, this.db, 'sessions');
+    const at = (ms: number) => `toDateTime(${sqlString(sqlDateTimeText(new Date(ms)))}, 'UTC')`;
+    return this.backend.queryRows(
+      `SELECT ${cols} FROM ${this.db}.sessions FINAL WHERE sign = 1 AND start >= ${at(sinceMs - maxAgeMs)} AND timestamp >= ${at(sinceMs)}`,
+    );
   }
 
   migrate(): Promise<MigrationReport> {

@@ -6,7 +6,7 @@ import { describe, test } from 'node:test';
 import { Pipeline, sessionStage, visitorStage, type RequestContext } from '../../src/ingest/pipeline.js';
 import { parseEventObject } from '../../src/ingest/request.js';
 import { FileSaltSource } from '../../src/ingest/salts.js';
-import { MemorySessionStore, type SessionRow } from '../../src/ingest/session.js';
+import { MemorySessionStore, liveSessionsFromRows, type SessionRow } from '../../src/ingest/session.js';
 import { EMPTY_UA } from '../../src/ingest/useragent.js';
 import { registrableDomain, visitorId } from '../../src/ingest/visitor.js';
 import type { Site } from '../../src/store/repo.js';
@@ -16,12 +16,12 @@ const SITES = new Map([['a.com', site(1, 'a.com')], ['b.com', site(2, 'b.com')]]
 const UA = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
 const T0 = Date.parse('2026-03-10T12:00:00Z');
 
-function setup() {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'footfall-sess-'));
+function setup(opts: { store?: MemorySessionStore; dir?: string; sessions?: Map<string, SessionRow> } = {}) {
+  const dir = opts.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'footfall-sess-'));
   const salts = new FileSaltSource(path.join(dir, 'salts.json'));
-  const store = new MemorySessionStore();
+  const store = opts.store ?? new MemorySessionStore();
   const pipeline = new Pipeline({ byDomain: (d) => SITES.get(d) }, [visitorStage(salts), sessionStage(store)]);
-  const sessions = new Map<string, SessionRow>(); // collapsed state, as the table would show it
+  const sessions = opts.sessions ?? new Map<string, SessionRow>(); // collapsed state, as the table would show it
   let signSum = 0;
   const send = (body: Record<string, unknown>, atMs: number, ctx: Partial<RequestContext> = {}) => {
     const r = parseEventObject({ d: 'a.com', u: 'https://a.com/', n: 'pageview', ...body });
@@ -179,5 +179,27 @@ describe('sessions', () => {
     assert.ok(!fs.existsSync(file));
     t.store.save(file, T0 + MIN);
     assert.equal(new MemorySessionStore().restore(file, T0 + 40 * MIN), 0);
+    assert.equal(new MemorySessionStore().restore(file, T0), null, 'no file: the last stop was not graceful');
+  });
+
+  test('live sessions rebuilt from stored rows continue, and their next event cancels exactly the stored state', () => {
+    const t = setup();
+    const first = t.send({}, T0);
+    const second = t.send({ u: 'https://a.com/next' }, T0 + MIN);
+    const stored = second.sessionRows.find((r) => r.sign === 1)!;
+    // as the store returns it: 64-bit integers as strings, no sign column semantics beyond 1
+    const fromStore = { ...stored, site_id: String(stored.site_id) } as unknown as Record<string, unknown>;
+    const entries = liveSessionsFromRows([fromStore]);
+    assert.deepEqual(entries.map(([k, s]) => [k, s.startMs, s.lastMs]), [[`1:${stored.user_id}`, Date.parse('2026-03-10T12:00:00Z'), Date.parse('2026-03-10T12:01:00Z')]]);
+    const rebuilt = new MemorySessionStore();
+    assert.equal(rebuilt.load(entries, T0 + 40 * MIN), 0, 'expired ones are skipped');
+    assert.equal(rebuilt.load(entries, T0 + 5 * MIN), 1);
+    const t2 = setup({ store: rebuilt, dir: t.dir, sessions: t.sessions });
+    const third = t2.send({ u: 'https://a.com/third' }, T0 + 5 * MIN);
+    assert.equal(third.rows[0]!.session_id, first.rows[0]!.session_id, 'the session goes on');
+    const [cancel, next] = third.sessionRows;
+    assert.deepEqual(cancel, { ...stored, sign: -1 });
+    assert.equal(next!.pageviews, 3);
+    assert.equal(next!.duration, 300);
   });
 });
