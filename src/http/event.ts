@@ -102,6 +102,7 @@ export async function handleEvent(req: IncomingMessage, res: ServerResponse, dep
       await taken;
     } catch {
       // The journal could not be written (or the buffers closed for shutdown): nothing of this event was kept.
+      result.undo();
       deps.counters.overloaded++;
       return sendJson(res, 503, { errors: { request: ['Server cannot store events right now, retry later'] } }, { ...CORS, 'retry-after': '5' });
     }

@@ -48,6 +48,8 @@ export interface PipelineEvent {
   previousUserId: () => string;
   /** Rows for the sessions table this event produces (sign -1 for the replaced state, +1 for the new one). */
   sessionRows: SessionRow[];
+  /** What to do if this event's rows are not kept after all (the journal write failed): stages push here. */
+  undo: Array<() => void>;
 }
 
 /** A stage enriches `ev.row` in place, or answers a drop reason. Stages are small and tested one by one. */
@@ -64,6 +66,8 @@ export interface PipelineResult {
   rows: EventRow[];
   sessionRows: SessionRow[];
   dropped: DropReason[];
+  /** Call when the rows were not kept (answered 503): undoes the state the stages moved on (live sessions). */
+  undo(): void;
 }
 
 /**
@@ -212,6 +216,10 @@ export function sessionStage(store: SessionStore): Stage {
         row.user_id = live.row.user_id;
         return undefined;
       }
+      // If these rows are not kept, the live session would hold a state the store never saw (and the next event
+      // would cancel it with a -1 row that matches nothing): forget the session instead; the visitor's next event
+      // starts a new one, and every stored state stays consistent.
+      ev.undo.push(() => store.delete(key));
       if (!live) {
         const first = startSession(row, newSessionId());
         store.set(key, { row: first, startMs: now, lastMs: now });
@@ -271,13 +279,14 @@ export class Pipeline {
     const rows: EventRow[] = [];
     const sessionRows: SessionRow[] = [];
     const dropped: DropReason[] = [];
+    const undo: Array<() => void> = [];
     for (const domain of request.domains) {
       const site = this.sites.byDomain(domain);
       if (!site) {
         dropped.push('unknown_site');
         continue;
       }
-      const ev: PipelineEvent = { site, request, url, row: baseEventRow(site.id, request, url, ctx.now), referrerUrl: refUrl, previousUserId: () => '', sessionRows: [] };
+      const ev: PipelineEvent = { site, request, url, row: baseEventRow(site.id, request, url, ctx.now), referrerUrl: refUrl, previousUserId: () => '', sessionRows: [], undo };
       let reason: DropReason | undefined;
       for (const stage of this.stages) {
         const t0 = performance.now();
@@ -293,6 +302,6 @@ export class Pipeline {
         for (const r of ev.sessionRows) sessionRows.push(r);
       }
     }
-    return { rows, sessionRows, dropped };
+    return { rows, sessionRows, dropped, undo: () => undo.forEach((u) => u()) };
   }
 }

@@ -35,6 +35,7 @@ export interface SessionStore {
   /** The live session, if it was active within the timeout. */
   get(key: string, nowMs: number): LiveSession | undefined;
   set(key: string, s: LiveSession): void;
+  delete(key: string): void;
   readonly size: number;
 }
 
@@ -70,6 +71,10 @@ export class MemorySessionStore implements SessionStore {
     this.map.delete(key);
     this.map.set(key, s);
     while (this.map.size > this.maxSize) this.map.delete(this.map.keys().next().value as string);
+  }
+
+  delete(key: string): void {
+    this.map.delete(key);
   }
 
   /** Adds sessions (in order of last activity), skipping expired ones and keys already live. */

@@ -59,7 +59,7 @@ test('rows never carry the raw IP or User-Agent', () => {
 test('source stage: tagged source wins over the referrer host', () => {
   const request = req({ n: 'x', u: 'https://a.com/?utm_source=news', d: 'a.com', r: 'https://ref.org/p' });
   const url = deriveFromUrl(request.url, false);
-  const ev = { site: sites.get('a.com')!, request, url, row: baseEventRow(1, request, url, ctx.now), referrerUrl: new URL('https://ref.org/p'), previousUserId: () => '', sessionRows: [] };
+  const ev = { site: sites.get('a.com')!, request, url, row: baseEventRow(1, request, url, ctx.now), referrerUrl: new URL('https://ref.org/p'), previousUserId: () => '', sessionRows: [], undo: [] };
   assert.equal(sourceStage(referrers).run(ev, ctx), undefined);
   assert.equal(ev.row.referrer_source, 'news');
   assert.equal(ev.row.referrer, 'ref.org/p');

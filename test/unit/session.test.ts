@@ -182,6 +182,20 @@ describe('sessions', () => {
     assert.equal(new MemorySessionStore().restore(file, T0), null, 'no file: the last stop was not graceful');
   });
 
+  test('undo (the rows were not kept): the live session is forgotten, so no later row cancels an unstored state', () => {
+    const t = setup();
+    const a = t.send({}, T0);
+    const b = t.send({ u: 'https://a.com/b' }, T0 + MIN);
+    assert.equal(b.rows[0]!.session_id, a.rows[0]!.session_id);
+    // b's journal write failed: its -1/+1 rows were never stored
+    t.sessions.set(a.sessionRows[0]!.session_id, a.sessionRows[0]!);
+    b.undo();
+    assert.equal(t.store.size, 0);
+    const c = t.send({ u: 'https://a.com/c' }, T0 + 2 * MIN);
+    assert.notEqual(c.rows[0]!.session_id, a.rows[0]!.session_id, 'a new session');
+    assert.deepEqual(c.sessionRows.map((r) => r.sign), [1], 'and no -1 row for the state that was never stored');
+  });
+
   test('live sessions rebuilt from stored rows continue, and their next event cancels exactly the stored state', () => {
     const t = setup();
     const first = t.send({}, T0);
