@@ -6,7 +6,7 @@ import path from 'node:path';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { cli, startServer, tempDir, type TestServer } from '../helpers/server.js';
+import { cli, postEvent, startServer, tempDir, type TestServer } from '../helpers/server.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const LOADGEN = path.join(here, '../helpers/loadgen.js');
@@ -142,66 +142,50 @@ test('kill -9 under sustained load: every event that got 202 is stored exactly o
   );
 });
 
-test('a torn journal tail is skipped with a log line; the records before it are replayed', async () => {
+/** A server that accepted `n` pageviews of one visitor (still only in its journal: it never flushes), then died by kill -9. */
+async function crashedWithJournal(domain: string, n: number): Promise<string> {
   const dataDir = tempDir();
-  let srv = await startServer({ dataDir, env: { FOOTFALL_FLUSH_INTERVAL_MS: '3600000', FOOTFALL_FLUSH_ROWS: '100000' } });
-  const domain = 'torn.example';
+  const srv = await startServer({ dataDir, env: { FOOTFALL_FLUSH_INTERVAL_MS: '3600000', FOOTFALL_FLUSH_ROWS: '100000' } });
   await addSite(dataDir, domain);
-  const UA = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
-  for (let i = 0; i < 10; i++) {
-    const r = await fetch(`${srv.url}/api/event`, { method: 'POST', headers: { 'user-agent': UA }, body: JSON.stringify({ n: 'pageview', u: `https://${domain}/t/${i}` }) });
-    assert.equal(r.status, 202);
-  }
+  for (let i = 0; i < n; i++) assert.equal((await postEvent(srv.url, { n: 'pageview', u: `https://${domain}/${i}` })).status, 202);
   await srv.stop('SIGKILL');
+  return dataDir;
+}
+
+const exportedCount = async (dataDir: string, domain: string) =>
+  (await cli(dataDir, ['export', 'events', '--site', domain])).stdout.split('\n').filter(Boolean).length;
+
+test('a torn journal tail is skipped with a log line; the records before it are replayed', async () => {
+  const domain = 'torn.example';
+  const dataDir = await crashedWithJournal(domain, 10);
   // A torn write: half a record at the end of the active segment.
   const dir = path.join(dataDir, 'journal');
   const last = fs.readdirSync(dir).sort().at(-1)!;
   fs.appendFileSync(path.join(dir, last), Buffer.from([0x40, 0, 0, 0, 1, 2, 3, 4, 1, 0, 9]));
-  srv = await startServer({ dataDir });
+  const srv = await startServer({ dataDir });
   assert.match(srv.logs(), /"msg":"journal: torn or corrupt record skipped".*"reason":"short record body"/);
   assert.equal(replayLine(srv.logs()).inserted, 10 + 19, '10 events and their 19 session rows');
   assert.equal(await srv.stop(), 0, srv.logs());
-  const exported = await cli(dataDir, ['export', 'events', '--site', domain]);
-  assert.equal(exported.stdout.split('\n').filter(Boolean).length, 10);
+  assert.equal(await exportedCount(dataDir, domain), 10);
 });
 
 test('turning the journal off still replays a journal left by a crash, then removes it', async () => {
-  const dataDir = tempDir();
-  let srv = await startServer({ dataDir, env: { FOOTFALL_FLUSH_INTERVAL_MS: '3600000', FOOTFALL_FLUSH_ROWS: '100000' } });
   const domain = 'off.example';
-  await addSite(dataDir, domain);
-  const UA = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
-  for (let i = 0; i < 5; i++) {
-    const r = await fetch(`${srv.url}/api/event`, { method: 'POST', headers: { 'user-agent': UA }, body: JSON.stringify({ n: 'pageview', u: `https://${domain}/o/${i}` }) });
-    assert.equal(r.status, 202);
-  }
-  await srv.stop('SIGKILL');
-  srv = await startServer({ dataDir, env: { FOOTFALL_JOURNAL: 'off' } });
+  const dataDir = await crashedWithJournal(domain, 5);
+  const srv = await startServer({ dataDir, env: { FOOTFALL_JOURNAL: 'off' } });
   assert.equal(replayLine(srv.logs()).inserted, 5 + 9);
   assert.equal(fs.existsSync(path.join(dataDir, 'journal')), false);
   const health = (await (await fetch(`${srv.url}/api/health`)).json()) as { journal: { status: string } };
   assert.equal(health.journal.status, 'off');
   assert.equal(await srv.stop(), 0, srv.logs());
-  const exported = await cli(dataDir, ['export', 'events', '--site', domain]);
-  assert.equal(exported.stdout.split('\n').filter(Boolean).length, 5);
+  assert.equal(await exportedCount(dataDir, domain), 5);
 });
 
 test('the CLI on a crashed server\'s data directory stores the journaled events before exporting', async () => {
-  const dataDir = tempDir();
-  const srv = await startServer({ dataDir, env: { FOOTFALL_FLUSH_INTERVAL_MS: '3600000', FOOTFALL_FLUSH_ROWS: '100000' } });
   const domain = 'cli.example';
-  await addSite(dataDir, domain);
-  const UA = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
-  for (let i = 0; i < 7; i++) {
-    const r = await fetch(`${srv.url}/api/event`, { method: 'POST', headers: { 'user-agent': UA }, body: JSON.stringify({ n: 'pageview', u: `https://${domain}/c/${i}` }) });
-    assert.equal(r.status, 202);
-  }
-  await srv.stop('SIGKILL');
-  const first = await cli(dataDir, ['export', 'events', '--site', domain]);
-  assert.equal(first.code, 0, first.stderr);
-  assert.equal(first.stdout.split('\n').filter(Boolean).length, 7);
-  const again = await cli(dataDir, ['export', 'events', '--site', domain]);
-  assert.equal(again.stdout.split('\n').filter(Boolean).length, 7, 'replayed once, not again');
+  const dataDir = await crashedWithJournal(domain, 7);
+  assert.equal(await exportedCount(dataDir, domain), 7);
+  assert.equal(await exportedCount(dataDir, domain), 7, 'replayed once, not again');
 });
 
 // The ClickHouse server backend: stopped for a while under load, Footfall killed during the outage and restarted
