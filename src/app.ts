@@ -17,7 +17,7 @@ import { MemorySessionStore, SESSION_TIMEOUT_MS, liveSessionsFromRows } from './
 import { TokenBucketLimiter } from './ingest/ratelimit.js';
 import { UaService } from './ingest/ua-service.js';
 import { openStore } from './store/open.js';
-import { unreachable } from './store/backend.js';
+import { retrying, unreachable } from './store/backend.js';
 import { openJournal } from './store/intake.js';
 import type { Store } from './store/store.js';
 import type { Logger } from './util/log.js';
@@ -40,17 +40,13 @@ export interface RunningApp {
 }
 
 /** Migrates the store; a ClickHouse server that is not reachable yet is waited for (logged, with backoff). */
-async function migrateWhenReachable(store: Store, config: Config, log: Logger) {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await store.migrate();
-    } catch (err) {
-      if (!config.clickhouseUrl || !unreachable(err)) throw err;
-      const waitMs = Math.min(attempt * 500, 5000);
-      log.warn('waiting for the ClickHouse server', { url: config.clickhouseUrl, attempt, retryMs: waitMs, err });
-      await new Promise((r) => setTimeout(r, waitMs));
-    }
-  }
+function migrateWhenReachable(store: Store, config: Config, log: Logger) {
+  return retrying(
+    () => store.migrate(),
+    (err) => config.clickhouseUrl !== undefined && unreachable(err),
+    (err, attempt, retryMs) => log.warn('waiting for the ClickHouse server', { url: config.clickhouseUrl, attempt, retryMs, err }),
+    (attempt) => Math.min(attempt * 500, 5000),
+  );
 }
 
 export function adminSocketPath(dataDir: string): string {

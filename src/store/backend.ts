@@ -25,3 +25,25 @@ export function unreachable(err: unknown): boolean {
   const msg = err instanceof Error ? err.message : String(err);
   return /timeout|socket hang up|ECONNREFUSED|ECONNRESET/i.test(msg);
 }
+
+/**
+ * Runs `fn` until it succeeds. A failure that `retryable` accepts is reported to `onRetry` and retried after
+ * `delayMs(attempt)`; any other failure is thrown.
+ */
+export async function retrying<T>(
+  fn: () => Promise<T>,
+  retryable: (err: unknown) => boolean,
+  onRetry: (err: unknown, attempt: number, waitMs: number) => void,
+  delayMs: (attempt: number) => number,
+): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (!retryable(err)) throw err;
+      const waitMs = delayMs(attempt);
+      onRetry(err, attempt, waitMs);
+      await new Promise((r) => setTimeout(r, waitMs));
+    }
+  }
+}

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config.js';
 import type { Logger } from '../util/log.js';
-import { unreachable } from './backend.js';
+import { retrying, unreachable } from './backend.js';
 import { TABLES } from './journal-format.js';
 import { Journal, type Recovery } from './journal.js';
 import type { Store } from './store.js';
@@ -83,16 +83,13 @@ export async function replayJournal(journal: Journal, recovery: Recovery, store:
     const stored = new Set<number>();
     for (let i = 0; i < rows.length; i += LOOKUP_CHUNK) {
       const chunk = rows.slice(i, i + LOOKUP_CHUNK).map((r) => r.line);
-      for (;;) {
-        try {
-          for (const s of await store.storedSeqs(table, chunk)) stored.add(s);
-          break;
-        } catch (err) {
-          if (!unreachable(err)) throw err;
-          log.warn('journal replay: store not answering; retrying', { table, err });
-          await new Promise((r) => setTimeout(r, 1000));
-        }
-      }
+      const found = await retrying(
+        () => store.storedSeqs(table, chunk),
+        unreachable,
+        (err) => log.warn('journal replay: store not answering; retrying', { table, err }),
+        () => 1000,
+      );
+      for (const s of found) stored.add(s);
     }
     const missing = stored.size === 0 ? rows : rows.filter((r) => !stored.has(r.seq));
     report.alreadyStored += rows.length - missing.length;
@@ -100,15 +97,12 @@ export async function replayJournal(journal: Journal, recovery: Recovery, store:
     journal.replay(table, missing, recovery.maxSeq[table]);
   }
   if (report.inserted > 0) {
-    for (;;) {
-      try {
-        await Promise.all([store.events.flush(), store.sessions.flush()]);
-        break;
-      } catch (err) {
-        log.warn('journal replay: insert failed; retrying', { err });
-        await new Promise((r) => setTimeout(r, 1000));
-      }
-    }
+    await retrying(
+      () => Promise.all([store.events.flush(), store.sessions.flush()]),
+      () => true,
+      (err) => log.warn('journal replay: insert failed; retrying', { err }),
+      () => 1000,
+    );
   }
   await journal.drain();
   return report;
