@@ -6,8 +6,10 @@ import { crc32 } from 'node:zlib';
  *   u32 LE  body length N
  *   u32 LE  CRC-32 of the body
  *   N bytes body: kind (1 byte), then
- *     rows    (1): table (1 byte), first seq (u64 as two u32 LE, lo then hi), row count (u32 LE),
- *                  the rows as JSONEachRow lines joined by "\n" (UTF-8); row i has seq first + i
+ *     rows    (1): first seq (u64 as two u32 LE, lo then hi), events count (u32 LE), sessions count (u32 LE),
+ *                  then the rows as JSONEachRow lines joined by "\n" (UTF-8), events first; row i has seq first + i.
+ *                  One record holds one request's rows of both tables, so that a torn write (a kill can cut a
+ *                  write() short at a page boundary) drops the whole request or none of it.
  *     confirm (2): table (1 byte), seq (u64): every row of that table up to seq is in the store
  *     open    (3): next seq (u64): the segment's first record; seqs never go below it
  *
@@ -25,7 +27,7 @@ const HEADER = 8;
 export const MAX_RECORD_BYTES = 512 * 1024 * 1024;
 
 export type JournalRecord =
-  | { kind: 'rows'; table: JournalTable; firstSeq: number; lines: string[] }
+  | { kind: 'rows'; firstSeq: number; rows: Record<JournalTable, string[]> }
   | { kind: 'confirm'; table: JournalTable; seq: number }
   | { kind: 'open'; nextSeq: number };
 
@@ -46,15 +48,16 @@ function frame(body: Buffer): Buffer {
   return out;
 }
 
-export function encodeRows(table: JournalTable, firstSeq: number, lines: readonly string[]): Buffer {
-  const text = lines.join('\n');
+/** One request's rows: events get seqs first, first + 1, …; its session rows the seqs after them. */
+export function encodeRows(firstSeq: number, events: readonly string[], sessions: readonly string[]): Buffer {
+  const text = events.length && sessions.length ? `${events.join('\n')}\n${sessions.join('\n')}` : events.length ? events.join('\n') : sessions.join('\n');
   const len = Buffer.byteLength(text);
-  const body = Buffer.allocUnsafe(14 + len);
+  const body = Buffer.allocUnsafe(17 + len);
   body[0] = KIND_ROWS;
-  body[1] = TABLE_CODE[table];
-  writeSeq(body, firstSeq, 2);
-  body.writeUInt32LE(lines.length, 10);
-  body.write(text, 14, 'utf8');
+  writeSeq(body, firstSeq, 1);
+  body.writeUInt32LE(events.length, 9);
+  body.writeUInt32LE(sessions.length, 13);
+  body.write(text, 17, 'utf8');
   return frame(body);
 }
 
@@ -79,12 +82,12 @@ function tableOf(code: number | undefined): JournalTable | null {
 
 function decodeBody(body: Buffer): JournalRecord | null {
   const kind = body[0];
-  if (kind === KIND_ROWS && body.length >= 14) {
-    const table = tableOf(body[1]);
-    const count = body.readUInt32LE(10);
-    const lines = count === 0 ? [] : body.toString('utf8', 14).split('\n');
-    if (!table || lines.length !== count) return null;
-    return { kind: 'rows', table, firstSeq: readSeq(body, 2), lines };
+  if (kind === KIND_ROWS && body.length >= 17) {
+    const nEvents = body.readUInt32LE(9);
+    const nSessions = body.readUInt32LE(13);
+    const lines = nEvents + nSessions === 0 ? [] : body.toString('utf8', 17).split('\n');
+    if (lines.length !== nEvents + nSessions) return null;
+    return { kind: 'rows', firstSeq: readSeq(body, 1), rows: { events: lines.slice(0, nEvents), sessions: lines.slice(nEvents) } };
   }
   if (kind === KIND_CONFIRM && body.length === 10) {
     const table = tableOf(body[1]);

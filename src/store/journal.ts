@@ -69,7 +69,8 @@ interface Waiter {
 
 interface Queued {
   buf: Buffer;
-  rows?: { table: JournalTable; lines: string[]; firstSeq: number; lastSeq: number };
+  /** The request's rows with their seqs (events first + i, sessions after them). */
+  rows?: { firstSeq: number; events: string[]; sessions: string[] };
   waiter?: Waiter;
 }
 
@@ -163,7 +164,11 @@ export class Journal {
       for (const r of seg.records) {
         if (r.kind === 'open') floor = Math.max(floor, r.nextSeq);
         else if (r.kind === 'confirm') confirmed[r.table] = Math.max(confirmed[r.table], r.seq);
-        else maxSeq[r.table] = Math.max(maxSeq[r.table], r.firstSeq + r.lines.length - 1);
+        else {
+          const n = r.rows.events.length;
+          if (n > 0) maxSeq.events = Math.max(maxSeq.events, r.firstSeq + n - 1);
+          if (r.rows.sessions.length > 0) maxSeq.sessions = Math.max(maxSeq.sessions, r.firstSeq + n + r.rows.sessions.length - 1);
+        }
       }
       for (const t of TABLES) recovery.maxSeq[t] = Math.max(recovery.maxSeq[t], maxSeq[t]);
       old.push({ id, file, fd: null, bytes: seg.validBytes + (seg.corrupt?.bytes ?? 0), maxSeq });
@@ -172,10 +177,12 @@ export class Journal {
       if (s.maxSeq.events <= confirmed.events && s.maxSeq.sessions <= confirmed.sessions) continue;
       for (const r of decoded(s.file).records) {
         if (r.kind !== 'rows') continue;
-        const out = recovery.unconfirmed[r.table];
-        for (let i = 0; i < r.lines.length; i++) {
-          const seq = r.firstSeq + i;
-          if (seq > confirmed[r.table]) out.push({ seq, line: r.lines[i]! });
+        let seq = r.firstSeq;
+        for (const t of TABLES) {
+          for (const line of r.rows[t]) {
+            if (seq > confirmed[t]) recovery.unconfirmed[t].push({ seq, line });
+            seq++;
+          }
         }
       }
     }
@@ -213,22 +220,13 @@ export class Journal {
     if (this.closed) return Promise.reject(new JournalError('journal is closed'));
     return new Promise<void>((resolve, reject) => {
       const waiter: Waiter = { resolve, reject };
-      const parts: Array<[JournalTable, readonly string[]]> = [
-        ['events', events],
-        ['sessions', sessions],
-      ];
-      let queued = false;
-      for (const [table, src] of parts) {
-        if (src.length === 0) continue;
-        const firstSeq = this.nextSeq;
-        const lines = src.map((l, i) => withSeq(l, firstSeq + i));
-        this.nextSeq += lines.length;
-        this.queue.push({ buf: encodeRows(table, firstSeq, lines), rows: { table, lines, firstSeq, lastSeq: firstSeq + lines.length - 1 } });
-        queued = true;
-      }
       this.stats.appends++;
-      if (!queued) return resolve();
-      this.queue[this.queue.length - 1]!.waiter = waiter;
+      if (events.length + sessions.length === 0) return resolve();
+      const firstSeq = this.nextSeq;
+      const ev = events.map((l, i) => withSeq(l, firstSeq + i));
+      const se = sessions.map((l, i) => withSeq(l, firstSeq + ev.length + i));
+      this.nextSeq += ev.length + se.length;
+      this.queue.push({ buf: encodeRows(firstSeq, ev, se), rows: { firstSeq, events: ev, sessions: se }, waiter });
       this.schedule();
     });
   }
@@ -406,11 +404,17 @@ export class Journal {
     }
     for (const q of batch) {
       if (!q.rows) continue;
-      const { table, lines, firstSeq, lastSeq } = q.rows;
-      seg.maxSeq[table] = Math.max(seg.maxSeq[table], lastSeq);
-      this.pending[table].push({ first: firstSeq, count: lines.length, end: lastSeq });
-      this.stats.unconfirmedRows += lines.length;
-      this.sink(table, lines);
+      let first = q.rows.firstSeq;
+      for (const table of TABLES) {
+        const lines = q.rows[table];
+        if (lines.length === 0) continue;
+        const end = first + lines.length - 1;
+        seg.maxSeq[table] = Math.max(seg.maxSeq[table], end);
+        this.pending[table].push({ first, count: lines.length, end });
+        this.stats.unconfirmedRows += lines.length;
+        this.sink(table, lines);
+        first = end + 1;
+      }
     }
     for (const q of batch) q.waiter?.resolve();
     this.stats.lastError = null;

@@ -24,21 +24,43 @@ const segments = (dir: string) => fs.readdirSync(dir).filter((f) => f.endsWith('
 
 test('records round-trip; seqs above 2^32 survive', () => {
   const big = 1_764_000_000_000_123;
-  const buf = Buffer.concat([encodeOpen(big), encodeRows('sessions', big + 1, ['{"a":1}', '{"b":"ü\\n"}']), encodeConfirm('events', big + 2), encodeRows('events', 7, [])]);
+  const buf = Buffer.concat([
+    encodeOpen(big),
+    encodeRows(big + 1, ['{"e":1}'], ['{"a":1}', '{"b":"ü\\n"}']),
+    encodeConfirm('events', big + 2),
+    encodeRows(7, [], ['{"s":1}']),
+    encodeRows(9, ['{"e":2}'], []),
+  ]);
   const d = decodeSegment(buf);
   assert.equal(d.corrupt, null);
   assert.equal(d.validBytes, buf.length);
   assert.deepEqual(d.records, [
     { kind: 'open', nextSeq: big },
-    { kind: 'rows', table: 'sessions', firstSeq: big + 1, lines: ['{"a":1}', '{"b":"ü\\n"}'] },
+    { kind: 'rows', firstSeq: big + 1, rows: { events: ['{"e":1}'], sessions: ['{"a":1}', '{"b":"ü\\n"}'] } },
     { kind: 'confirm', table: 'events', seq: big + 2 },
-    { kind: 'rows', table: 'events', firstSeq: 7, lines: [] },
+    { kind: 'rows', firstSeq: 7, rows: { events: [], sessions: ['{"s":1}'] } },
+    { kind: 'rows', firstSeq: 9, rows: { events: ['{"e":2}'], sessions: [] } },
   ]);
 });
 
+test('one request is one record: a torn write keeps neither its event nor its session rows', async () => {
+  const dir = tempDir();
+  const a = open(dir);
+  await a.journal.append(['{"e":1}'], ['{"s":1}']);
+  await a.journal.append(['{"e":2}'], ['{"s":-1}', '{"s":2}']);
+  await a.journal.drain();
+  const file = path.join(dir, segments(dir)[0]!);
+  fs.truncateSync(file, fs.statSync(file).size - 10); // the kill cut the last write short
+  const b = open(dir);
+  assert.equal(b.recovery.corrupt.length, 1);
+  assert.deepEqual(b.recovery.unconfirmed.events.map((r) => JSON.parse(r.line).e), [1]);
+  assert.deepEqual(b.recovery.unconfirmed.sessions.map((r) => JSON.parse(r.line).s), [1]);
+  await b.journal.close();
+});
+
 test('a torn tail or a flipped bit stops the segment at the last good record', () => {
-  const good = Buffer.concat([encodeOpen(1), encodeRows('events', 1, ['{"x":1}'])]);
-  const next = encodeRows('events', 2, ['{"x":2}']);
+  const good = Buffer.concat([encodeOpen(1), encodeRows(1, ['{"x":1}'], [])]);
+  const next = encodeRows(2, ['{"x":2}'], ['{"s":2}']);
   for (let cut = 1; cut < next.length; cut++) {
     const d = decodeSegment(Buffer.concat([good, next.subarray(0, cut)]));
     assert.equal(d.records.length, 2);
