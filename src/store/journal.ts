@@ -85,6 +85,8 @@ export interface JournalStats {
   unconfirmedRows: number;
 }
 
+/** How often a journal without a writable segment tries to open one (from `hasRoom`). */
+const REOPEN_EVERY_MS = 1000;
 const SEGMENT_NAME = /^(\d{12})\.wal$/;
 const segmentFile = (dir: string, id: number): string => path.join(dir, `${String(id).padStart(12, '0')}.wal`);
 const zeroSeqs = (): Record<JournalTable, number> => ({ events: 0, sessions: 0 });
@@ -124,6 +126,7 @@ export class Journal {
   private dirty = false;
   private closed = false;
   private timer: NodeJS.Timeout | null = null;
+  private lastReopenMs = 0;
   private sink: JournalSink = () => {};
   private readonly pending: Record<JournalTable, Pending[]> = { events: [], sessions: [] };
   private readonly pendingHead: Record<JournalTable, number> = { events: 0, sessions: 0 };
@@ -206,9 +209,22 @@ export class Journal {
     this.sink = sink;
   }
 
-  /** False while the journal is over its size bound or cannot be written (callers answer 503). */
+  /**
+   * False while the journal is over its size bound or cannot be written (callers answer 503). Without a writable
+   * segment (the disk was full when the last one closed), a new one is tried at most every `REOPEN_EVERY_MS`, so
+   * that the journal recovers by itself once space returns.
+   */
   hasRoom(): boolean {
-    return !this.closed && this.active.fd !== null && this.stats.bytes < this.opts.maxBytes;
+    if (this.closed) return false;
+    if (this.active.fd === null) {
+      const now = Date.now();
+      if (now - this.lastReopenMs < REOPEN_EVERY_MS) return false;
+      this.lastReopenMs = now;
+      this.roll();
+      if (this.active.fd === null) return false;
+      this.opts.log.info('journal: writable again', { file: this.active.file });
+    }
+    return this.stats.bytes < this.opts.maxBytes;
   }
 
   /**
@@ -313,7 +329,14 @@ export class Journal {
     const file = segmentFile(this.opts.dir, id);
     const fd = fs.openSync(file, 'wx', 0o600);
     const header = encodeOpen(this.nextSeq);
-    writeAll(fd, header);
+    try {
+      writeAll(fd, header);
+    } catch (err) {
+      // A full disk: leave no empty or half-written segment behind, so that the next attempt can take this id.
+      fs.closeSync(fd);
+      fs.rmSync(file, { force: true });
+      throw err;
+    }
     fsyncDir(this.opts.dir);
     this.active = { id, file, fd, bytes: header.length, maxSeq: zeroSeqs() };
     this.segments.push(this.active);
