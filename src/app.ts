@@ -13,7 +13,7 @@ import { ReferrerDatabase } from './ingest/referrers.js';
 import { GeoIp } from './ingest/geo.js';
 import { SpamList } from './ingest/spam.js';
 import { FileSaltSource } from './ingest/salts.js';
-import { MemorySessionStore, SESSION_TIMEOUT_MS, liveSessionsFromRows } from './ingest/session.js';
+import { MemorySessionStore, SESSION_TIMEOUT_MS, liveSessionsFromRows, type LiveSession } from './ingest/session.js';
 import { TokenBucketLimiter } from './ingest/ratelimit.js';
 import { UaService } from './ingest/ua-service.js';
 import { openStore } from './store/open.js';
@@ -108,14 +108,16 @@ export async function startApp(config: Config, log: Logger, onListening?: (app: 
   void ua.warmUp(WARM_UP_USER_AGENTS);
   const salts = FileSaltSource.inDataDir(config.dataDir);
   salts.current(new Date()); // creates today's salt and destroys older ones at start, too
-  const sessions = new MemorySessionStore(config.maxLiveSessions);
-  const sessionsFile = path.join(config.dataDir, 'sessions.json');
-  let restored = sessions.restore(sessionsFile, Date.now());
+  const sessions = new MemorySessionStore(config.maxLiveSessions, SESSION_TIMEOUT_MS, config.maxSessionBytes);
+  const sessionsFile = path.join(config.dataDir, 'sessions.jsonl');
+  let restored = await sessions.restore(sessionsFile, Date.now());
   if (restored === null) {
     // No saved sessions: the last stop was not graceful (or this is the first start). The store, complete after
     // the journal replay, holds the latest state of every session: continue the ones active in the last 30 min.
     const now = Date.now();
-    restored = sessions.load(liveSessionsFromRows(await store.activeSessions(now - SESSION_TIMEOUT_MS)), now);
+    const live: Array<[string, LiveSession]> = [];
+    for await (const page of store.activeSessions(now - SESSION_TIMEOUT_MS)) for (const e of liveSessionsFromRows(page)) live.push(e);
+    restored = sessions.load(live.sort((a, b) => a[1].lastMs - b[1].lastMs), now);
     log.info('live sessions rebuilt from the store', { sessions: restored });
   }
   // Every minute: forget idle sessions, and rotate the salt (destroying the old one) soon after midnight UTC

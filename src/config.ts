@@ -20,6 +20,8 @@ export interface Config {
   uaCacheSize: number;
   /** Live sessions held in memory at most (`FOOTFALL_MAX_LIVE_SESSIONS`, default 1,000,000). */
   maxLiveSessions: number;
+  /** Live sessions' estimated heap bytes at most (`FOOTFALL_MAX_SESSION_BYTES`, default 256 MiB); least recently active dropped first. */
+  maxSessionBytes: number;
   /** A newer IP database to use instead of the shipped DB-IP City Lite (`FOOTFALL_GEOIP_DB`, a GeoIP2-City or DB-IP .mmdb). */
   geoipDb: string | undefined;
   /** A ClickHouse server instead of the embedded store (`FOOTFALL_CLICKHOUSE_URL`, e.g. http://127.0.0.1:8123). */
@@ -79,6 +81,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bufferMaxRows: int(env, 'FOOTFALL_BUFFER_MAX_ROWS', 500_000, 1, 100_000_000),
     uaCacheSize: int(env, 'FOOTFALL_UA_CACHE_SIZE', 10_000, 1, 10_000_000),
     maxLiveSessions: int(env, 'FOOTFALL_MAX_LIVE_SESSIONS', 1_000_000, 1, 100_000_000),
+    maxSessionBytes: int(env, 'FOOTFALL_MAX_SESSION_BYTES', 256 * 1024 * 1024, 1024 * 1024, Number.MAX_SAFE_INTEGER),
     geoipDb: env.FOOTFALL_GEOIP_DB ? path.resolve(env.FOOTFALL_GEOIP_DB) : undefined,
     clickhouseUrl: env.FOOTFALL_CLICKHOUSE_URL || undefined,
     clickhouseDatabase: database(env.FOOTFALL_CLICKHOUSE_DATABASE || 'footfall'),

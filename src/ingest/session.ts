@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
+import readline from 'node:readline';
 import type { EventRow, VisitFields } from './event.js';
 
 /** One row of the `sessions` table (VersionedCollapsingMergeTree(sign, events)). */
@@ -41,44 +42,81 @@ export interface SessionStore {
 
 export const SESSION_TIMEOUT_MS = 30 * 60 * 1000;
 
+/** Fixed heap cost of one live session besides its strings (object, Map entry, key, timestamps), estimated. */
+const SESSION_BASE_BYTES = 640;
+
+/**
+ * An estimate of a live session's heap bytes: a fixed part plus its variable-length strings (pages, referrer,
+ * UTM tags, entry props). Props are at most 30 pairs of 300 + 2,000 characters, so one session can hold ~70 KB:
+ * the store is bounded in these bytes, not only in sessions.
+ */
+export function liveSessionBytes(row: SessionRow): number {
+  let n = SESSION_BASE_BYTES + row.referrer.length + row.entry_page.length + row.exit_page.length + row.utm_campaign.length + row.utm_content.length + row.utm_term.length;
+  const keys = row['entry_meta.key'];
+  const values = row['entry_meta.value'];
+  for (let i = 0; i < keys.length; i++) n += 32 + keys[i]!.length + (values[i]?.length ?? 0);
+  return n;
+}
+
+/** Lines of the saved-sessions file are written in chunks of about this many characters. */
+const SAVE_CHUNK_CHARS = 1 << 20;
+
 /**
  * Live sessions in memory: a Map kept in order of last activity (an update moves the entry to the end), so
- * expired sessions and, beyond `maxSize`, the least recently active ones are dropped from the front.
+ * expired sessions and, beyond `maxSize` sessions or `maxBytes` (estimated heap), the least recently active ones
+ * are dropped from the front. A dropped session is simply not continued: the visitor's next event starts a new one.
  */
 export class MemorySessionStore implements SessionStore {
-  private readonly map = new Map<string, LiveSession>();
+  private readonly map = new Map<string, LiveSession & { bytes?: number }>();
+  private heldBytes = 0;
+  /** Sessions dropped to stay within the bounds while still live. */
+  evicted = 0;
 
   constructor(
     private readonly maxSize = 1_000_000,
     private readonly timeoutMs = SESSION_TIMEOUT_MS,
+    private readonly maxBytes = Number.POSITIVE_INFINITY,
   ) {}
 
   get size(): number {
     return this.map.size;
   }
 
+  /** The estimated heap bytes of the live sessions (`liveSessionBytes` summed). */
+  get bytes(): number {
+    return this.heldBytes;
+  }
+
   get(key: string, nowMs: number): LiveSession | undefined {
     const s = this.map.get(key);
     if (!s) return undefined;
     if (nowMs - s.lastMs >= this.timeoutMs) {
-      this.map.delete(key);
+      this.delete(key);
       return undefined;
     }
     return s;
   }
 
   set(key: string, s: LiveSession): void {
-    this.map.delete(key);
-    this.map.set(key, s);
-    while (this.map.size > this.maxSize) this.map.delete(this.map.keys().next().value as string);
+    this.delete(key);
+    const bytes = liveSessionBytes(s.row);
+    this.map.set(key, { row: s.row, startMs: s.startMs, lastMs: s.lastMs, bytes });
+    this.heldBytes += bytes;
+    while (this.map.size > this.maxSize || (this.heldBytes > this.maxBytes && this.map.size > 1)) {
+      this.delete(this.map.keys().next().value as string);
+      this.evicted++;
+    }
   }
 
   delete(key: string): void {
+    const s = this.map.get(key);
+    if (!s) return;
     this.map.delete(key);
+    this.heldBytes -= s.bytes ?? 0;
   }
 
   /** Adds sessions (in order of last activity), skipping expired ones and keys already live. */
-  load(entries: ReadonlyArray<[string, LiveSession]>, nowMs: number): number {
+  load(entries: Iterable<[string, LiveSession]>, nowMs: number): number {
     let n = 0;
     for (const [k, s] of entries) {
       if (nowMs - s.lastMs >= this.timeoutMs || this.map.has(k)) continue;
@@ -93,35 +131,66 @@ export class MemorySessionStore implements SessionStore {
     let n = 0;
     for (const [k, s] of this.map) {
       if (nowMs - s.lastMs < this.timeoutMs) break;
-      this.map.delete(k);
+      this.delete(k);
       n++;
     }
     return n;
   }
 
-  /** Writes the live sessions to a file (graceful shutdown), so that a restart continues them. */
+  /**
+   * Writes the live sessions to a file (graceful shutdown), so that a restart continues them: one JSON line per
+   * session (each bounded by the event limits), written in chunks, never one string for all of them.
+   */
   save(file: string, nowMs: number): number {
     this.sweep(nowMs);
     const tmp = `${file}.tmp`;
-    fs.writeFileSync(tmp, JSON.stringify([...this.map]), { mode: 0o600 });
+    const fd = fs.openSync(tmp, 'w', 0o600);
+    try {
+      let chunk: string[] = [];
+      let chars = 0;
+      const flush = (): void => {
+        if (chunk.length > 0) fs.writeSync(fd, chunk.join(''));
+        chunk = [];
+        chars = 0;
+      };
+      for (const [k, s] of this.map) {
+        const line = JSON.stringify([k, { row: s.row, startMs: s.startMs, lastMs: s.lastMs }]) + '\n';
+        chunk.push(line);
+        chars += line.length;
+        if (chars >= SAVE_CHUNK_CHARS) flush();
+      }
+      flush();
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
     fs.renameSync(tmp, file);
     return this.map.size;
   }
 
   /**
-   * Restores sessions saved by `save`, skipping expired ones, and removes the file. `null` when there was no file
-   * (the last stop was not graceful, or this is the first start).
+   * Restores sessions saved by `save` (line by line), skipping expired ones and unreadable lines, and removes the
+   * file. `null` when there was no file (the last stop was not graceful, or this is the first start).
    */
-  restore(file: string, nowMs: number): number | null {
-    let entries: Array<[string, LiveSession]>;
-    try {
-      entries = JSON.parse(fs.readFileSync(file, 'utf8')) as Array<[string, LiveSession]>;
-    } catch {
-      return null;
+  async restore(file: string, nowMs: number): Promise<number | null> {
+    if (!fs.existsSync(file)) return null;
+    const lines = readline.createInterface({ input: fs.createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity });
+    let n = 0;
+    for await (const line of lines) {
+      let entry: [string, LiveSession];
+      try {
+        entry = JSON.parse(line) as [string, LiveSession];
+      } catch {
+        continue; // a line cut short (the file is written whole and renamed, so only by tampering)
+      }
+      if (!Array.isArray(entry) || typeof entry[0] !== 'string' || typeof entry[1]?.lastMs !== 'number') continue;
+      if (nowMs - entry[1].lastMs < this.timeoutMs) {
+        this.set(entry[0], entry[1]);
+        n++;
+      }
     }
-    for (const [k, s] of entries) if (nowMs - s.lastMs < this.timeoutMs) this.set(k, s);
     fs.rmSync(file, { force: true });
-    return this.map.size;
+    return n;
   }
 }
 

@@ -111,15 +111,25 @@ export class Store {
 
   /**
    * The latest state of every session active since `sinceMs` (sign = 1 after collapsing), for rebuilding the live
-   * sessions after an unclean stop. Sessions that started more than `maxAgeMs` before are not looked at (they
-   * bound the partitions read).
+   * sessions after an unclean stop, in pages of `pageRows` (keyset order), so that no answer is one unbounded
+   * string (a session row can hold ~70 KB of props, JSON-escaped up to six-fold). Sessions that started more than
+   * `maxAgeMs` before are not looked at (they bound the partitions read).
    */
-  async activeSessions(sinceMs: number, maxAgeMs = 2 * 24 * 3600_000): Promise<Array<Record<string, unknown>>> {
+  async *activeSessions(sinceMs: number, maxAgeMs = 2 * 24 * 3600_000, pageRows = 200): AsyncGenerator<Array<Record<string, unknown>>> {
     const cols = await dataColumns(this.backend, this.db, 'sessions');
     const at = (ms: number) => `toDateTime(${sqlString(sqlDateTimeText(new Date(ms)))}, 'UTC')`;
-    return this.backend.queryRows(
-      `SELECT ${cols} FROM ${this.db}.sessions FINAL WHERE sign = 1 AND start >= ${at(sinceMs - maxAgeMs)} AND timestamp >= ${at(sinceMs)}`,
-    );
+    const where = `sign = 1 AND start >= ${at(sinceMs - maxAgeMs)} AND timestamp >= ${at(sinceMs)}`;
+    let after = '';
+    for (;;) {
+      const rows = await this.backend.queryRows<Record<string, unknown>>(
+        `SELECT ${cols} FROM ${this.db}.sessions FINAL WHERE ${where}${after} ORDER BY site_id, user_id, session_id LIMIT ${sqlUInt(pageRows)}`,
+      );
+      if (rows.length > 0) yield rows;
+      if (rows.length < pageRows) return;
+      const last = rows[rows.length - 1]!;
+      const [site, user, session] = [sqlUInt(BigInt(String(last.site_id))), sqlUInt(BigInt(String(last.user_id))), sqlUInt(BigInt(String(last.session_id)))];
+      after = ` AND (site_id > ${site} OR (site_id = ${site} AND (user_id > ${user} OR (user_id = ${user} AND session_id > ${session}))))`;
+    }
   }
 
   migrate(): Promise<MigrationReport> {

@@ -215,6 +215,27 @@ for (const b of backends) {
       assert.equal(Number(sum!.n), 1);
     });
 
+    test('active sessions come back in pages: the latest state of each, once, only the recent ones', async () => {
+      const store = await newStore();
+      const now = Date.parse('2026-01-01T12:00:00Z');
+      const at = (ms: number) => new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
+      const s = (site: number, user: number, id: number, sign: number, events: number, lastMs: number) =>
+        JSON.stringify({ session_id: String(id), sign, site_id: site, user_id: String(user), hostname: 'e.com', timestamp: at(lastMs), start: at(now - 3600_000), is_bounce: 1, entry_page: '/', exit_page: `/${events}`, pageviews: events, events, duration: 0, 'entry_meta.key': ['k'], 'entry_meta.value': ['\u0001'.repeat(10)] });
+      const lines: string[] = [];
+      for (const site of [1, 2]) for (let u = 1; u <= 4; u++) lines.push(s(site, u * 1000, site * 100 + u, 1, 1, now - 60_000));
+      lines.push(s(1, 1000, 101, -1, 1, now - 60_000), s(1, 1000, 101, 1, 2, now - 1000)); // moved on: one state
+      lines.push(s(2, 9000, 299, 1, 1, now - 3600_000)); // idle for an hour: not active
+      store.sessions.push(lines);
+      await store.sessions.flush();
+      const pages: Array<Array<Record<string, unknown>>> = [];
+      for await (const page of store.activeSessions(now - 30 * 60_000, 2 * 24 * 3600_000, 3)) pages.push(page);
+      assert.deepEqual(pages.map((p) => p.length), [3, 3, 2]);
+      const all = pages.flat();
+      assert.deepEqual(all.map((r) => `${r.site_id}:${r.user_id}:${r.session_id}`), ['1:1000:101', '1:2000:102', '1:3000:103', '1:4000:104', '2:1000:201', '2:2000:202', '2:3000:203', '2:4000:204']);
+      assert.equal(all[0]!.events, 2);
+      assert.deepEqual(all[0]!['entry_meta.value'], ['\u0001'.repeat(10)]);
+    });
+
     test('sites and keys: add, list, remove; newest version wins', async () => {
       const store = await newStore();
       const a = await store.repo.insertSite('a.example', 'Europe/Berlin');

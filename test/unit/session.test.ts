@@ -6,7 +6,9 @@ import { describe, test } from 'node:test';
 import { Pipeline, sessionStage, visitorStage, type RequestContext } from '../../src/ingest/pipeline.js';
 import { parseEventObject } from '../../src/ingest/request.js';
 import { FileSaltSource } from '../../src/ingest/salts.js';
-import { MemorySessionStore, liveSessionsFromRows, type SessionRow } from '../../src/ingest/session.js';
+import { MemorySessionStore, liveSessionBytes, liveSessionsFromRows, startSession, type SessionRow } from '../../src/ingest/session.js';
+import { baseEventRow } from '../../src/ingest/event.js';
+import { deriveFromUrl } from '../../src/ingest/url.js';
 import { EMPTY_UA } from '../../src/ingest/useragent.js';
 import { registrableDomain, visitorId } from '../../src/ingest/visitor.js';
 import type { Site } from '../../src/store/repo.js';
@@ -37,6 +39,20 @@ function setup(opts: { store?: MemorySessionStore; dir?: string; sessions?: Map<
   return { dir, salts, store, send, sessions, signSum: () => signSum };
 }
 const MIN = 60_000;
+
+/** 30 props at the size limits (keys of 300, values of 2,000 characters) made of one character. */
+function maxProps(ch: string): Record<string, string> {
+  const p: Record<string, string> = {};
+  for (let i = 0; i < 30; i++) p[String(i).padStart(2, '0') + ch.repeat(298)] = ch.repeat(2000);
+  return p;
+}
+
+/** A session's first row, as the session stage makes it. */
+function sessionRow(props: Record<string, string> = {}): SessionRow {
+  const r = parseEventObject({ d: 'a.com', u: 'https://a.com/', n: 'pageview', p: props });
+  assert.ok(r.ok);
+  return startSession(baseEventRow(1, r.request, deriveFromUrl(r.request.url, false), new Date(T0)), '1');
+}
 
 describe('visitor ids', () => {
   const key = [1, 2, 3, 4];
@@ -159,27 +175,65 @@ describe('sessions', () => {
 
   test('the store is bounded and forgets idle sessions', () => {
     const store = new MemorySessionStore(3);
-    const live = (n: number) => ({ row: {} as SessionRow, startMs: n, lastMs: n });
+    const live = (n: number) => ({ row: sessionRow(), startMs: n, lastMs: n });
     for (let i = 0; i < 5; i++) store.set(`k${i}`, live(i));
     assert.equal(store.size, 3);
     assert.equal(store.get('k0', 10), undefined);
     assert.ok(store.get('k4', 10));
     assert.equal(store.sweep(30 * MIN + 3), 2);
     assert.equal(store.size, 1);
+    assert.equal(store.bytes, liveSessionBytes(sessionRow()));
   });
 
-  test('save and restore keep live sessions, not expired ones', () => {
+  test('the store is bounded in bytes: sessions with large props push the least recently active out', () => {
+    const small = liveSessionBytes(sessionRow());
+    const big = sessionRow(maxProps('x'));
+    assert.ok(liveSessionBytes(big) > 60_000, `${liveSessionBytes(big)} bytes for a session with maximal props`);
+    const store = new MemorySessionStore(1_000_000, 30 * MIN, 1_000_000);
+    for (let i = 0; i < 100; i++) store.set(`big${i}`, { row: big, startMs: i, lastMs: i });
+    assert.ok(store.bytes <= 1_000_000, `${store.bytes} bytes held`);
+    assert.equal(store.size, Math.floor(1_000_000 / liveSessionBytes(big)));
+    assert.ok(store.get('big99', 100) && !store.get('big0', 100), 'the oldest went first');
+    for (let i = 0; i < 10_000; i++) store.set(`s${i}`, { row: sessionRow(), startMs: 200, lastMs: 200 });
+    assert.equal(store.size, Math.floor(1_000_000 / small));
+    assert.equal(store.evicted, 100 + 10_000 - store.size);
+    for (const k of ['s9999', 's9000']) store.delete(k);
+    assert.equal(store.bytes, store.size * small);
+  });
+
+  test('save and restore keep live sessions, not expired ones', async () => {
     const t = setup();
     const a = t.send({}, T0).rows[0]!;
-    const file = path.join(t.dir, 'sessions.json');
+    const file = path.join(t.dir, 'sessions.jsonl');
     assert.equal(t.store.save(file, T0 + MIN), 1);
     const fresh = new MemorySessionStore();
-    assert.equal(fresh.restore(file, T0 + 2 * MIN), 1);
+    assert.equal(await fresh.restore(file, T0 + 2 * MIN), 1);
     assert.equal(fresh.get(`1:${a.user_id}`, T0 + 2 * MIN)?.row.session_id, a.session_id);
     assert.ok(!fs.existsSync(file));
     t.store.save(file, T0 + MIN);
-    assert.equal(new MemorySessionStore().restore(file, T0 + 40 * MIN), 0);
-    assert.equal(new MemorySessionStore().restore(file, T0), null, 'no file: the last stop was not graceful');
+    assert.equal(await new MemorySessionStore().restore(file, T0 + 40 * MIN), 0);
+    assert.equal(await new MemorySessionStore().restore(file, T0), null, 'no file: the last stop was not graceful');
+  });
+
+  test('poison sessions: 1,350 sessions with maximal props of a six-fold JSON-escaped character save and restore', async () => {
+    // Each session holds 30 props of 300 + 2,000 U+0001 characters: ≈ 414 KB of JSON, 560 MB for all of them,
+    // beyond V8's longest string (the whole map as one JSON string threw "Invalid string length").
+    const store = new MemorySessionStore();
+    const poison = sessionRow(maxProps('\u0001'));
+    for (let i = 0; i < 1350; i++) store.set(`1:${i}`, { row: { ...poison, user_id: String(i) }, startMs: T0, lastMs: T0 + i });
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'footfall-poison-'));
+    const file = path.join(dir, 'sessions.jsonl');
+    try {
+      assert.equal(store.save(file, T0 + MIN), 1350);
+      assert.ok(fs.statSync(file).size > 0x1fffffe8, `${fs.statSync(file).size} bytes saved`);
+      const fresh = new MemorySessionStore();
+      assert.equal(await fresh.restore(file, T0 + 2 * MIN), 1350);
+      const back = fresh.get('1:1349', T0 + 2 * MIN)!;
+      assert.deepEqual(back.row['entry_meta.value'], poison['entry_meta.value']);
+      assert.equal(back.lastMs, T0 + 1349);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('undo (the rows were not kept): the live session is forgotten, so no later row cancels an unstored state', () => {
