@@ -16,6 +16,10 @@ export interface Config {
   flushIntervalMs: number;
   /** Write buffer: rows held at most before new events get 503 (`FOOTFALL_BUFFER_MAX_ROWS`, default 500,000). */
   bufferMaxRows: number;
+  /** Write buffer: bytes held per table at most before new events get 503 (`FOOTFALL_BUFFER_MAX_BYTES`, default 256 MiB). */
+  bufferMaxBytes: number;
+  /** Bytes of one insert at most (`FOOTFALL_BATCH_MAX_BYTES`, default 16 MiB; a larger row goes alone). */
+  batchMaxBytes: number;
   /** Parsed User-Agents kept in memory (`FOOTFALL_UA_CACHE_SIZE`, default 10,000). */
   uaCacheSize: number;
   /** Live sessions held in memory at most (`FOOTFALL_MAX_LIVE_SESSIONS`, default 1,000,000). */
@@ -79,6 +83,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     flushRows: int(env, 'FOOTFALL_FLUSH_ROWS', 10_000, 1, 1_000_000),
     flushIntervalMs: int(env, 'FOOTFALL_FLUSH_INTERVAL_MS', 1_000, 10, 3_600_000),
     bufferMaxRows: int(env, 'FOOTFALL_BUFFER_MAX_ROWS', 500_000, 1, 100_000_000),
+    bufferMaxBytes: int(env, 'FOOTFALL_BUFFER_MAX_BYTES', 256 * 1024 * 1024, 1024 * 1024, Number.MAX_SAFE_INTEGER),
+    batchMaxBytes: int(env, 'FOOTFALL_BATCH_MAX_BYTES', 16 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     uaCacheSize: int(env, 'FOOTFALL_UA_CACHE_SIZE', 10_000, 1, 10_000_000),
     maxLiveSessions: int(env, 'FOOTFALL_MAX_LIVE_SESSIONS', 1_000_000, 1, 100_000_000),
     maxSessionBytes: int(env, 'FOOTFALL_MAX_SESSION_BYTES', 256 * 1024 * 1024, 1024 * 1024, Number.MAX_SAFE_INTEGER),

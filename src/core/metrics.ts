@@ -100,6 +100,27 @@ export class Metrics {
         this.inc({ table: 'sessions' }, store.sessions.stats.failures);
       },
     });
+    new client.Counter({
+      name: 'footfall_dead_letter_rows_total',
+      help: 'Rows the store refused on their own, moved to <data dir>/dead-letter/<table>.ndjson',
+      labelNames: ['table'],
+      registers: r,
+      collect() {
+        this.reset();
+        this.inc({ table: 'events' }, store.events.stats.deadLettered);
+        this.inc({ table: 'sessions' }, store.sessions.stats.deadLettered);
+      },
+    });
+    new client.Gauge({
+      name: 'footfall_buffer_bytes',
+      help: 'Bytes of the rows waiting in the write buffer',
+      labelNames: ['table'],
+      registers: r,
+      collect() {
+        this.set({ table: 'events' }, store.events.stats.bytes);
+        this.set({ table: 'sessions' }, store.sessions.stats.bytes);
+      },
+    });
     if (journal) {
       const j = journal.stats;
       new client.Gauge({ name: 'footfall_journal_bytes', help: 'Bytes of journal segments on disk', registers: r, collect() { this.set(j.bytes); } });

@@ -41,7 +41,9 @@ export async function handleHealth(_req: IncomingMessage, res: ServerResponse, d
   const buf = (b: Store['events']) => ({
     status: b.failing ? 'failing' : 'ok',
     depth: b.depth,
+    bytes: b.stats.bytes,
     inserted: b.stats.inserted,
+    dead_lettered: b.stats.deadLettered,
     last_error: b.stats.lastError,
   });
   const body = {

@@ -27,6 +27,18 @@ export function unreachable(err: unknown): boolean {
 }
 
 /**
+ * Failures the store may recover from by itself: unreachable, out of disk or memory, too busy. A write that fails
+ * otherwise may be refused for its rows (a row the store can never take).
+ */
+export function transient(err: unknown): boolean {
+  if (unreachable(err)) return true;
+  const code = (err as { code?: unknown } | null)?.code;
+  if (code === 'ENOSPC' || code === 'EDQUOT' || code === 'ENOMEM') return true;
+  const msg = err instanceof Error ? err.message : String(err);
+  return /no space left|ENOSPC|NOT_ENOUGH_SPACE|cannot reserve|memory limit|MEMORY_LIMIT_EXCEEDED|too many parts|TOO_MANY_PARTS|TOO_MANY_SIMULTANEOUS|timeout|timed out|store is closed|readonly|READONLY/i.test(msg);
+}
+
+/**
  * Runs `fn` until it succeeds. A failure that `retryable` accepts is reported to `onRetry` and retried after
  * `delayMs(attempt)`; any other failure is thrown.
  */

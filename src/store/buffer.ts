@@ -7,11 +7,26 @@ export interface WriteBufferOptions {
   intervalMs: number;
   /** Refuse new rows (push returns false) once this many are held. */
   maxRows: number;
+  /** Refuse new rows once the held rows take this many bytes (UTF-8). Default: unbounded. */
+  maxBytes?: number;
+  /** One insert carries at most this many bytes (and at least one row). Default 16 MiB. */
+  maxBatchBytes?: number;
   /**
    * Writes one batch (JSONEachRow lines joined by "\n"); rejects on failure. `retry` is true when the previous
    * write of these rows failed: it may still have reached the store, so the sink should skip rows already there.
    */
   sink: (payload: Buffer, rows: number, retry: boolean) => Promise<void>;
+  /**
+   * Failures the store may recover from by itself (unreachable, disk full, memory): retried with backoff as they
+   * are. Any other failure may be a row the store can never take: the batch is halved until the row is alone.
+   */
+  transient?: (err: unknown) => boolean;
+  /**
+   * A row that failed alone `attempts` times with a non-transient error, while `storeHealthy()` says the store
+   * itself works, is handed to `write` (a dead-letter file) and counts as stored, so that it never blocks the rows
+   * behind it. `write` throws when it cannot keep the row; then the row stays and is retried.
+   */
+  deadLetter?: { attempts: number; storeHealthy(): Promise<boolean>; write(line: string, err: unknown): void };
   log: Logger;
   /** Name for logs and metrics (the table). */
   name: string;
@@ -21,29 +36,45 @@ export interface WriteBufferOptions {
 
 export interface BufferStats {
   depth: number;
+  bytes: number;
   inserted: number;
   batches: number;
   failures: number;
+  deadLettered: number;
   lastError: string | null;
   lastInsertMs: number;
 }
 
+const DEFAULT_BATCH_BYTES = 16 * 1024 * 1024;
+const NEWLINE = 0x0a;
+
 /**
  * Collects serialized rows and writes them in batches: by size or by time, one insert in flight, in order.
- * A failed batch stays at the head and is retried with backoff, so nothing is lost while the process lives.
- * Memory is bounded by maxRows: callers answer 503 when push() refuses.
+ * A batch is bounded in rows and in bytes and is built in one Buffer (never one string, whose length V8 bounds).
+ * A failed batch stays at the head and is retried with backoff, so nothing is lost while the process lives; a
+ * row the store refuses on its own goes to the dead-letter sink instead of blocking the rows behind it.
+ * Memory is bounded by maxRows and maxBytes: callers answer 503 when push() refuses.
  */
 export class WriteBuffer {
   private pending: string[] = [];
+  /** UTF-8 bytes of each pending row. */
+  private sizes: number[] = [];
+  private heldBytes = 0;
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
   private retryDelay = 0;
   private closed = false;
+  /** Rows per batch at most: flushRows, halved after each non-transient failure, doubled back after successes. */
+  private batchCap: number;
+  /** Failures of the head row inserted alone. */
+  private headFailures = 0;
   /** Called after each successful write with how many of the oldest rows it stored (the journal confirms them). */
   onCommit: ((rows: number) => void) | null = null;
-  readonly stats: BufferStats = { depth: 0, inserted: 0, batches: 0, failures: 0, lastError: null, lastInsertMs: 0 };
+  readonly stats: BufferStats = { depth: 0, bytes: 0, inserted: 0, batches: 0, failures: 0, deadLettered: 0, lastError: null, lastInsertMs: 0 };
 
-  constructor(private readonly opts: WriteBufferOptions) {}
+  constructor(private readonly opts: WriteBufferOptions) {
+    this.batchCap = opts.flushRows;
+  }
 
   get depth(): number {
     return this.pending.length;
@@ -55,7 +86,7 @@ export class WriteBuffer {
   }
 
   hasRoom(rows: number): boolean {
-    return this.pending.length + rows <= this.opts.maxRows;
+    return this.pending.length + rows <= this.opts.maxRows && this.heldBytes < (this.opts.maxBytes ?? Infinity);
   }
 
   /**
@@ -64,8 +95,14 @@ export class WriteBuffer {
    */
   push(lines: readonly string[], force = false): boolean {
     if (this.closed || (!force && !this.hasRoom(lines.length))) return false;
-    for (const l of lines) this.pending.push(l);
+    for (const l of lines) {
+      const n = Buffer.byteLength(l, 'utf8');
+      this.pending.push(l);
+      this.sizes.push(n);
+      this.heldBytes += n;
+    }
     this.stats.depth = this.pending.length;
+    this.stats.bytes = this.heldBytes;
     if (this.pending.length >= this.opts.flushRows && this.retryDelay === 0) this.kick();
     else if (!this.timer && !this.running) this.timer = setTimeout(() => this.kick(), this.opts.intervalMs);
     return true;
@@ -79,20 +116,77 @@ export class WriteBuffer {
     if (!this.running) this.running = this.drain(false).finally(() => (this.running = null));
   }
 
+  /** How many head rows the next batch takes (≥ 1), and their payload: rows joined by "\n", in one Buffer. */
+  private nextBatch(): { n: number; payload: Buffer } {
+    const maxBytes = this.opts.maxBatchBytes ?? DEFAULT_BATCH_BYTES;
+    const limit = Math.min(this.pending.length, this.batchCap);
+    let n = 0;
+    let bytes = 0;
+    while (n < limit && (n === 0 || bytes + 1 + this.sizes[n]! <= maxBytes)) bytes += (n > 0 ? 1 : 0) + this.sizes[n++]!;
+    const payload = Buffer.allocUnsafe(bytes);
+    let off = 0;
+    for (let i = 0; i < n; i++) {
+      if (i > 0) payload[off++] = NEWLINE;
+      off += payload.write(this.pending[i]!, off, 'utf8');
+    }
+    return { n, payload };
+  }
+
+  /** Removes the `n` oldest rows (stored, or dead-lettered) and reports them to the journal. */
+  private shift(n: number): void {
+    for (let i = 0; i < n; i++) this.heldBytes -= this.sizes[i]!;
+    this.pending.splice(0, n);
+    this.sizes.splice(0, n);
+    this.stats.depth = this.pending.length;
+    this.stats.bytes = this.heldBytes;
+    this.onCommit?.(n);
+  }
+
+  /**
+   * After a failed batch of `n` rows: true to try again at once (a smaller batch, or the next row after a
+   * dead-lettered one), false to wait for the backoff.
+   */
+  private async afterFailure(n: number, err: unknown): Promise<boolean> {
+    if (n === 0 || (this.opts.transient?.(err) ?? true)) return false;
+    if (n > 1) {
+      this.batchCap = Math.max(1, Math.floor(n / 2));
+      this.headFailures = 0;
+      return true;
+    }
+    this.headFailures++;
+    const dl = this.opts.deadLetter;
+    if (!dl || this.headFailures < dl.attempts) return false;
+    if (!(await dl.storeHealthy().catch(() => false))) return false;
+    try {
+      dl.write(this.pending[0]!, err);
+    } catch (e) {
+      this.opts.log.error('cannot write the dead-letter file; the row stays queued', { table: this.opts.name, err: e });
+      return false;
+    }
+    this.opts.log.error('row moved to the dead-letter file: the store refused it alone, repeatedly', { table: this.opts.name, attempts: this.headFailures, err });
+    this.stats.deadLettered++;
+    this.headFailures = 0;
+    this.retryDelay = 0;
+    this.shift(1);
+    return true;
+  }
+
   /**
    * Writes batches until the queue is empty or a write fails (then schedules a retry). Unless `all`,
    * stops at a partial batch and leaves it to the timer, so that inserts stay large.
    */
   private async drain(all: boolean): Promise<void> {
     while (this.pending.length > 0) {
-      const n = Math.min(this.pending.length, this.opts.flushRows);
-      const batch = this.pending.slice(0, n);
       const t0 = performance.now();
+      let n = 0;
       try {
-        await this.opts.sink(Buffer.from(batch.join('\n'), 'utf8'), n, this.stats.lastError !== null);
+        const batch = this.nextBatch();
+        n = batch.n;
+        await this.opts.sink(batch.payload, n, this.stats.lastError !== null);
       } catch (err) {
         this.stats.failures++;
         this.stats.lastError = err instanceof Error ? err.message : String(err);
+        if (await this.afterFailure(n, err)) continue;
         this.retryDelay = Math.min(this.retryDelay ? this.retryDelay * 2 : 100, 5000);
         this.opts.log.error('insert failed; will retry', { table: this.opts.name, rows: n, retryMs: this.retryDelay, err });
         if (!all) this.timer = setTimeout(() => this.kick(), this.retryDelay);
@@ -100,13 +194,13 @@ export class WriteBuffer {
       }
       this.stats.lastInsertMs = performance.now() - t0;
       this.opts.onInsert?.(this.stats.lastInsertMs / 1000, n);
-      this.pending.splice(0, n);
-      this.stats.depth = this.pending.length;
       this.stats.inserted += n;
       this.stats.batches++;
       this.stats.lastError = null;
       this.retryDelay = 0;
-      this.onCommit?.(n);
+      this.headFailures = 0;
+      this.batchCap = Math.min(this.opts.flushRows, this.batchCap * 2);
+      this.shift(n);
       if (this.pending.length < this.opts.flushRows && !all) {
         if (this.pending.length > 0 && !this.timer) this.timer = setTimeout(() => this.kick(), this.opts.intervalMs);
         return;

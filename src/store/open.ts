@@ -19,6 +19,9 @@ export async function openStore(
     flushRows: config.flushRows,
     flushIntervalMs: config.flushIntervalMs,
     bufferMaxRows: config.bufferMaxRows,
+    bufferMaxBytes: config.bufferMaxBytes,
+    batchMaxBytes: config.batchMaxBytes,
+    deadLetterDir: path.join(config.dataDir, 'dead-letter'),
     log,
     onInsert,
   });

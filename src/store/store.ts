@@ -1,11 +1,29 @@
 import type { Logger } from '../util/log.js';
-import type { SqlBackend } from './backend.js';
+import fs from 'node:fs';
+import path from 'node:path';
+import { transient, type SqlBackend } from './backend.js';
 import { WriteBuffer } from './buffer.js';
 import { dataColumns, exportRows, type DateRange, type ExportTable } from './export.js';
 import { migrate, type MigrationReport } from './migrate.js';
 import { Repo } from './repo.js';
 import { seqOf, type JournalTable } from './journal-format.js';
 import { sqlDateTimeText, sqlIdent, sqlString, sqlUInt } from './sql.js';
+
+/** Failures of a row inserted alone before it goes to the dead-letter file. */
+export const DEAD_LETTER_ATTEMPTS = 3;
+
+/** Appends a refused row, with when and why, as one JSON line to `<dir>/<table>.ndjson` (synced). */
+export function writeDeadLetter(dir: string, table: string, line: string, err: unknown): void {
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const entry = JSON.stringify({ time: new Date().toISOString(), table, error: err instanceof Error ? err.message : String(err), row: line }) + '\n';
+  const fd = fs.openSync(path.join(dir, `${table}.ndjson`), 'a', 0o600);
+  try {
+    fs.writeSync(fd, entry);
+    fs.fdatasyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
 
 /** The column each journaled table is partitioned by (narrows the lookup of stored seqs). */
 const PARTITION_COLUMN: Record<JournalTable, string> = { events: 'timestamp', sessions: 'start' };
@@ -17,6 +35,15 @@ export interface StoreOptions {
   flushRows: number;
   flushIntervalMs: number;
   bufferMaxRows: number;
+  /** Bytes held by each write buffer at most (default unbounded). */
+  bufferMaxBytes?: number;
+  /** Bytes of one insert at most (default 16 MiB). */
+  batchMaxBytes?: number;
+  /**
+   * Where rows the store refuses on their own go (`<dir>/<table>.ndjson`) after `DEAD_LETTER_ATTEMPTS` failures,
+   * so that they never block the rows behind them. Without it such a row is retried for ever.
+   */
+  deadLetterDir?: string;
   log: Logger;
   onInsert?: (table: string, seconds: number, rows: number) => void;
 }
@@ -41,8 +68,18 @@ export class Store {
         intervalMs: opts.flushIntervalMs,
         maxRows: opts.bufferMaxRows,
         log: opts.log,
+        maxBytes: opts.bufferMaxBytes,
+        maxBatchBytes: opts.batchMaxBytes,
         onInsert: (seconds, rows) => opts.onInsert?.(table, seconds, rows),
         sink: (payload, _rows, retry) => this.insertBatch(table, payload, retry),
+        transient,
+        deadLetter: opts.deadLetterDir
+          ? {
+              attempts: DEAD_LETTER_ATTEMPTS,
+              storeHealthy: () => backend.ping().then(() => true),
+              write: (line, err) => writeDeadLetter(opts.deadLetterDir!, table, line, err),
+            }
+          : undefined,
       });
     this.events = buffer('events');
     this.sessions = buffer('sessions');

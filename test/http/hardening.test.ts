@@ -84,4 +84,82 @@ test('a full disk answers 503, and once space returns events are accepted again 
   }
 });
 
+/** 30 props at the size limits (keys of 300, values of 2,000 characters) of one character. */
+function maxProps(ch: string): Record<string, string> {
+  const p: Record<string, string> = {};
+  for (let i = 0; i < 30; i++) p[String(i).padStart(2, '0') + ch.repeat(298)] = ch.repeat(2000);
+  return p;
+}
+
+test('one large-props session and hundreds of small events of its visitor in one flush: inserts stay bounded in bytes, all stored', async () => {
+  // 1 MB batches: the session's rows (each ≈ 400 KB of JSON: its entry props escaped six-fold) need many inserts.
+  const srv = await startServer({ env: { FOOTFALL_BATCH_MAX_BYTES: String(1024 * 1024), FOOTFALL_FLUSH_INTERVAL_MS: '600000' } });
+  try {
+    assert.equal((await cli(srv.dataDir, ['sites', 'add', 'big.example'])).code, 0);
+    assert.equal((await cli(srv.dataDir, ['sites', 'rate-limit', 'big.example', '--per-minute', '1000000', '--burst', '100000'])).code, 0);
+    const key = await newKey(srv.dataDir);
+    const ip = { 'x-forwarded-for': '10.9.9.9' };
+    assert.equal((await postEvent(srv.url, { n: 'pageview', u: 'https://big.example/', p: maxProps('\u0001') }, ip)).status, 202);
+    for (let i = 1; i <= 300; i++) assert.equal((await postEvent(srv.url, { n: 'click', u: `https://big.example/${i}` }, ip)).status, 202);
+    const sessions = await exportRows(srv.url, key, 'sessions', 'big.example');
+    assert.equal(sessions.length, 1);
+    assert.equal(sessions[0]!.events, 301);
+    assert.equal((sessions[0]!['entry_meta.value'] as string[])[0], '\u0001'.repeat(2000));
+    assert.equal((await exportRows(srv.url, key, 'events', 'big.example')).length, 301);
+    const metrics = await (await fetch(`${srv.url}/metrics`)).text();
+    const batches = Number(/^footfall_insert_duration_seconds_count\{table="sessions"\} (\d+)$/m.exec(metrics)?.[1]);
+    assert.ok(batches >= 100, `${batches} session inserts of at most 1 MB for ≈ 240 MB of rows`);
+    assert.equal(await srv.stop(), 0);
+  } finally {
+    await srv.stop('SIGKILL');
+  }
+});
+
+test('a journaled row the store can never take goes to the dead-letter file; the server starts and stores the rest', async () => {
+  const dataDir = tempDir();
+  const { Journal } = await import('../../src/store/journal.js');
+  const { baseEventRow, serializeRow } = await import('../../src/ingest/event.js');
+  const { parseEventObject } = await import('../../src/ingest/request.js');
+  const { deriveFromUrl } = await import('../../src/ingest/url.js');
+  const { createLogger } = await import('../../src/util/log.js');
+  // The first server creates the store and the site, then stops.
+  let srv = await startServer({ dataDir });
+  assert.equal((await cli(dataDir, ['sites', 'add', 'poison.example'])).code, 0);
+  assert.equal(await srv.stop(), 0);
+  const siteId = 1;
+  const line = (path: string, overrides: Record<string, unknown> = {}) => {
+    const r = parseEventObject({ n: 'pageview', u: `https://poison.example${path}` });
+    assert.ok(r.ok);
+    return serializeRow({ ...baseEventRow(siteId, r.request, deriveFromUrl(r.request.url, false), new Date()), user_id: '5', session_id: '6', ...overrides });
+  };
+  // A journal left by a crash: good rows around one whose timestamp no store can parse.
+  const { journal } = Journal.open({ dir: path.join(dataDir, 'journal'), fsyncIntervalMs: 0, segmentBytes: 1 << 20, maxBytes: 1 << 30, log: createLogger('error', () => {}) });
+  await journal.append([line('/a'), line('/b')], []);
+  await journal.append([line('/poison', { timestamp: 'not a date' })], []);
+  await journal.append([line('/c')], []);
+  await journal.close();
+  srv = await startServer({ dataDir });
+  try {
+    const key = await newKey(dataDir);
+    const stored = (await exportRows(srv.url, key, 'events', 'poison.example')).map((r) => r.pathname).sort();
+    assert.deepEqual(stored, ['/a', '/b', '/c']);
+    const dead = fs.readFileSync(path.join(dataDir, 'dead-letter', 'events.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    assert.equal(dead.length, 1);
+    assert.match(dead[0].row, /"pathname":"\/poison"/);
+    assert.equal(dead[0].table, 'events');
+    assert.ok(dead[0].error);
+    assert.equal((fs.statSync(path.join(dataDir, 'dead-letter', 'events.ndjson')).mode & 0o777).toString(8), '600');
+    assert.match(srv.logs(), /row moved to the dead-letter file/);
+    assert.match(await (await fetch(`${srv.url}/metrics`)).text(), /^footfall_dead_letter_rows_total\{table="events"\} 1$/m);
+    // kill -9 and start again: the dead-lettered row is confirmed, not replayed (and not stored twice)
+    await srv.stop('SIGKILL');
+    srv = await startServer({ dataDir });
+    assert.deepEqual((await exportRows(srv.url, key, 'events', 'poison.example')).map((r) => r.pathname).sort(), ['/a', '/b', '/c']);
+    assert.equal(fs.readFileSync(path.join(dataDir, 'dead-letter', 'events.ndjson'), 'utf8').trim().split('\n').length, 1);
+    assert.equal(await srv.stop(), 0);
+  } finally {
+    await srv.stop('SIGKILL');
+  }
+});
+
 export { admin, sleep };
