@@ -104,7 +104,7 @@ export async function startApp(config: Config, log: Logger, onListening?: (app: 
   const admin = new Admin(store);
   await admin.load();
   const counters = new IngestCounters();
-  const ua = new UaService({ cacheSize: config.uaCacheSize });
+  const ua = new UaService({ cacheSize: config.uaCacheSize, maxQueue: config.uaQueueMax });
   void ua.warmUp(WARM_UP_USER_AGENTS);
   const salts = FileSaltSource.inDataDir(config.dataDir);
   salts.current(new Date()); // creates today's salt and destroys older ones at start, too

@@ -22,6 +22,8 @@ export interface Config {
   batchMaxBytes: number;
   /** Parsed User-Agents kept in memory (`FOOTFALL_UA_CACHE_SIZE`, default 10,000). */
   uaCacheSize: number;
+  /** New User-Agents waiting for the parser at most; beyond, their events get 503 (`FOOTFALL_UA_QUEUE_MAX`, default 256). */
+  uaQueueMax: number;
   /** Live sessions held in memory at most (`FOOTFALL_MAX_LIVE_SESSIONS`, default 1,000,000). */
   maxLiveSessions: number;
   /** Live sessions' estimated heap bytes at most (`FOOTFALL_MAX_SESSION_BYTES`, default 256 MiB); least recently active dropped first. */
@@ -86,6 +88,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bufferMaxBytes: int(env, 'FOOTFALL_BUFFER_MAX_BYTES', 256 * 1024 * 1024, 1024 * 1024, Number.MAX_SAFE_INTEGER),
     batchMaxBytes: int(env, 'FOOTFALL_BATCH_MAX_BYTES', 16 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     uaCacheSize: int(env, 'FOOTFALL_UA_CACHE_SIZE', 10_000, 1, 10_000_000),
+    uaQueueMax: int(env, 'FOOTFALL_UA_QUEUE_MAX', 256, 1, 1_000_000),
     maxLiveSessions: int(env, 'FOOTFALL_MAX_LIVE_SESSIONS', 1_000_000, 1, 100_000_000),
     maxSessionBytes: int(env, 'FOOTFALL_MAX_SESSION_BYTES', 256 * 1024 * 1024, 1024 * 1024, Number.MAX_SAFE_INTEGER),
     geoipDb: env.FOOTFALL_GEOIP_DB ? path.resolve(env.FOOTFALL_GEOIP_DB) : undefined,

@@ -49,6 +49,7 @@ export class Metrics {
     counter('footfall_events_overloaded_total', 'Requests refused with 503 (write buffer full)', () => counters.overloaded);
     counter('footfall_useragent_cache_hits_total', 'User-Agent lookups answered from the cache', () => ua.hits);
     counter('footfall_useragent_cache_misses_total', 'User-Agent lookups that needed parsing', () => ua.misses);
+    counter('footfall_useragent_shed_total', 'New User-Agents refused (503) because the parse queue was full', () => ua.shed);
     new client.Counter({
       name: 'footfall_events_dropped_total',
       help: 'Events dropped (still answered 202), by reason',

@@ -6,6 +6,7 @@ import type { Pipeline } from '../ingest/pipeline.js';
 import { parseEventBody } from '../ingest/request.js';
 import type { RowIntake } from '../store/intake.js';
 import type { UaService } from '../ingest/ua-service.js';
+import { EMPTY_UA, type UaInfo } from '../ingest/useragent.js';
 import type { RateLimit, RateLimiter } from '../ingest/ratelimit.js';
 import type { Site } from '../store/repo.js';
 import { readBody } from './body.js';
@@ -86,8 +87,17 @@ export async function handleEvent(req: IncomingMessage, res: ServerResponse, dep
     }
   }
   const userAgent = req.headers['user-agent'] ?? '';
-  const cached = deps.ua.resolve(userAgent);
-  const ua = 'then' in cached ? await cached : cached;
+  // Only an event for a known site is worth parsing its User-Agent (the pipeline drops the rest before any stage).
+  let ua: UaInfo | null = EMPTY_UA;
+  if (limited.length > 0) {
+    const cached = deps.ua.resolve(userAgent);
+    ua = cached !== null && 'then' in cached ? await cached : cached;
+    if (ua === null) {
+      // The parser is flooded: shed this event rather than store it unclassified (or skip its bot check).
+      deps.counters.overloaded++;
+      return sendJson(res, 503, { errors: { request: ['Server is overloaded, retry later'] } }, { ...CORS, 'retry-after': '5' });
+    }
+  }
   // Room is checked before the pipeline runs (one event and at most two session rows per site), so that a
   // refused event has not moved its visitor's session on; nothing awaits between here and accept().
   const n = parsed.request.domains.length;

@@ -162,4 +162,48 @@ test('a journaled row the store can never take goes to the dead-letter file; the
   }
 });
 
+const chromeUa = (i: number) => `Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.${i}.0 Safari/537.36`;
+const metric = async (base: string, name: string) => Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(await (await fetch(`${base}/metrics`)).text())?.[1]);
+
+/** Sends `n` requests, `concurrency` at a time; returns each one's status. */
+async function flood(n: number, concurrency: number, send: (i: number) => Promise<number>): Promise<number[]> {
+  const statuses: number[] = new Array(n);
+  let next = 0;
+  await Promise.all(Array.from({ length: concurrency }, async () => {
+    while (next < n) {
+      const i = next++;
+      statuses[i] = await send(i);
+    }
+  }));
+  return statuses;
+}
+
+test('a User-Agent flood: events for unknown sites parse nothing; a full parse queue sheds with 503, never stores unclassified rows', async () => {
+  const srv = await startServer({ env: { FOOTFALL_UA_QUEUE_MAX: '2' } });
+  try {
+    assert.equal((await cli(srv.dataDir, ['sites', 'add', 'ua.example'])).code, 0);
+    assert.equal((await cli(srv.dataDir, ['sites', 'rate-limit', 'ua.example', '--per-minute', '1000000', '--burst', '100000'])).code, 0);
+    const key = await newKey(srv.dataDir);
+    const missesBefore = await metric(srv.url, 'footfall_useragent_cache_misses_total');
+    const unknown = await flood(2000, 20, async (i) => (await postEvent(srv.url, { n: 'pageview', u: `https://nosuch${i}.example/` }, { 'user-agent': chromeUa(i) })).status);
+    assert.ok(unknown.every((s) => s === 202));
+    assert.equal(await metric(srv.url, 'footfall_useragent_cache_misses_total'), missesBefore, 'no User-Agent of an unknown site was parsed');
+
+    // Known site, 300 new User-Agents at once, every other one a Googlebot: the queue of 2 overflows.
+    const googlebot = (i: number) => `Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html) build/${i}`;
+    const statuses = await flood(300, 30, async (i) => (await postEvent(srv.url, { n: 'pageview', u: `https://ua.example/${i}` }, { 'user-agent': i % 2 ? googlebot(i) : chromeUa(10_000 + i), 'x-forwarded-for': `10.3.${i % 250}.1` })).status);
+    assert.ok(statuses.every((s) => s === 202 || s === 503), JSON.stringify(statuses));
+    assert.ok(statuses.some((s) => s === 503), 'load was shed');
+    assert.ok(statuses.every((s, i) => i % 2 === 0 || s === 202), 'bots are dropped (202) without the parser, never shed');
+    const rows = await exportRows(srv.url, key, 'events', 'ua.example');
+    const accepted = statuses.map((s, i) => (s === 202 && i % 2 === 0 ? `/${i}` : '')).filter(Boolean).sort();
+    assert.deepEqual(rows.map((r) => String(r.pathname)).sort(), accepted, 'exactly the accepted browsers are stored, no bot');
+    assert.ok(rows.every((r) => r.browser === 'Chrome' && r.operating_system === 'Windows'), 'every stored row was classified');
+    assert.ok((await metric(srv.url, 'footfall_useragent_shed_total')) > 0);
+    assert.equal(await srv.stop(), 0);
+  } finally {
+    await srv.stop('SIGKILL');
+  }
+});
+
 export { admin, sleep };

@@ -50,13 +50,33 @@ test('UaService: parses on the worker, caches, shares concurrent misses', async 
     const ua = UA_CORPUS[0]!.ua;
     assert.equal(svc.cached(ua), undefined);
     const [a, b] = await Promise.all([svc.resolve(ua), svc.resolve(ua)]);
-    assert.equal(a.browser, 'Chrome');
+    assert.equal(a?.browser, 'Chrome');
     assert.equal(a, b);
     assert.equal(svc.misses, 2);
     const c = svc.resolve(ua);
-    assert.ok(!('then' in c));
+    assert.ok(c !== null && !('then' in c));
     assert.equal(svc.hits, 1);
     assert.equal(svc.size, 1);
+  } finally {
+    await svc.close();
+  }
+});
+
+test('UaService: a full parse queue sheds new User-Agents (null) but still drops the bots isbot knows', async () => {
+  const svc = new UaService({ cacheSize: 1000, maxQueue: 2 });
+  try {
+    const chrome = (i: number) => `Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.${i}.0 Safari/537.36`;
+    const queued = [svc.resolve(chrome(1)), svc.resolve(chrome(2))];
+    assert.ok(queued.every((q) => q !== null && 'then' in q), 'two parses queued');
+    assert.equal(svc.resolve(chrome(3)), null, 'the third is shed');
+    assert.equal(svc.shed, 1);
+    const bot = svc.resolve('Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html) x1');
+    assert.ok(bot !== null && !('then' in bot) && bot.bot === 'isbot', 'a known bot is classified without the parser');
+    const done = await Promise.all(queued);
+    assert.deepEqual(done.map((d) => d?.browser), ['Chrome', 'Chrome']);
+    const again = svc.resolve(chrome(3));
+    assert.ok(again !== null && 'then' in again, 'room again once the queue drained');
+    assert.equal((await again)?.browser, 'Chrome');
   } finally {
     await svc.close();
   }
