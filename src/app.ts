@@ -17,6 +17,7 @@ import { MemorySessionStore, SESSION_TIMEOUT_MS, liveSessionsFromRows, type Live
 import { TokenBucketLimiter } from './ingest/ratelimit.js';
 import { UaService } from './ingest/ua-service.js';
 import { openStore } from './store/open.js';
+import { StatsEngine } from './stats/engine.js';
 import { retrying, unreachable } from './store/backend.js';
 import { openJournal } from './store/intake.js';
 import type { Store } from './store/store.js';
@@ -145,6 +146,8 @@ export async function startApp(config: Config, log: Logger, onListening?: (app: 
     journal,
     ua,
     maxBodyBytes: config.maxBodyBytes,
+    stats: new StatsEngine(store.backend, store.db, geo),
+    apiRateLimitPerHour: config.apiRateLimitPerHour,
     isReady: () => ready,
   };
 

@@ -44,6 +44,8 @@ export interface Config {
   journalSegmentBytes: number;
   /** Journal bytes on disk at most before new events get 503 (`FOOTFALL_JOURNAL_MAX_BYTES`, default 2 GiB). */
   journalMaxBytes: number;
+  /** Stats API requests per API key and hour (`FOOTFALL_API_RATE_LIMIT_PER_HOUR`, default 1,000,000 like Plausible CE). */
+  apiRateLimitPerHour: number;
   /** Log level: debug, info, warn, error (`FOOTFALL_LOG_LEVEL`, default info). */
   logLevel: 'debug' | 'info' | 'warn' | 'error';
 }
@@ -100,6 +102,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     journalFsyncMs: int(env, 'FOOTFALL_JOURNAL_FSYNC_MS', 200, 0, 60_000),
     journalSegmentBytes: int(env, 'FOOTFALL_JOURNAL_SEGMENT_BYTES', 32 * 1024 * 1024, 64 * 1024, 1024 * 1024 * 1024),
     journalMaxBytes: int(env, 'FOOTFALL_JOURNAL_MAX_BYTES', 2 * 1024 * 1024 * 1024, 1024 * 1024, Number.MAX_SAFE_INTEGER),
+    apiRateLimitPerHour: int(env, 'FOOTFALL_API_RATE_LIMIT_PER_HOUR', 1_000_000, 1, Number.MAX_SAFE_INTEGER),
     logLevel: level as Config['logLevel'],
   };
 }

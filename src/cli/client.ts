@@ -5,7 +5,7 @@ import { Admin, AdminError } from '../core/admin.js';
 import type { ExportTable } from '../store/export.js';
 import { openStore } from '../store/open.js';
 import { journalDir, openJournal } from '../store/intake.js';
-import type { ApiKeyInfo, Site } from '../store/repo.js';
+import type { Goal, ApiKeyInfo, Site } from '../store/repo.js';
 import type { ShieldRule } from '../ingest/shields.js';
 import type { Store } from '../store/store.js';
 import { createLogger } from '../util/log.js';
@@ -23,9 +23,19 @@ export interface AdminApi {
   listShields(domain: string): Promise<ShieldRule[]>;
   addShield(domain: string, kind: string, value: string): Promise<ShieldRule>;
   removeShield(domain: string, kind: string, value: string): Promise<ShieldRule>;
+  listGoals(domain: string): Promise<GoalInfo[]>;
+  addGoal(domain: string, def: GoalDef): Promise<GoalInfo>;
+  removeGoal(domain: string, goal: string): Promise<GoalInfo>;
   /** Writes the export's JSON lines to `out`. */
   exportTo(table: ExportTable, domain: string, dateRange: string | undefined, out: NodeJS.WritableStream): Promise<void>;
   close(): Promise<void>;
+}
+
+export type GoalInfo = Goal & { name: string };
+export interface GoalDef {
+  eventName?: string;
+  pagePath?: string;
+  currency?: string;
 }
 
 /** Talks to the running server over its admin socket. */
@@ -80,6 +90,10 @@ class RemoteAdmin implements AdminApi {
     this.request('POST', `/admin/shields/${encodeURIComponent(domain)}`, { kind, value }) as Promise<ShieldRule>;
   removeShield = (domain: string, kind: string, value: string) =>
     this.request('DELETE', `/admin/shields/${encodeURIComponent(domain)}`, { kind, value }) as Promise<ShieldRule>;
+  listGoals = (domain: string) => this.request('GET', `/admin/goals/${encodeURIComponent(domain)}`) as Promise<GoalInfo[]>;
+  addGoal = (domain: string, d: GoalDef) =>
+    this.request('POST', `/admin/goals/${encodeURIComponent(domain)}`, { event: d.eventName, page: d.pagePath, currency: d.currency }) as Promise<GoalInfo>;
+  removeGoal = (domain: string, goal: string) => this.request('DELETE', `/admin/goals/${encodeURIComponent(domain)}`, { goal }) as Promise<GoalInfo>;
   async exportTo(table: ExportTable, domain: string, dateRange: string | undefined, out: NodeJS.WritableStream): Promise<void> {
     const q = new URLSearchParams({ site: domain });
     if (dateRange) q.set('date_range', dateRange);
@@ -117,6 +131,9 @@ class LocalAdmin implements AdminApi {
   listShields = async (d: string) => this.admin.listShields(d);
   addShield = (d: string, kind: string, value: string) => this.admin.addShield(d, kind, value);
   removeShield = (d: string, kind: string, value: string) => this.admin.removeShield(d, kind, value);
+  listGoals = async (d: string) => this.admin.listGoals(d);
+  addGoal = (d: string, def: GoalDef) => this.admin.addGoal(d, def);
+  removeGoal = (d: string, goal: string) => this.admin.removeGoal(d, goal);
   async exportTo(table: ExportTable, domain: string, dateRange: string | undefined, out: NodeJS.WritableStream): Promise<void> {
     for await (const chunk of this.admin.exportRows(table, domain, dateRange)) {
       if (!out.write(chunk)) await new Promise((r) => out.once('drain', r));

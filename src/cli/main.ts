@@ -19,6 +19,11 @@ const USAGE = `Usage: footfall <command>
                                           or allow only matching hostnames (patterns; none = all allowed)
   shields list <domain> [--json]
   shields remove <domain> ip|country|page|hostname <value>
+  goals add <domain> --event <name> [--currency <ISO>] | --page <path pattern>
+                                          add a goal: a custom event (with a revenue currency), or pageviews of
+                                          matching paths (* = within a segment, ** = anything)
+  goals list <domain> [--json]
+  goals remove <domain> <goal name or id>  e.g. "Signup" or "Visit /pricing*"
   keys create --name <label>              create an API key; prints it once
   keys list [--json]                      list API keys (never the keys themselves)
   keys revoke <id>                        revoke an API key
@@ -47,6 +52,9 @@ async function run(argv: string[]): Promise<void> {
       site: { type: 'string' },
       'date-range': { type: 'string' },
       'per-minute': { type: 'string' },
+      event: { type: 'string' },
+      page: { type: 'string' },
+      currency: { type: 'string' },
       burst: { type: 'string' },
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
@@ -58,7 +66,7 @@ async function run(argv: string[]): Promise<void> {
     return;
   }
   if (cmd === 'start') return runServer();
-  const known = ['sites add', 'sites list', 'sites remove', 'sites rate-limit', 'shields add', 'shields list', 'shields remove', 'keys create', 'keys list', 'keys revoke', 'export events', 'export sessions'];
+  const known = ['sites add', 'sites list', 'sites remove', 'sites rate-limit', 'shields add', 'shields list', 'shields remove', 'goals add', 'goals list', 'goals remove', 'keys create', 'keys list', 'keys revoke', 'export events', 'export sessions'];
   if (!known.includes(`${cmd} ${sub}`)) throw new UsageError(`unknown command: ${positionals.join(' ')}`);
 
   const api: AdminApi = await connectAdmin(loadConfig());
@@ -107,6 +115,24 @@ async function run(argv: string[]): Promise<void> {
         if (!arg) throw new UsageError('shields list needs a domain');
         const rules = await api.listShields(arg);
         out.write(values.json ? JSON.stringify(rules) + '\n' : table(rules as unknown as Array<Record<string, unknown>>, ['kind', 'value']));
+        break;
+      }
+      case 'goals add': {
+        if (!arg || (values.event === undefined) === (values.page === undefined)) throw new UsageError('goals add needs <domain> and --event <name> or --page <path pattern>');
+        const g = await api.addGoal(arg, { eventName: values.event, pagePath: values.page, currency: values.currency });
+        out.write(`added goal ${g.name}${g.currency ? ` (revenue in ${g.currency})` : ''} to ${arg}\n`);
+        break;
+      }
+      case 'goals list': {
+        if (!arg) throw new UsageError('goals list needs a domain');
+        const goals = await api.listGoals(arg);
+        out.write(values.json ? JSON.stringify(goals) + '\n' : table(goals as unknown as Array<Record<string, unknown>>, ['id', 'name', 'currency', 'createdAt']));
+        break;
+      }
+      case 'goals remove': {
+        if (!arg || !arg2) throw new UsageError('goals remove needs <domain> <goal name or id>');
+        const g = await api.removeGoal(arg, arg2);
+        out.write(`removed goal ${g.name} from ${arg}\n`);
         break;
       }
       case 'keys create': {

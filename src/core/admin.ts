@@ -1,4 +1,5 @@
-import { hashApiKey, type ApiKeyInfo, type ShieldRow, type Site } from '../store/repo.js';
+import { hashApiKey, type ApiKeyInfo, type Goal, type ShieldRow, type Site } from '../store/repo.js';
+import { goalDisplayName, goalError } from '../stats/goals.js';
 import { normalizeShield, SHIELD_LIMITS, SiteShields, type ShieldKind, type ShieldRule } from '../ingest/shields.js';
 import { DEFAULT_RATE_LIMIT, type RateLimit } from '../ingest/ratelimit.js';
 import type { Store } from '../store/store.js';
@@ -46,12 +47,20 @@ export class Admin {
   private keys = new Map<string, ApiKeyInfo & { hash: string }>();
   private shieldRules = new Map<number, ShieldRule[]>();
   private shields = new Map<number, SiteShields>();
+  private goals = new Map<number, Goal[]>();
   private chain: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly store: Store) {}
 
   async load(): Promise<void> {
-    const [sites, keys, shields] = await Promise.all([this.store.repo.listSites(), this.store.repo.listKeyHashes(), this.store.repo.listShields()]);
+    const [sites, keys, shields, goals] = await Promise.all([
+      this.store.repo.listSites(),
+      this.store.repo.listKeyHashes(),
+      this.store.repo.listShields(),
+      this.store.repo.listGoals(),
+    ]);
+    this.goals = new Map();
+    for (const g of goals) this.goals.set(g.siteId, [...(this.goals.get(g.siteId) ?? []), g]);
     this.sites = new Map(sites.map((s) => [s.domain, s]));
     this.keys = new Map(keys.map((k) => [k.hash, k]));
     this.shieldRules = new Map();
@@ -136,6 +145,44 @@ export class Admin {
       await this.store.repo.writeShield(site.id, rule.kind, rule.value, true);
       this.setRules(site.id, rules.filter((r) => !(r.kind === rule.kind && r.value === rule.value)));
       return rule;
+    });
+  }
+
+  /** The site's goals, oldest first. */
+  goalsOf(siteId: number): Goal[] {
+    return this.goals.get(siteId) ?? [];
+  }
+
+  listGoals(rawDomain: string): Array<Goal & { name: string }> {
+    return this.goalsOf(this.site(rawDomain).id).map((g) => ({ ...g, name: goalDisplayName(g) }));
+  }
+
+  addGoal(rawDomain: string, def: { eventName?: string; pagePath?: string; currency?: string }): Promise<Goal & { name: string }> {
+    return this.serial(async () => {
+      const site = this.site(rawDomain);
+      const g = { siteId: site.id, eventName: def.eventName ?? '', pagePath: def.pagePath ?? '', currency: (def.currency ?? '').toUpperCase() };
+      const err = goalError(g);
+      if (err) throw new AdminError(400, err);
+      const list = this.goalsOf(site.id);
+      const name = goalDisplayName(g);
+      if (list.some((x) => goalDisplayName(x) === name)) throw new AdminError(409, `${site.domain} already has the goal ${name}`);
+      if (list.length >= 1000) throw new AdminError(400, 'a site has at most 1000 goals');
+      const goal = await this.store.repo.writeGoal(g, false);
+      this.goals.set(site.id, [...list, goal]);
+      return { ...goal, name };
+    });
+  }
+
+  /** Removes the goal with this display name (`Signup`, `Visit /pricing*`) or id. */
+  removeGoal(rawDomain: string, nameOrId: string): Promise<Goal & { name: string }> {
+    return this.serial(async () => {
+      const site = this.site(rawDomain);
+      const list = this.goalsOf(site.id);
+      const g = list.find((x) => goalDisplayName(x) === nameOrId) ?? list.find((x) => String(x.id) === nameOrId);
+      if (!g) throw new AdminError(404, `${site.domain} has no goal ${JSON.stringify(nameOrId)}`);
+      await this.store.repo.writeGoal(g, true);
+      this.goals.set(site.id, list.filter((x) => x !== g));
+      return { ...g, name: goalDisplayName(g) };
     });
   }
 

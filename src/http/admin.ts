@@ -63,6 +63,17 @@ export async function handleAdmin(req: IncomingMessage, res: ServerResponse, url
       const b = await jsonBody(req);
       return sendJson(res, 200, await admin.removeShield(arg ?? '', str(b.kind, 'kind'), str(b.value, 'value')));
     }
+    case 'GET /goals':
+      return sendJson(res, 200, admin.listGoals(arg ?? ''));
+    case 'POST /goals': {
+      const b = await jsonBody(req);
+      const opt = (v: unknown, f: string) => (v === undefined || v === null ? undefined : str(v, f));
+      return sendJson(res, 201, await admin.addGoal(arg ?? '', { eventName: opt(b.event, 'event'), pagePath: opt(b.page, 'page'), currency: opt(b.currency, 'currency') }));
+    }
+    case 'DELETE /goals': {
+      const b = await jsonBody(req);
+      return sendJson(res, 200, await admin.removeGoal(arg ?? '', str(b.goal, 'goal')));
+    }
     case 'GET /export': {
       if (arg !== 'events' && arg !== 'sessions') throw new AdminError(404, 'export events or sessions');
       await Promise.allSettled([deps.store.events.flush(), deps.store.sessions.flush()]);

@@ -6,9 +6,10 @@ import { handleAdmin, type AdminRouteDeps } from './admin.js';
 import { handleEvent, type EventRouteDeps } from './event.js';
 import { handleExport, type ExportRouteDeps } from './export.js';
 import { handleHealth, handleLive, handleReady, type HealthDeps } from './health.js';
+import { handleQuery, handleV1, type StatsRouteDeps } from './stats.js';
 import { sendError } from './respond.js';
 
-export type AppDeps = EventRouteDeps & ExportRouteDeps & HealthDeps & AdminRouteDeps & { log: Logger; metrics: Metrics };
+export type AppDeps = EventRouteDeps & ExportRouteDeps & HealthDeps & AdminRouteDeps & StatsRouteDeps & { log: Logger; metrics: Metrics };
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse, url: URL) => Promise<void> | void;
 
 /** Wraps a router so that no request can crash the process or hang: every failure becomes a JSON error. */
@@ -56,6 +57,13 @@ function publicRouter(deps: AppDeps): Handler {
         return handleExport(req, res, url, 'events', deps);
       case '/api/v1/export/sessions':
         return handleExport(req, res, url, 'sessions', deps);
+      case '/api/v2/query':
+        return handleQuery(req, res, deps);
+      case '/api/v1/stats/realtime/visitors':
+      case '/api/v1/stats/aggregate':
+      case '/api/v1/stats/timeseries':
+      case '/api/v1/stats/breakdown':
+        return handleV1(req, res, url, path.slice('/api/v1/stats/'.length), deps);
       default:
         req.resume();
         return sendError(res, 404, 'Not found');

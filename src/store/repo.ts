@@ -19,6 +19,19 @@ export interface ShieldRow {
   createdAt: string;
 }
 
+/** A goal: a custom event name (optionally with a revenue currency) or a pageview path pattern (`*` wildcards). */
+export interface Goal {
+  id: number;
+  siteId: number;
+  /** Custom event name ('' for a page goal). */
+  eventName: string;
+  /** Page path pattern ('' for an event goal). */
+  pagePath: string;
+  /** ISO 4217 code for a revenue goal, else ''. */
+  currency: string;
+  createdAt: string;
+}
+
 export interface ApiKeyInfo {
   id: number;
   name: string;
@@ -134,5 +147,28 @@ export class Repo {
     await this.backend.command(
       `INSERT INTO ${this.db}.api_keys (id, name, key_prefix, key_hash, created_at, deleted, version) VALUES (${sqlUInt(k.id)}, ${sqlString(k.name)}, ${sqlString(k.prefix)}, ${sqlString(k.hash)}, ${sqlString(k.createdAt)}, 1, ${sqlUInt(nextVersion())})`,
     );
+  }
+
+  async listGoals(): Promise<Goal[]> {
+    const rows = await this.backend.queryRows<{ id: string; s: string; e: string; p: string; c: string; created: string; del: number }>(
+      `SELECT id, argMax(site_id, version) AS s, argMax(event_name, version) AS e, argMax(page_path, version) AS p, argMax(currency, version) AS c,
+              argMax(created_at, version) AS created, argMax(deleted, version) AS del
+       FROM ${this.db}.goals GROUP BY id HAVING del = 0 ORDER BY id`,
+    );
+    return rows.map((r) => ({ id: Number(r.id), siteId: Number(r.s), eventName: r.e, pagePath: r.p, currency: r.c, createdAt: r.created }));
+  }
+
+  /** Writes the goal's state as a new version (insert and delete). `id` 0 takes the next free id. */
+  async writeGoal(goal: Omit<Goal, 'id' | 'createdAt'> & { id?: number; createdAt?: string }, deleted: boolean): Promise<Goal> {
+    let id = goal.id ?? 0;
+    if (!id) {
+      const [row] = await this.backend.queryRows<{ m: string }>(`SELECT max(id) AS m FROM ${this.db}.goals`);
+      id = Number(row?.m ?? 0) + 1;
+    }
+    const g: Goal = { id, siteId: goal.siteId, eventName: goal.eventName, pagePath: goal.pagePath, currency: goal.currency, createdAt: goal.createdAt ?? sqlDateTimeText(new Date()) };
+    await this.backend.command(
+      `INSERT INTO ${this.db}.goals (id, site_id, event_name, page_path, currency, created_at, deleted, version) VALUES (${sqlUInt(g.id)}, ${sqlUInt(g.siteId)}, ${sqlString(g.eventName)}, ${sqlString(g.pagePath)}, ${sqlString(g.currency)}, ${sqlString(g.createdAt)}, ${deleted ? 1 : 0}, ${sqlUInt(nextVersion())})`,
+    );
+    return g;
   }
 }

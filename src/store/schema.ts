@@ -127,4 +127,21 @@ ORDER BY (site_id, kind, value)`,
     name: 'sessions.journal_seq',
     up: (db) => [`ALTER TABLE ${db}.sessions ADD COLUMN journal_seq UInt64 DEFAULT 0`],
   },
+  {
+    version: 5,
+    name: 'goals',
+    up: (db) => [
+      `CREATE TABLE IF NOT EXISTS ${db}.goals (
+  id UInt64,
+  site_id UInt64,
+  event_name String,
+  page_path String,
+  currency String,
+  created_at DateTime('UTC'),
+  deleted UInt8,
+  version UInt64
+) ENGINE = ReplacingMergeTree(version)
+ORDER BY id`,
+    ],
+  },
 ];

@@ -1,0 +1,186 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Admin } from '../core/admin.js';
+import { decodeJsonObject } from '../ingest/json.js';
+import { normalizeDomain } from '../ingest/request.js';
+import type { ApiKeyInfo, Site } from '../store/repo.js';
+import type { StatsEngine, StatsResult } from '../stats/engine.js';
+import { parseQuery, QueryError } from '../stats/query.js';
+import { breakdownKey, previousRange, v1DateRange, v1Filters, v1Metrics } from '../stats/v1.js';
+import { readBody } from './body.js';
+import { sendError, sendJson } from './respond.js';
+
+export interface StatsRouteDeps {
+  admin: Admin;
+  stats: StatsEngine;
+  /** Stats API requests per key and hour (fixed window). */
+  apiRateLimitPerHour: number;
+}
+
+const MISSING_KEY = 'Missing API key. Please use a valid Plausible API key as a Bearer Token.';
+const INVALID_KEY = "Invalid API key or site ID. Please make sure you're using a valid API key with access to the site you've requested.";
+const MISSING_SITE = 'Missing site ID. Please provide the required site_id parameter with your request.';
+
+/** Requests per API key in the current hour (fixed window, as Plausible counts them). */
+class HourlyLimiter {
+  private readonly windows = new Map<number, { hour: number; n: number }>();
+  take(keyId: number, limit: number, nowMs: number): boolean {
+    const hour = Math.floor(nowMs / 3_600_000);
+    let w = this.windows.get(keyId);
+    if (!w || w.hour !== hour) {
+      w = { hour, n: 0 };
+      this.windows.set(keyId, w);
+    }
+    w.n++;
+    return w.n <= limit;
+  }
+}
+const limiter = new HourlyLimiter();
+
+/** Bearer auth and the key's rate limit, in Plausible's order; null when an error was sent. */
+function authorize(req: IncomingMessage, res: ServerResponse, deps: StatsRouteDeps): ApiKeyInfo | null {
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
+  if (!m) {
+    sendError(res, 401, MISSING_KEY);
+    return null;
+  }
+  const key = deps.admin.authenticate(m[1]!);
+  if (!key) {
+    sendError(res, 401, INVALID_KEY);
+    return null;
+  }
+  if (!limiter.take(key.id, deps.apiRateLimitPerHour, Date.now())) {
+    sendError(res, 429, `Too many API requests. Your API key is limited to ${deps.apiRateLimitPerHour} requests per hour. Please contact us to request more capacity.`);
+    return null;
+  }
+  return key;
+}
+
+function siteOf(raw: unknown, res: ServerResponse, deps: StatsRouteDeps): Site | null {
+  if (raw === undefined || raw === null || raw === '') {
+    sendError(res, 400, MISSING_SITE);
+    return null;
+  }
+  const site = typeof raw === 'string' ? deps.admin.byDomain(normalizeDomain(raw)) : undefined;
+  if (!site) {
+    sendError(res, 401, INVALID_KEY);
+    return null;
+  }
+  return site;
+}
+
+/** Runs a v2 body; QueryErrors (and engine refusals of a user's regular expression) become 400. */
+async function run(body: Record<string, unknown>, site: Site, deps: StatsRouteDeps): Promise<StatsResult> {
+  const statsStart = body.date_range === 'all' ? await deps.stats.statsStart(site.id, site.timezone) : null;
+  const query = parseQuery(body, site, deps.admin.goalsOf(site.id), { nowMs: Date.now(), statsStart });
+  try {
+    return await deps.stats.query(query);
+  } catch (err) {
+    const msg = err instanceof Error ? err.message : String(err);
+    if (/re2|regexp|regular expression|CANNOT_COMPILE_REGEXP/i.test(msg)) throw new QueryError('Invalid filters. A regular expression could not be compiled.');
+    throw err;
+  }
+}
+
+async function answer(res: ServerResponse, fn: () => Promise<unknown>): Promise<void> {
+  try {
+    sendJson(res, 200, await fn());
+  } catch (err) {
+    if (err instanceof QueryError) return sendError(res, 400, err.message);
+    throw err;
+  }
+}
+
+/** `POST /api/v2/query`. */
+export async function handleQuery(req: IncomingMessage, res: ServerResponse, deps: StatsRouteDeps): Promise<void> {
+  if (req.method !== 'POST') {
+    req.resume();
+    return sendError(res, 405, 'Only POST is allowed', { allow: 'POST' });
+  }
+  if (!authorize(req, res, deps)) return void req.resume();
+  const read = await readBody(req, 1_000_000);
+  if (!read.ok) return read.reason === 'aborted' ? void res.destroy() : sendError(res, 413, 'Request body is too large');
+  const body = decodeJsonObject(read.body);
+  if (!body) return sendError(res, 400, 'Invalid request body: expected a JSON object');
+  const site = siteOf(body.site_id, res, deps);
+  if (!site) return;
+  await answer(res, () => run(body, site, deps));
+}
+
+/** `GET /api/v1/stats/{realtime/visitors,aggregate,timeseries,breakdown}`. */
+export async function handleV1(req: IncomingMessage, res: ServerResponse, url: URL, endpoint: string, deps: StatsRouteDeps): Promise<void> {
+  req.resume();
+  if (req.method !== 'GET') return sendError(res, 405, 'Only GET is allowed', { allow: 'GET' });
+  if (!authorize(req, res, deps)) return;
+  const p = url.searchParams;
+  const site = siteOf(p.get('site_id'), res, deps);
+  if (!site) return;
+  const tz = site.timezone;
+  await answer(res, async () => {
+    if (endpoint === 'realtime/visitors') {
+      const now = Date.now();
+      const r = await run(
+        { site_id: site.domain, metrics: ['visitors'], date_range: [new Date(now - 5 * 60_000).toISOString().slice(0, 19) + 'Z', new Date(now).toISOString().slice(0, 19) + 'Z'] },
+        site,
+        deps,
+      );
+      return r.results[0]?.metrics[0] ?? 0;
+    }
+    const metrics = v1Metrics(p.get('metrics'));
+    const range = v1DateRange(p.get('period'), p.get('date'), Date.now(), tz);
+    const filters = v1Filters(p.get('filters'));
+    const base = { site_id: site.domain, metrics, filters };
+    if (endpoint === 'aggregate') {
+      const cur = await run({ ...base, date_range: range }, site, deps);
+      const compare = p.get('compare');
+      if (compare !== null && compare !== 'previous_period') throw new QueryError(`Invalid compare value: ${compare}`);
+      const prev = compare ? await run({ ...base, date_range: previousRange(range) }, site, deps) : null;
+      const results: Record<string, { value: unknown; change?: number | null }> = {};
+      metrics.forEach((m, i) => {
+        const value = cur.results[0]?.metrics[i] ?? null;
+        const entry: { value: unknown; change?: number | null } = { value };
+        if (prev) {
+          const before = prev.results[0]?.metrics[i] ?? null;
+          const a = typeof value === 'number' ? value : 0;
+          const b = typeof before === 'number' ? before : 0;
+          if (m === 'bounce_rate' || m === 'conversion_rate') entry.change = value === null || before === null ? null : Math.round((a - b) * 10) / 10;
+          else entry.change = b === 0 ? (a > 0 ? 100 : 0) : Math.round(((a - b) / b) * 100);
+        }
+        results[m] = entry;
+      });
+      return { results };
+    }
+    if (endpoint === 'timeseries') {
+      const interval = p.get('interval') ?? (p.get('period') === '12mo' || p.get('period') === '6mo' ? 'month' : 'day');
+      if (interval !== 'day' && interval !== 'month' && interval !== 'week' && interval !== 'hour') throw new QueryError(`Invalid value for interval: ${interval}`);
+      const r = await run({ ...base, date_range: range, dimensions: [`time:${interval}`], include: { time_labels: true } }, site, deps);
+      const byLabel = new Map(r.results.map((row) => [String(row.dimensions[0]), row.metrics]));
+      const labels = (r.meta.time_labels as string[]) ?? [];
+      return {
+        results: labels.map((date) => {
+          const vals = byLabel.get(date);
+          const out: Record<string, unknown> = { date };
+          metrics.forEach((m, i) => (out[m] = vals ? vals[i] : m === 'visit_duration' || m === 'time_on_page' || m === 'scroll_depth' ? null : 0));
+          return out;
+        }),
+      };
+    }
+    if (endpoint === 'breakdown') {
+      const property = p.get('property');
+      if (!property) throw new QueryError('The `property` parameter is required for breakdown.');
+      const limit = Number(p.get('limit') ?? 100);
+      const page = Number(p.get('page') ?? 1);
+      if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new QueryError('Please provide limit as a number between 1 and 1000.');
+      if (!Number.isInteger(page) || page < 1) throw new QueryError('Please provide page as a number of 1 or more.');
+      const r = await run({ ...base, date_range: range, dimensions: [property], pagination: { limit, offset: (page - 1) * limit } }, site, deps);
+      const key = breakdownKey(property);
+      return {
+        results: r.results.map((row) => {
+          const out: Record<string, unknown> = { [key]: row.dimensions[0] };
+          metrics.forEach((m, i) => (out[m] = row.metrics[i]));
+          return out;
+        }),
+      };
+    }
+    throw new QueryError(`Unknown endpoint /api/v1/stats/${endpoint}`);
+  });
+}

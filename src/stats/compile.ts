@@ -1,0 +1,271 @@
+import { sqlDateTimeText, sqlString, sqlUInt } from '../store/sql.js';
+import type { Goal } from '../store/repo.js';
+import { channelExpression } from './channel.js';
+import { goalCondition, goalDisplayName } from './goals.js';
+import { isEventDimension, isTimeDimension, propKey, SESSION_ONLY_DIMENSIONS, type Filter, type Query } from './query.js';
+
+/**
+ * Stage 3 of the Stats API: a planned query part → ClickHouse SQL. Every value that came from the user goes
+ * through `sqlString` (or is a number checked by `sqlUInt`); identifiers are fixed strings of this file. The SQL
+ * runs on chDB 26.x and ClickHouse 18.16 alike (no window functions, no query parameters, no `WITH FILL`).
+ */
+
+export type Table = 'events' | 'sessions';
+
+/** Place names for the `*_name` dimensions and filters (the shipped GeoIP / GeoNames data). */
+export interface Places {
+  countryName(code: string): string;
+  regionName(code: string): string;
+  allRegions(): Array<[string, string]>;
+  cityName(id: number): string;
+  cityIdsWhere(pred: (name: string) => boolean): number[];
+}
+
+export interface CompileContext {
+  db: string;
+  q: Query;
+  places: Places;
+}
+
+type Leaf = Extract<Filter, { kind: 'leaf' }>;
+
+const NOT_SET = "'(not set)'";
+const orNotSet = (col: string) => `if(${col} = '', ${NOT_SET}, ${col})`;
+
+const VISIT_COLUMNS: Record<string, string> = {
+  'visit:source': "if(referrer_source = '', 'Direct / None', referrer_source)",
+  'visit:referrer': "if(referrer = '', 'Direct / None', referrer)",
+  'visit:utm_medium': orNotSet('utm_medium'),
+  'visit:utm_source': orNotSet('utm_source'),
+  'visit:utm_campaign': orNotSet('utm_campaign'),
+  'visit:utm_content': orNotSet('utm_content'),
+  'visit:utm_term': orNotSet('utm_term'),
+  'visit:device': orNotSet('screen_size'),
+  'visit:screen': orNotSet('screen_size'),
+  'visit:browser': orNotSet('browser'),
+  'visit:browser_version': orNotSet('browser_version'),
+  'visit:os': orNotSet('operating_system'),
+  'visit:os_version': orNotSet('operating_system_version'),
+  'visit:country': 'country_code',
+  'visit:country_name': 'country_code',
+  'visit:region': 'subdivision1_code',
+  'visit:region_name': 'subdivision1_code',
+  'visit:city': 'city_geoname_id',
+  'visit:city_name': 'city_geoname_id',
+  'visit:entry_page': 'entry_page',
+  'visit:exit_page': 'exit_page',
+  'visit:entry_page_hostname': 'entry_page_hostname',
+  'visit:exit_page_hostname': 'exit_page_hostname',
+};
+
+/** Rows without a location are left out of location breakdowns (as Plausible does). */
+const PRESENT: Record<string, string> = {
+  'visit:country': "country_code != ''",
+  'visit:country_name': "country_code != ''",
+  'visit:region': "subdivision1_code != ''",
+  'visit:region_name': "subdivision1_code != ''",
+  'visit:city': 'city_geoname_id != 0',
+  'visit:city_name': 'city_geoname_id != 0',
+};
+
+export const timeColumn = (t: Table) => (t === 'events' ? 'timestamp' : 'start');
+const at = (ms: number) => `toDateTime(${sqlString(sqlDateTimeText(new Date(ms)))}, 'UTC')`;
+
+/** The goals a result row can be about: every goal of the site, or those a top-level goal filter names. */
+export function goalsInScope(q: Query): Goal[] {
+  let goals = q.goals;
+  for (const f of q.filters) {
+    if (f.kind === 'leaf' && f.dim === 'event:goal') goals = goals.filter((g) => goalMatchesLeaf(g, f));
+  }
+  return goals;
+}
+
+function goalMatchesLeaf(g: Goal, leaf: Leaf): boolean {
+  const name = goalDisplayName(g);
+  const n = leaf.caseSensitive ? name : name.toLowerCase();
+  return leaf.clauses.some((c) => {
+    const v = leaf.caseSensitive ? String(c) : String(c).toLowerCase();
+    return leaf.op === 'is' ? n === v : n.includes(v);
+  });
+}
+
+/** `event:goal` as a dimension: one row per goal an event completes (arrayJoin), '' rows dropped by the caller. */
+function goalDimension(q: Query): string {
+  const goals = goalsInScope(q);
+  if (goals.length === 0) return "arrayJoin(emptyArrayString())";
+  return `arrayJoin(arrayFilter(x -> x != '', [${goals.map((g) => `if(${goalCondition(g)}, ${sqlString(goalDisplayName(g))}, '')`).join(', ')}]))`;
+}
+
+/** The SQL value of a (non-time) dimension on a table, in the form results show it. */
+export function dimensionExpr(ctx: CompileContext, dim: string, table: Table): string {
+  const tz = sqlString(ctx.q.site.timezone);
+  const ts = timeColumn(table);
+  switch (dim) {
+    case 'time:hour':
+      return `formatDateTime(${ts}, '%Y-%m-%d %H:00:00', ${tz})`;
+    case 'time:day':
+      return `toString(toDate(${ts}, ${tz}))`;
+    case 'time:week':
+      return `toString(toMonday(toDate(${ts}, ${tz})))`;
+    case 'time:month':
+      return `toString(toStartOfMonth(toDate(${ts}, ${tz})))`;
+    case 'event:name':
+      return 'name';
+    case 'event:page':
+      return table === 'events' ? 'pathname' : 'entry_page';
+    case 'event:hostname':
+      return table === 'events' ? 'hostname' : 'entry_page_hostname';
+    case 'event:goal':
+      return goalDimension(ctx.q);
+    case 'visit:channel':
+      return channelExpression();
+  }
+  const key = propKey(dim);
+  if (key !== null) {
+    const k = sqlString(key);
+    return `if(has(meta.key, ${k}), meta.value[indexOf(meta.key, ${k})], '(none)')`;
+  }
+  const col = VISIT_COLUMNS[dim];
+  if (!col) throw new Error(`no column for dimension ${dim}`);
+  return col;
+}
+
+export function presenceCondition(dims: readonly string[]): string[] {
+  return dims.flatMap((d) => (PRESENT[d] ? [PRESENT[d]!] : []));
+}
+
+function inList(expr: string, values: readonly string[], lower: boolean): string {
+  if (values.length === 0) return '0';
+  return lower ? `lowerUTF8(${expr}) IN (${values.map((v) => `lowerUTF8(${sqlString(v)})`).join(', ')})` : `${expr} IN (${values.map(sqlString).join(', ')})`;
+}
+
+/** JavaScript's test of one clause, for filters on place names (resolved to codes before SQL). */
+function jsMatch(op: Leaf['op'], clauses: readonly string[], caseSensitive: boolean): (value: string) => boolean {
+  const norm = (s: string) => (caseSensitive ? s : s.toLowerCase());
+  const cs = clauses.map(norm);
+  const base = op.replace('_not', '');
+  const test =
+    base === 'is'
+      ? (v: string) => cs.includes(norm(v))
+      : base === 'contains'
+        ? (v: string) => cs.some((c) => norm(v).includes(c))
+        : (() => {
+            const res = clauses.map((c) => new RegExp(c, 'u'));
+            return (v: string) => res.some((r) => r.test(v));
+          })();
+  return op.endsWith('_not') ? (v) => !test(v) : test;
+}
+
+/** A filter on a place name → the same filter on its code (positive form; the caller negates). */
+function placeNameLeaf(ctx: CompileContext, leaf: Leaf): string {
+  const positive = { ...leaf, op: leaf.op.replace('_not', '') as Leaf['op'] };
+  const test = jsMatch(positive.op, leaf.clauses.map(String), leaf.caseSensitive);
+  if (leaf.dim === 'visit:city_name') {
+    const ids = ctx.places.cityIdsWhere(test);
+    return ids.length ? `city_geoname_id IN (${ids.map((i) => sqlUInt(i)).join(', ')})` : '0';
+  }
+  if (leaf.dim === 'visit:region_name') {
+    const codes = ctx.places.allRegions().filter(([, n]) => test(n)).map(([c]) => c);
+    return inList('subdivision1_code', codes, false);
+  }
+  const codes = COUNTRY_CODES.filter((c) => ctx.places.countryName(c) !== "" && test(ctx.places.countryName(c)));
+  return inList('country_code', codes, false);
+}
+
+const COUNTRY_CODES: string[] = (() => {
+  const out: string[] = [];
+  for (let a = 65; a <= 90; a++) for (let b = 65; b <= 90; b++) out.push(String.fromCharCode(a, b));
+  return out;
+})();
+
+/** A leaf on a column of `table` (the dimension is available there). */
+function leafOnTable(ctx: CompileContext, leaf: Leaf, table: Table): string {
+  const negated = leaf.op.endsWith('_not');
+  let positive: string;
+  if (leaf.dim === 'event:goal') {
+    const goals = ctx.q.goals.filter((g) => goalMatchesLeaf(g, leaf));
+    positive = goals.length ? `(${goals.map(goalCondition).join(' OR ')})` : '0';
+  } else if (leaf.dim === 'visit:country_name' || leaf.dim === 'visit:region_name' || leaf.dim === 'visit:city_name') {
+    positive = placeNameLeaf(ctx, leaf);
+  } else if (leaf.dim === 'visit:city') {
+    const ids = leaf.clauses.map((c) => sqlUInt(Number(c)));
+    positive = leaf.op.startsWith('is') ? `city_geoname_id IN (${ids.join(', ')})` : matchClauses('toString(city_geoname_id)', leaf);
+  } else {
+    const expr = dimensionExpr(ctx, leaf.dim, table);
+    positive = leaf.op.startsWith('is') ? inList(expr, leaf.clauses.map(String), !leaf.caseSensitive) : matchClauses(expr, leaf);
+  }
+  return negated ? `NOT ${positive}` : positive;
+}
+
+function matchClauses(expr: string, leaf: Leaf): string {
+  const cs = leaf.clauses.map(String);
+  if (leaf.op.startsWith('contains')) {
+    const fn = leaf.caseSensitive ? 'position' : 'positionCaseInsensitiveUTF8';
+    return `(${cs.map((c) => `${fn}(${expr}, ${sqlString(c)}) > 0`).join(' OR ')})`;
+  }
+  return `(${cs.map((c) => `match(${expr}, ${sqlString(c)})`).join(' OR ')})`;
+}
+
+/** The base condition of a table: the site, and (unless `allTime`) the query's time range. */
+export function baseWhere(ctx: CompileContext, table: Table): string {
+  const col = timeColumn(table);
+  return `site_id = ${sqlUInt(ctx.q.site.id)} AND ${col} >= ${at(ctx.q.range.fromMs)} AND ${col} < ${at(ctx.q.range.toMs)}`;
+}
+
+/** Sessions (ids) that had an event matching `cond` in the range. */
+function sessionsWithEvents(ctx: CompileContext, cond: string): string {
+  return `session_id IN (SELECT session_id FROM ${ctx.db}.events WHERE ${baseWhere(ctx, 'events')} AND ${cond})`;
+}
+
+/** Sessions (ids) whose current state matches `cond` (pairs of ±1 rows cancel out). */
+function sessionsWhere(ctx: CompileContext, cond: string): string {
+  return `session_id IN (SELECT session_id FROM ${ctx.db}.sessions WHERE site_id = ${sqlUInt(ctx.q.site.id)} AND ${cond} GROUP BY session_id HAVING sum(sign) > 0)`;
+}
+
+export interface FilterOptions {
+  /** On the sessions table: top-level `event:page` filters mean the entry page (Plausible's rule for bounce rate). */
+  pageAsEntry?: boolean;
+  /** Leave out goal filters and custom-prop filters (the denominator of conversion rates). */
+  withoutGoals?: boolean;
+}
+
+/** One filter (tree) on `table`. Event dimensions on sessions and session-only dimensions on events are subqueries. */
+function filterOn(ctx: CompileContext, f: Filter, table: Table): string {
+  switch (f.kind) {
+    case 'and':
+      return `(${f.children.map((c) => filterOn(ctx, c, table)).join(' AND ')})`;
+    case 'or':
+      return `(${f.children.map((c) => filterOn(ctx, c, table)).join(' OR ')})`;
+    case 'not':
+      return `NOT (${filterOn(ctx, f.child, table)})`;
+    case 'has_done':
+    case 'has_not_done': {
+      const sub = sessionsWithEvents(ctx, `name != 'engagement' AND ${filterOn(ctx, f.child, 'events')}`);
+      return f.kind === 'has_done' ? sub : `NOT ${sub}`;
+    }
+    case 'leaf': {
+      if (table === 'sessions' && isEventDimension(f.dim)) return sessionsWithEvents(ctx, leafOnTable(ctx, f, 'events'));
+      if (table === 'events' && SESSION_ONLY_DIMENSIONS.has(f.dim)) return sessionsWhere(ctx, leafOnTable(ctx, f, 'sessions'));
+      return leafOnTable(ctx, f, table);
+    }
+  }
+}
+
+/** Every filter of the query on `table`, ANDed (an empty list is `1`). */
+export function filtersWhere(ctx: CompileContext, table: Table, opts: FilterOptions = {}): string {
+  const parts: string[] = [];
+  const eventLeaves: string[] = [];
+  for (const f of ctx.q.filters) {
+    if (f.kind === 'leaf' && opts.withoutGoals && (f.dim === 'event:goal' || propKey(f.dim) !== null)) continue;
+    if (f.kind === 'leaf' && table === 'sessions' && opts.pageAsEntry && f.dim === 'event:page') {
+      parts.push(leafOnTable(ctx, { ...f, dim: 'visit:entry_page' }, 'sessions'));
+    } else if (f.kind === 'leaf' && table === 'sessions' && isEventDimension(f.dim)) {
+      // Top-level event filters select sessions with one event matching all of them.
+      eventLeaves.push(leafOnTable(ctx, f, 'events'));
+    } else parts.push(filterOn(ctx, f, table));
+  }
+  if (eventLeaves.length) parts.push(sessionsWithEvents(ctx, eventLeaves.join(' AND ')));
+  return parts.length ? parts.join(' AND ') : '1';
+}
+
+export { isTimeDimension };

@@ -1,0 +1,348 @@
+import type { SqlBackend } from '../store/backend.js';
+import { sqlUInt } from '../store/sql.js';
+import { mondayOf, timeLabels } from './dates.js';
+import { baseWhere, dimensionExpr, filtersWhere, goalsInScope, presenceCondition, type CompileContext, type FilterOptions, type Places, type Table } from './compile.js';
+import { goalDisplayName } from './goals.js';
+import { EVENT_METRICS, isEventDimension, isTimeDimension, leaves, SESSION_METRICS, SESSION_ONLY_DIMENSIONS, type Metric, type Query } from './query.js';
+
+/**
+ * Stages 2, 4 and 5 of the Stats API: plan which queries a `Query` needs (events, sessions, engagement, totals),
+ * run them (in parallel), and shape Plausible's response. Results of several queries are merged by their
+ * dimension values in TypeScript; ordering, pagination and time labels are done here too.
+ */
+
+type Row = Record<string, unknown>;
+type Value = number | null | RevenueValue;
+interface RevenueValue {
+  value: number;
+  currency: string;
+  short: string;
+  long: string;
+}
+
+export interface StatsResult {
+  results: Array<{ metrics: Value[]; dimensions: Array<string | number> }>;
+  meta: Record<string, unknown>;
+  query: Record<string, unknown>;
+}
+
+/** One SQL query of a plan: what it selects (raw aggregates by alias) grouped by the query's dimensions. */
+interface Part {
+  table: Table;
+  /** alias → aggregate SQL */
+  aggregates: Record<string, string>;
+  where: string;
+  dims: string[];
+  /** Engagement rows only (time on page, scroll depth); otherwise engagement events are left out. */
+  engagement?: boolean;
+  /** Scroll depth: the per-session maximum first. */
+  perSession?: boolean;
+}
+
+const num = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
+/** Rounds half away from zero to `digits` decimals. */
+function round(x: number, digits = 0): number {
+  const f = 10 ** digits;
+  return (Math.sign(x) * Math.round(Math.abs(x) * f + Number.EPSILON)) / f;
+}
+
+function formatMoney(value: number, currency: string): RevenueValue {
+  const long = new Intl.NumberFormat('en-US', { style: 'currency', currency }).format(value);
+  const short = new Intl.NumberFormat('en-US', { style: 'currency', currency, notation: 'compact', maximumFractionDigits: 1 }).format(value);
+  return { value: round(value, 2), currency, short, long };
+}
+
+export class StatsEngine {
+  constructor(
+    private readonly backend: SqlBackend,
+    private readonly db: string,
+    private readonly places: Places,
+  ) {}
+
+  /** The site's first day with events (`YYYY-MM-DD` in its zone), for `date_range: "all"`. */
+  async statsStart(siteId: number, tz: string): Promise<string | null> {
+    const [r] = await this.backend.queryRows<{ d: string; n: string }>(
+      `SELECT toString(toDate(min(timestamp), '${tz.replace(/[^A-Za-z0-9_+\-/]/g, '')}')) AS d, count() AS n FROM ${this.db}.events WHERE site_id = ${sqlUInt(siteId)}`,
+    );
+    return r && Number(r.n) > 0 ? r.d : null;
+  }
+
+  private sql(ctx: CompileContext, p: Part): string {
+    const dimSelect = p.dims.map((d, i) => `${dimensionExpr(ctx, d, p.table)} AS d${i}`);
+    const groupBy = p.dims.map((_, i) => `d${i}`);
+    const where = [baseWhere(ctx, p.table), p.where, ...presenceCondition(p.dims)];
+    if (p.table === 'events') where.push(p.engagement ? "name = 'engagement'" : "name != 'engagement'");
+    if (p.perSession) {
+      // scroll depth: per session (and dimension group) the deepest scroll (255 = not measured), then the average
+      where.push('scroll_depth <= 100');
+      const inner = `SELECT ${[...dimSelect, 'session_id', 'max(scroll_depth) AS m'].join(', ')} FROM ${ctx.db}.events WHERE ${where.join(' AND ')} GROUP BY ${[...groupBy, 'session_id'].join(', ')}`;
+      const outerDims = p.dims.map((_, i) => `d${i}`);
+      return `SELECT ${[...outerDims, 'sum(m) AS sd_sum', 'count() AS sd_n'].join(', ')} FROM (${inner})${outerDims.length ? ` GROUP BY ${outerDims.join(', ')}` : ''}`;
+    }
+    const select = [...dimSelect, ...Object.entries(p.aggregates).map(([a, e]) => `${e} AS ${a}`)];
+    let sql = `SELECT ${select.join(', ')} FROM ${ctx.db}.${p.table} WHERE ${where.join(' AND ')}`;
+    if (groupBy.length) sql += ` GROUP BY ${groupBy.join(', ')}`;
+    if (p.table === 'sessions' && groupBy.length) sql += ` HAVING sum(sign) > 0`;
+    return sql;
+  }
+
+  private async run(ctx: CompileContext, p: Part): Promise<Map<string, Row>> {
+    const rows = await this.backend.queryRows<Row>(this.sql(ctx, p));
+    const out = new Map<string, Row>();
+    for (const r of rows) {
+      const dims = p.dims.map((_, i) => r[`d${i}`]);
+      if (p.dims.includes('event:goal') && dims[p.dims.indexOf('event:goal')] === '') continue;
+      out.set(JSON.stringify(dims.map((v) => (typeof v === 'number' ? v : String(v)))), r);
+    }
+    if (p.dims.length === 0 && out.size === 0) out.set('[]', {});
+    return out;
+  }
+
+  async query(q: Query): Promise<StatsResult> {
+    const ctx: CompileContext = { db: this.db, q, places: this.places };
+    const { metrics, dimensions } = q;
+    const warnings: Record<string, { code: string; warning: string }> = {};
+
+    // Plan: which table serves the metrics that both tables can answer.
+    const all = leaves(q.filters);
+    const eventSide =
+      dimensions.some(isEventDimension) ||
+      metrics.some((m) => EVENT_METRICS.has(m)) ||
+      all.some((l) => isEventDimension(l.leaf.dim) && !l.behavioral);
+    const sessionSide = metrics.some((m) => SESSION_METRICS.has(m)) || dimensions.some((d) => SESSION_ONLY_DIMENSIONS.has(d));
+    const eitherTable: Table = eventSide || !sessionSide ? 'events' : 'sessions';
+
+    const parts: Array<{ name: string; part: Part }> = [];
+    const ev: Record<string, string> = {};
+    const se: Record<string, string> = {};
+    const either = (alias: string, events: string, sessions: string) => (eitherTable === 'events' ? (ev[alias] = events) : (se[alias] = sessions));
+    for (const m of metrics) {
+      if (m === 'visitors' || m === 'percentage' || m === 'conversion_rate' || m === 'group_conversion_rate') {
+        if (EVENT_METRICS.has(m)) ev.visitors = 'uniq(user_id)';
+        else either('visitors', 'uniq(user_id)', 'uniq(user_id)');
+      } else if (m === 'visits') either('visits', 'uniq(session_id)', 'sum(sign)');
+      else if (m === 'pageviews') either('pageviews', "countIf(name = 'pageview')", 'sum(sign * pageviews)');
+      else if (m === 'events') ev.events = 'count()';
+      else if (m === 'total_revenue' || m === 'average_revenue') {
+        const cur = this.revenueCurrencyExpr(q);
+        const amount = 'toFloat64(assumeNotNull(revenue_source_amount))';
+        const cond = `isNotNull(revenue_source_amount) AND revenue_source_currency = ${cur}`;
+        ev.rev_sum = `sumIf(${amount}, ${cond})`;
+        ev.rev_n = `countIf(${cond})`;
+      } else if (m === 'views_per_visit') {
+        se.n = 'sum(sign)';
+        se.pv = 'sum(sign * pageviews)';
+      } else if (m === 'visit_duration') {
+        se.n = 'sum(sign)';
+        se.dur = 'sum(sign * duration)';
+      }
+    }
+    const dims = dimensions;
+    if (Object.keys(ev).length) parts.push({ name: 'events', part: { table: 'events', aggregates: ev, where: filtersWhere(ctx, 'events'), dims } });
+    if (Object.keys(se).length) parts.push({ name: 'sessions', part: { table: 'sessions', aggregates: se, where: filtersWhere(ctx, 'sessions'), dims } });
+    if (metrics.includes('bounce_rate')) {
+      // With a top-level page filter, bounce rate counts the sessions that entered on that page.
+      const pageAsEntry = q.filters.some((f) => f.kind === 'leaf' && f.dim === 'event:page');
+      parts.push({ name: 'bounce', part: { table: 'sessions', aggregates: { bn: 'sum(sign)', bb: 'sum(sign * is_bounce)' }, where: filtersWhere(ctx, 'sessions', { pageAsEntry }), dims } });
+    }
+    if (metrics.includes('time_on_page')) {
+      parts.push({ name: 'top', part: { table: 'events', aggregates: { top_t: 'sum(engagement_time)', top_s: 'uniq(session_id)' }, where: filtersWhere(ctx, 'events'), dims, engagement: true } });
+    }
+    if (metrics.includes('scroll_depth')) {
+      parts.push({ name: 'scroll', part: { table: 'events', aggregates: {}, where: filtersWhere(ctx, 'events'), dims, engagement: true, perSession: true } });
+    }
+    // Totals: visitors without dimensions (percentage), without goal and prop filters (conversion rate), per
+    // group of the other dimensions without goal and prop filters (group conversion rate).
+    const visitorsTable: Table = ev.visitors ? 'events' : 'sessions';
+    if (metrics.includes('percentage') && dims.length > 0) {
+      parts.push({ name: 'total', part: { table: visitorsTable, aggregates: { visitors: 'uniq(user_id)' }, where: filtersWhere(ctx, visitorsTable), dims: [] } });
+    }
+    const noGoals: FilterOptions = { withoutGoals: true };
+    if (metrics.includes('conversion_rate')) {
+      parts.push({ name: 'cr_total', part: { table: 'events', aggregates: { visitors: 'uniq(user_id)' }, where: filtersWhere(ctx, 'events', noGoals), dims: [] } });
+    }
+    const groupDims = dims.filter((d) => d !== 'event:goal' && propKey(d) === null);
+    if (metrics.includes('group_conversion_rate')) {
+      parts.push({ name: 'gcr_total', part: { table: 'events', aggregates: { visitors: 'uniq(user_id)' }, where: filtersWhere(ctx, 'events', noGoals), dims: groupDims } });
+    }
+
+    const results = await Promise.all(parts.map(async (p) => [p.name, await this.run(ctx, p.part)] as const));
+    const byName = new Map(results);
+    const dimParts = results.filter(([name]) => !['total', 'cr_total', 'gcr_total'].includes(name));
+
+    // Merge by dimension values.
+    const keys = new Map<string, Array<string | number>>();
+    for (const [, rows] of dimParts) for (const k of rows.keys()) if (!keys.has(k)) keys.set(k, JSON.parse(k) as Array<string | number>);
+    const get = (name: string, key: string): Row | undefined => byName.get(name)?.get(key);
+    const totalVisitors = num(get('total', '[]')?.visitors);
+    const crTotal = num(get('cr_total', '[]')?.visitors);
+    const goalIdx = dims.indexOf('event:goal');
+    const revenueOk = this.revenueWarning(q, warnings);
+
+    type Out = { dimensions: Array<string | number>; metrics: Value[] };
+    let rows: Out[] = [];
+    for (const [key, dimValues] of keys) {
+      const e = get('events', key) ?? {};
+      const s = get('sessions', key) ?? {};
+      const src = eitherTable === 'events' ? e : s;
+      const values: Value[] = metrics.map((m): Value => {
+        switch (m) {
+          case 'visitors':
+            return num((ev.visitors ? e : s).visitors);
+          case 'visits':
+            return num(src.visits);
+          case 'pageviews':
+            return num(src.pageviews);
+          case 'events':
+            return num(e.events);
+          case 'views_per_visit':
+            return num(s.n) > 0 ? round(num(s.pv) / num(s.n), 2) : 0;
+          case 'visit_duration':
+            return num(s.n) > 0 ? round(num(s.dur) / num(s.n)) : null;
+          case 'bounce_rate': {
+            const b = get('bounce', key);
+            return b && num(b.bn) > 0 ? Math.max(0, round((num(b.bb) / num(b.bn)) * 100)) : 0;
+          }
+          case 'percentage': {
+            const v = num((ev.visitors ? e : s).visitors);
+            if (dims.length === 0) return v > 0 ? 100 : null;
+            return totalVisitors > 0 ? round((v / totalVisitors) * 100, 2) : null;
+          }
+          case 'conversion_rate':
+            return crTotal > 0 ? round((num(e.visitors) / crTotal) * 100, 2) : 0;
+          case 'group_conversion_rate': {
+            const gk = JSON.stringify(groupDims.map((d) => dimValues[dims.indexOf(d)]));
+            const t = num(get('gcr_total', gk)?.visitors);
+            return t > 0 ? round((num(e.visitors) / t) * 100, 2) : 0;
+          }
+          case 'time_on_page': {
+            const t = get('top', key);
+            return t && num(t.top_s) > 0 ? round(num(t.top_t) / 1000 / num(t.top_s)) : null;
+          }
+          case 'scroll_depth': {
+            const sd = get('scroll', key);
+            return sd && num(sd.sd_n) > 0 ? round(num(sd.sd_sum) / num(sd.sd_n)) : null;
+          }
+          case 'total_revenue':
+          case 'average_revenue': {
+            const cur = this.rowCurrency(q, goalIdx >= 0 ? String(dimValues[goalIdx]) : null);
+            if (!revenueOk || !cur) return null;
+            const sum = num(e.rev_sum);
+            const n = num(e.rev_n);
+            if (m === 'average_revenue') return formatMoney(n > 0 ? sum / n : 0, cur);
+            return formatMoney(sum, cur);
+          }
+        }
+      });
+      rows.push({ dimensions: dimValues.map((v, i) => this.display(dims[i]!, v, q)), metrics: values });
+    }
+    // Rows present only in a secondary query (e.g. sessions without matching events) are kept; empty groups of a
+    // dimension-less query are one row.
+
+    // Order: the query's order_by, then every dimension ascending (stable, deterministic output).
+    const order = [...q.orderBy, ...dims.map((d) => [d, 'asc'] as [string, 'asc' | 'desc'])];
+    const valueOf = (r: Out, name: string): unknown => {
+      const di = dims.indexOf(name);
+      if (di >= 0) return r.dimensions[di];
+      const v = r.metrics[metrics.indexOf(name as Metric)];
+      return v !== null && typeof v === 'object' ? v.value : v;
+    };
+    rows.sort((a, b) => {
+      for (const [name, dir] of order) {
+        const x = valueOf(a, name);
+        const y = valueOf(b, name);
+        if (x === y) continue;
+        if (x === null || x === undefined) return 1;
+        if (y === null || y === undefined) return -1;
+        const c = typeof x === 'number' && typeof y === 'number' ? x - y : String(x) < String(y) ? -1 : 1;
+        return dir === 'asc' ? c : -c;
+      }
+      return 0;
+    });
+    const totalRows = rows.length;
+    rows = rows.slice(q.pagination.offset, q.pagination.offset + q.pagination.limit);
+
+    const meta: Record<string, unknown> = {};
+    if (q.include.imports) meta.imports_included = false;
+    if (Object.keys(warnings).length) meta.metric_warnings = warnings;
+    if (q.include.time_labels && q.interval) meta.time_labels = timeLabels(q.interval, q.range.fromMs, q.range.toMs, q.site.timezone);
+    if (q.include.total_rows) meta.total_rows = totalRows;
+    const include: Record<string, boolean> = {};
+    for (const [k, v] of Object.entries(q.include)) if (v) include[k] = true;
+    return {
+      results: rows,
+      meta: Object.fromEntries(Object.entries(meta).sort(([a], [b]) => (a < b ? -1 : 1))),
+      query: {
+        site_id: q.site.domain,
+        metrics,
+        date_range: q.range.echo,
+        filters: q.rawFilters,
+        dimensions,
+        order_by: q.orderBy,
+        include,
+        pagination: q.pagination,
+      },
+    };
+  }
+
+  /** A dimension value as results show it: place names, week labels not before the range, cities as numbers. */
+  private display(dim: string, v: string | number, q: Query): string | number {
+    switch (dim) {
+      case 'visit:country_name':
+        return this.places.countryName(String(v)) || String(v);
+      case 'visit:region_name':
+        return this.places.regionName(String(v)) || String(v);
+      case 'visit:city_name':
+        return this.places.cityName(Number(v)) || String(v);
+      case 'visit:city':
+        return Number(v);
+      case 'time:week': {
+        const first = timeLabels('week', q.range.fromMs, q.range.toMs, q.site.timezone)[0] ?? String(v);
+        return String(v) < first ? first : String(v);
+      }
+      default:
+        return typeof v === 'number' ? String(v) : v;
+    }
+  }
+
+  /** The currency of a result row's revenue: its goal's (goal dimension), else the one currency of the goals in scope. */
+  private rowCurrency(q: Query, goalName: string | null): string | null {
+    const goals = goalName !== null ? q.goals.filter((g) => goalDisplayName(g) === goalName) : goalsInScope(q);
+    const currencies = new Set(goals.map((g) => g.currency).filter(Boolean));
+    return currencies.size === 1 ? [...currencies][0]! : null;
+  }
+
+  private revenueCurrencyExpr(q: Query): string {
+    if (q.dimensions.includes('event:goal')) {
+      const goals = goalsInScope(q).filter((g) => g.currency);
+      const names = goals.map((g) => `'${goalDisplayName(g).replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`);
+      const curs = goals.map((g) => `'${g.currency}'`);
+      const idx = q.dimensions.indexOf('event:goal');
+      return goals.length ? `transform(d${idx}, [${names.join(', ')}], [${curs.join(', ')}], '')` : "''";
+    }
+    const cur = this.rowCurrency(q, null);
+    return cur ? `'${cur}'` : "''";
+  }
+
+  /** Adds Plausible's revenue warnings; false when revenue cannot be reported at all. */
+  private revenueWarning(q: Query, warnings: Record<string, { code: string; warning: string }>): boolean {
+    const wanted = q.metrics.filter((m) => m === 'total_revenue' || m === 'average_revenue');
+    if (wanted.length === 0) return true;
+    const inScope = q.dimensions.includes('event:goal') || q.filters.some((f) => f.kind === 'leaf' && f.dim === 'event:goal') ? goalsInScope(q) : [];
+    const revenueGoals = inScope.filter((g) => g.currency);
+    let w: { code: string; warning: string } | null = null;
+    if (q.goals.every((g) => !g.currency)) w = { code: 'revenue_goals_unavailable', warning: 'The owner of this site does not have access to the revenue metrics feature, or no revenue goals are configured.' };
+    else if (revenueGoals.length === 0) w = { code: 'no_revenue_goals_matching', warning: 'Revenue metrics are null as there are no matching revenue goals.' };
+    else if (!q.dimensions.includes('event:goal') && new Set(revenueGoals.map((g) => g.currency)).size > 1) {
+      w = { code: 'no_single_revenue_currency', warning: 'Revenue metrics are null as there are multiple currencies for the selected event:goals.' };
+    }
+    if (w) for (const m of wanted) warnings[m] = w;
+    return w === null || w.code === 'no_single_revenue_currency' ? w === null : false;
+  }
+}
+
+function propKey(d: string): string | null {
+  return d.startsWith('event:props:') ? d.slice(12) : null;
+}
+
+export { isTimeDimension, mondayOf };

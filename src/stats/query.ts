@@ -1,0 +1,394 @@
+import type { Goal, Site } from '../store/repo.js';
+import { addDays, addMonths, daysBetween, isDate, isoInZone, localDate, parseDateTime, startOfMonth, zonedToUtc, type Interval } from './dates.js';
+import { goalDisplayName } from './goals.js';
+
+/**
+ * Stage 1 of the Stats API: the request body (JSON) → a typed, validated `Query`, with Plausible's error
+ * messages. Nothing here touches SQL.
+ */
+
+export class QueryError extends Error {}
+
+export const METRICS = [
+  'visitors',
+  'visits',
+  'pageviews',
+  'events',
+  'views_per_visit',
+  'bounce_rate',
+  'visit_duration',
+  'percentage',
+  'conversion_rate',
+  'group_conversion_rate',
+  'scroll_depth',
+  'time_on_page',
+  'total_revenue',
+  'average_revenue',
+] as const;
+export type Metric = (typeof METRICS)[number];
+
+/** Metrics read from the sessions table only. */
+export const SESSION_METRICS: ReadonlySet<Metric> = new Set(['bounce_rate', 'visit_duration', 'views_per_visit']);
+/** Metrics read from the events table only. */
+export const EVENT_METRICS: ReadonlySet<Metric> = new Set(['events', 'conversion_rate', 'group_conversion_rate', 'scroll_depth', 'time_on_page', 'total_revenue', 'average_revenue']);
+
+export const VISIT_DIMENSIONS = [
+  'visit:source',
+  'visit:channel',
+  'visit:referrer',
+  'visit:utm_medium',
+  'visit:utm_source',
+  'visit:utm_campaign',
+  'visit:utm_content',
+  'visit:utm_term',
+  'visit:device',
+  'visit:screen',
+  'visit:browser',
+  'visit:browser_version',
+  'visit:os',
+  'visit:os_version',
+  'visit:country',
+  'visit:region',
+  'visit:city',
+  'visit:country_name',
+  'visit:region_name',
+  'visit:city_name',
+  'visit:entry_page',
+  'visit:exit_page',
+  'visit:entry_page_hostname',
+  'visit:exit_page_hostname',
+] as const;
+/** Visit dimensions that only the sessions table has. */
+export const SESSION_ONLY_DIMENSIONS: ReadonlySet<string> = new Set(['visit:entry_page', 'visit:exit_page', 'visit:entry_page_hostname', 'visit:exit_page_hostname']);
+export const EVENT_DIMENSIONS = ['event:name', 'event:page', 'event:hostname', 'event:goal'] as const;
+export const TIME_DIMENSIONS = ['time', 'time:hour', 'time:day', 'time:week', 'time:month'] as const;
+
+export const isEventDimension = (d: string): boolean => d.startsWith('event:');
+export const isTimeDimension = (d: string): boolean => d === 'time' || d.startsWith('time:');
+export const propKey = (d: string): string | null => (d.startsWith('event:props:') ? d.slice('event:props:'.length) : null);
+
+function validDimension(d: unknown): d is string {
+  if (typeof d !== 'string') return false;
+  if ((VISIT_DIMENSIONS as readonly string[]).includes(d) || (EVENT_DIMENSIONS as readonly string[]).includes(d) || (TIME_DIMENSIONS as readonly string[]).includes(d)) return true;
+  const k = propKey(d);
+  return k !== null && k.length > 0 && k.length <= 300;
+}
+
+export type FilterOp = 'is' | 'is_not' | 'contains' | 'contains_not' | 'matches' | 'matches_not';
+const OPS: readonly FilterOp[] = ['is', 'is_not', 'contains', 'contains_not', 'matches', 'matches_not'];
+
+export type Filter =
+  | { kind: 'leaf'; op: FilterOp; dim: string; clauses: Array<string | number>; caseSensitive: boolean }
+  | { kind: 'and' | 'or'; children: Filter[] }
+  | { kind: 'not'; child: Filter }
+  | { kind: 'has_done' | 'has_not_done'; child: Filter };
+
+export interface Include {
+  imports: boolean;
+  time_labels: boolean;
+  total_rows: boolean;
+  trim_relative_date_range: boolean;
+}
+
+export interface Query {
+  site: Site;
+  goals: Goal[];
+  metrics: Metric[];
+  /** Dimensions as asked (`time` resolved to its interval). */
+  dimensions: string[];
+  filters: Filter[];
+  /** Raw filters, echoed back. */
+  rawFilters: unknown[];
+  orderBy: Array<[string, 'asc' | 'desc']>;
+  include: Include;
+  pagination: { limit: number; offset: number };
+  /** The instants `[from, to)` and the range echoed back (inclusive end, site time zone). */
+  range: { fromMs: number; toMs: number; echo: [string, string] };
+  /** The time dimension's interval, if any. */
+  interval: Interval | null;
+}
+
+/** Where the date range's relative forms count from: now, and the site's first day with data (for "all"). */
+export interface Clock {
+  nowMs: number;
+  /** The site's first stats date (`YYYY-MM-DD` in its zone), or null when it has no data. */
+  statsStart: string | null;
+}
+
+const TOP_KEYS = new Set(['site_id', 'metrics', 'date_range', 'dimensions', 'filters', 'order_by', 'include', 'pagination']);
+const INCLUDE_KEYS = new Set(['imports', 'time_labels', 'total_rows', 'trim_relative_date_range', 'comparisons']);
+
+const fail = (msg: string): never => {
+  throw new QueryError(msg);
+};
+
+/** Inclusive local dates → the range. */
+function dateRange(from: string, to: string, tz: string): Query['range'] {
+  const fromMs = zonedToUtc(from, tz);
+  const toMs = zonedToUtc(addDays(to, 1), tz);
+  return { fromMs, toMs, echo: [isoInZone(fromMs, tz), isoInZone(toMs - 1000, tz)] };
+}
+
+/** `date_range` in any of its forms → instants, in the site's time zone. */
+export function parseDateRange(raw: unknown, tz: string, clock: Clock, trim: boolean): Query['range'] {
+  const bad = () => fail(`#/date_range: Invalid date range ${JSON.stringify(raw)}`);
+  const today = localDate(clock.nowMs, tz);
+  if (typeof raw === 'string') {
+    if (raw === 'day') return dateRange(today, today, tz);
+    if (raw === 'month' || raw === 'year') {
+      const first = raw === 'month' ? startOfMonth(today) : `${today.slice(0, 4)}-01-01`;
+      const last = trim ? today : addDays(addMonths(first, raw === 'month' ? 1 : 12), -1);
+      return dateRange(first, last, tz);
+    }
+    if (raw === 'all') {
+      const start = clock.statsStart && clock.statsStart < today ? clock.statsStart : today;
+      return dateRange(start, today, tz);
+    }
+    let m = /^(\d+)d$/.exec(raw);
+    if (m) {
+      const n = Number(m[1]);
+      if (n < 1 || n > 5000) return bad();
+      return dateRange(addDays(today, -n), addDays(today, -1), tz);
+    }
+    m = /^(\d+)mo$/.exec(raw);
+    if (m) {
+      const n = Number(m[1]);
+      if (n < 1 || n > 100) return bad();
+      const cur = startOfMonth(today);
+      return dateRange(addMonths(cur, -n), addDays(cur, -1), tz);
+    }
+    return bad();
+  }
+  if (Array.isArray(raw) && raw.length === 2) {
+    if (isDate(raw[0]) && isDate(raw[1])) {
+      if (raw[1] < raw[0] || daysBetween(raw[0], raw[1]) > 366 * 100) return bad();
+      return dateRange(raw[0], raw[1], tz);
+    }
+    const a = parseDateTime(raw[0]);
+    const b = parseDateTime(raw[1]);
+    if (a !== null && b !== null && b >= a) {
+      const toMs = Math.floor(b / 1000) * 1000 + 1000;
+      return { fromMs: a, toMs, echo: [isoInZone(a, tz), isoInZone(toMs - 1000, tz)] };
+    }
+  }
+  return bad();
+}
+
+/** `time` → the interval Plausible picks for the range's length. */
+export function autoInterval(fromMs: number, toMs: number): Interval {
+  const hours = (toMs - fromMs) / 3_600_000;
+  if (hours <= 48) return 'hour';
+  if (hours <= 40 * 24 + 1) return 'day';
+  if (hours <= 52 * 7 * 24 + 1) return 'week';
+  return 'month';
+}
+
+function parseFilter(raw: unknown, path: string, depth: number): Filter {
+  const bad = () => fail(`${path}: Invalid filter ${JSON.stringify(raw)}`);
+  if (!Array.isArray(raw) || raw.length < 2) return bad();
+  const [op, a, b, mod] = raw as unknown[];
+  if (op === 'and' || op === 'or') {
+    if (raw.length !== 2 || !Array.isArray(a) || a.length === 0) return bad();
+    return { kind: op, children: (a as unknown[]).map((f, i) => parseFilter(f, `${path}/1/${i}`, depth + 1)) };
+  }
+  if (op === 'not') {
+    if (raw.length !== 2) return bad();
+    return { kind: 'not', child: parseFilter(a, `${path}/1`, depth + 1) };
+  }
+  if (op === 'has_done' || op === 'has_not_done') {
+    if (raw.length !== 2) return bad();
+    return { kind: op, child: parseFilter(a, `${path}/1`, depth + 1) };
+  }
+  if (typeof op !== 'string' || !(OPS as readonly string[]).includes(op) || raw.length < 3 || raw.length > 4) return bad();
+  if (a === 'segment') fail('Invalid filters. Saved segments are not supported by Footfall yet.');
+  if (!validDimension(a) || isTimeDimension(a)) return bad();
+  if (!Array.isArray(b) || b.length === 0) return bad();
+  const city = a === 'visit:city';
+  for (const c of b as unknown[]) {
+    if (city ? !(Number.isInteger(c) || (typeof c === 'string' && /^\d+$/.test(c))) : typeof c !== 'string') return bad();
+    if (typeof c === 'string' && c.length > 10_000) return bad();
+  }
+  if (b.length > 1000) return bad();
+  let caseSensitive = true;
+  if (mod !== undefined) {
+    if (typeof mod !== 'object' || mod === null || Array.isArray(mod)) return bad();
+    const keys = Object.keys(mod);
+    if (keys.some((k) => k !== 'case_sensitive') || typeof (mod as { case_sensitive?: unknown }).case_sensitive !== 'boolean') return bad();
+    if (op === 'matches' || op === 'matches_not') {
+      fail(`Invalid filters. The case_sensitive modifier is not allowed with pattern operators (${JSON.stringify(raw)})`);
+    }
+    caseSensitive = (mod as { case_sensitive: boolean }).case_sensitive;
+  }
+  return { kind: 'leaf', op: op as FilterOp, dim: a, clauses: (b as Array<string | number>).map((c) => (city ? Number(c) : c)), caseSensitive };
+}
+
+/** Every leaf of a filter tree, with whether it sits at the top level (only `and`s above it). */
+export function leaves(filters: readonly Filter[]): Array<{ leaf: Extract<Filter, { kind: 'leaf' }>; top: boolean; behavioral: boolean }> {
+  const out: Array<{ leaf: Extract<Filter, { kind: 'leaf' }>; top: boolean; behavioral: boolean }> = [];
+  const walk = (f: Filter, top: boolean, behavioral: boolean): void => {
+    if (f.kind === 'leaf') out.push({ leaf: f, top, behavioral });
+    else if (f.kind === 'and') f.children.forEach((c) => walk(c, top, behavioral));
+    else if (f.kind === 'or') f.children.forEach((c) => walk(c, false, behavioral));
+    else if (f.kind === 'not') walk(f.child, false, behavioral);
+    else if (f.kind === 'has_done' || f.kind === 'has_not_done') walk(f.child, false, true);
+  };
+  filters.forEach((f) => walk(f, true, false));
+  return out;
+}
+
+function checkBehavioral(f: Filter, inside: boolean): void {
+  if (f.kind === 'has_done' || f.kind === 'has_not_done') {
+    if (inside) fail('Invalid filters. Behavioral filters (has_done, has_not_done) cannot be nested.');
+    for (const l of leaves([f.child])) {
+      if (!isEventDimension(l.leaf.dim)) fail('Invalid filters. Behavioral filters (has_done, has_not_done) can only be used with event dimension filters.');
+    }
+    checkBehavioral(f.child, true);
+  } else if (f.kind === 'and' || f.kind === 'or') f.children.forEach((c) => checkBehavioral(c, inside));
+  else if (f.kind === 'not') checkBehavioral(f.child, inside);
+}
+
+const list = (xs: readonly string[]) => xs.map((x) => `\`${x}\``).join(', ');
+
+/** Parses and validates a Stats API v2 body for a site whose id the caller resolved already. */
+export function parseQuery(body: Record<string, unknown>, site: Site, goals: Goal[], clock: Clock): Query {
+  for (const k of Object.keys(body)) if (!TOP_KEYS.has(k)) fail(`#/${k}: Schema does not allow additional properties.`);
+  for (const k of ['metrics', 'date_range']) if (body[k] === undefined) fail(`#: Required property ${k} was not present.`);
+
+  const rawMetrics = body.metrics;
+  if (!Array.isArray(rawMetrics) || rawMetrics.length === 0) fail('#/metrics: Expected a non-empty array of metrics.');
+  const metricsIn = rawMetrics as unknown[];
+  metricsIn.forEach((m, i) => {
+    if (typeof m !== 'string' || !(METRICS as readonly string[]).includes(m)) fail(`#/metrics/${i}: Invalid metric ${JSON.stringify(m)}`);
+  });
+  if (new Set(metricsIn).size !== metricsIn.length) fail('#/metrics: Expected items to be unique but they were not.');
+  const metrics = metricsIn as Metric[];
+
+  const rawDims = body.dimensions ?? [];
+  if (!Array.isArray(rawDims)) fail('#/dimensions: Type mismatch. Expected Array but got ' + typeof rawDims + '.');
+  (rawDims as unknown[]).forEach((d, i) => {
+    if (!validDimension(d)) fail(`#/dimensions/${i}: Invalid dimension ${JSON.stringify(d)}`);
+  });
+  const dimsIn = rawDims as string[];
+  if (new Set(dimsIn).size !== dimsIn.length) fail('#/dimensions: Expected items to be unique but they were not.');
+  if (dimsIn.filter(isTimeDimension).length > 1) fail('#/dimensions: Only one time dimension can be queried.');
+
+  const rawInclude = body.include ?? {};
+  if (typeof rawInclude !== 'object' || rawInclude === null || Array.isArray(rawInclude)) fail('#/include: Type mismatch. Expected Object.');
+  const include: Include = { imports: false, time_labels: false, total_rows: false, trim_relative_date_range: false };
+  for (const [k, v] of Object.entries(rawInclude as Record<string, unknown>)) {
+    if (!INCLUDE_KEYS.has(k)) fail(`#/include/${k}: Schema does not allow additional properties.`);
+    if (k === 'comparisons') continue;
+    if (typeof v !== 'boolean') fail(`#/include/${k}: Type mismatch. Expected Boolean but got ${typeof v}.`);
+    include[k as keyof Include] = v as boolean;
+  }
+
+  const rawPage = body.pagination ?? {};
+  if (typeof rawPage !== 'object' || rawPage === null || Array.isArray(rawPage)) fail('#/pagination: Type mismatch. Expected Object.');
+  const pagination = { limit: 10_000, offset: 0 };
+  for (const [k, v] of Object.entries(rawPage as Record<string, unknown>)) {
+    if (k === 'limit') {
+      if (!Number.isInteger(v) || (v as number) < 1 || (v as number) > 10_000) fail('#/pagination/limit: Expected an integer from 1 to 10000.');
+      pagination.limit = v as number;
+    } else if (k === 'offset') {
+      if (!Number.isInteger(v) || (v as number) < 0) fail('#/pagination/offset: Expected an integer of 0 or more.');
+      pagination.offset = v as number;
+    } else fail(`#/pagination/${k}: Schema does not allow additional properties.`);
+  }
+
+  const range = parseDateRange(body.date_range, site.timezone, clock, include.trim_relative_date_range);
+
+  const rawFilters = body.filters ?? [];
+  if (!Array.isArray(rawFilters)) fail('#/filters: Type mismatch. Expected Array.');
+  const filters = (rawFilters as unknown[]).map((f, i) => parseFilter(f, `#/filters/${i}`, 0));
+
+  let interval: Interval | null = null;
+  const dimensions = dimsIn.map((d) => {
+    if (!isTimeDimension(d)) return d;
+    interval = d === 'time' ? autoInterval(range.fromMs, range.toMs) : (d.slice(5) as Interval);
+    return `time:${interval}`;
+  });
+
+  // order_by: each entry a queried metric or dimension.
+  const rawOrder = body.order_by;
+  let orderBy: Array<[string, 'asc' | 'desc']>;
+  if (rawOrder === undefined) {
+    orderBy = [];
+    const t = dimensions.find(isTimeDimension);
+    if (t) orderBy.push([t, 'asc']);
+    orderBy.push([metrics[0]!, 'desc']);
+  } else {
+    if (!Array.isArray(rawOrder)) fail('#/order_by: Type mismatch. Expected Array.');
+    orderBy = (rawOrder as unknown[]).map((e, i) => {
+      if (!Array.isArray(e) || e.length !== 2 || typeof e[0] !== 'string' || (e[1] !== 'asc' && e[1] !== 'desc')) fail(`#/order_by/${i}: Invalid value in order_by ${JSON.stringify(e)}`);
+      const [name, dir] = e as [string, 'asc' | 'desc'];
+      const resolved = name === 'time' ? dimensions.find(isTimeDimension) ?? name : name;
+      if (!(metrics as string[]).includes(resolved) && !dimensions.includes(resolved)) {
+        fail(`Invalid order_by entry '${JSON.stringify(e)}'. Entry is not a queried metric or dimension.`);
+      }
+      return [resolved, dir] as [string, 'asc' | 'desc'];
+    });
+  }
+
+  const q: Query = { site, goals, metrics, dimensions, filters, rawFilters: rawFilters as unknown[], orderBy, include, pagination, range, interval };
+  validateSemantics(q);
+  return q;
+}
+
+/** The checks of Plausible's query builder and table decider. */
+function validateSemantics(q: Query): void {
+  const { metrics, dimensions, filters } = q;
+  for (const f of filters) checkBehavioral(f, false);
+  const all = leaves(filters);
+  for (const { leaf, top } of all) {
+    if ((leaf.dim === 'event:goal' || leaf.dim === 'event:hostname') && !top) fail(`Invalid filters. Dimension \`${leaf.dim}\` can only be filtered at the top level.`);
+    if (leaf.dim === 'event:goal') {
+      if (leaf.op !== 'is' && leaf.op !== 'contains') fail(`Invalid filters. Dimension \`event:goal\` can only be filtered with the operators \`is\` and \`contains\`.`);
+      if (leaf.op === 'is') {
+        const names = new Set(q.goals.map(goalDisplayName).map((n) => (leaf.caseSensitive ? n : n.toLowerCase())));
+        for (const c of leaf.clauses) {
+          if (!names.has(leaf.caseSensitive ? String(c) : String(c).toLowerCase())) {
+            fail(`Invalid filters. The goal \`${String(c)}\` is not configured for this site. Find out how to configure goals here: https://plausible.io/docs/stats-api#filtering-by-goals`);
+          }
+        }
+      }
+    }
+    if (leaf.dim === 'visit:country' && (leaf.op === 'is' || leaf.op === 'is_not') && leaf.clauses.some((c) => !/^[A-Za-z]{2}$/.test(String(c)))) {
+      fail('Invalid visit:country filter, visit:country needs to be a valid 2-letter country code.');
+    }
+    if ((leaf.op === 'matches' || leaf.op === 'matches_not')) {
+      for (const c of leaf.clauses) {
+        try {
+          new RegExp(String(c), 'u');
+        } catch {
+          fail(`Invalid filters. The regular expression ${JSON.stringify(c)} is not valid.`);
+        }
+      }
+    }
+    if ((metrics.includes('conversion_rate') || metrics.includes('group_conversion_rate')) && propKey(leaf.dim) !== null && !top) {
+      fail('Invalid filters. When `conversion_rate` or `group_conversion_rate` metrics are used, custom property filters can only be used on top level.');
+    }
+  }
+  const eventDims = dimensions.filter((d) => isEventDimension(d) && d !== 'event:page');
+  const sessionMetrics = metrics.filter((m) => SESSION_METRICS.has(m));
+  if (sessionMetrics.length > 0 && eventDims.length > 0) {
+    fail(`Session metric(s) ${list(sessionMetrics)} cannot be queried along with event dimension(s) ${list(eventDims)}`);
+  }
+  const sessionDims = dimensions.filter((d) => SESSION_ONLY_DIMENSIONS.has(d));
+  const eventMetrics = metrics.filter((m) => EVENT_METRICS.has(m));
+  if (eventMetrics.length > 0 && sessionDims.length > 0) {
+    fail(`Event metric(s) ${list(eventMetrics)} cannot be queried along with session dimension(s) ${list(sessionDims)}`);
+  }
+  const hasGoal = dimensions.includes('event:goal') || all.some((l) => l.leaf.dim === 'event:goal' && !l.behavioral);
+  const hasPage = dimensions.includes('event:page') || all.some((l) => l.leaf.dim === 'event:page');
+  if (metrics.includes('views_per_visit')) {
+    if (all.some((l) => l.leaf.dim === 'event:page')) fail('Metric `views_per_visit` cannot be queried with a filter on `event:page`.');
+    if (dimensions.length > 0) fail('Metric `views_per_visit` cannot be queried with `dimensions`.');
+  }
+  for (const m of ['conversion_rate', 'group_conversion_rate'] as const) {
+    if (metrics.includes(m) && !hasGoal) fail(`Metric \`${m}\` can only be queried with event:goal filters or dimensions.`);
+  }
+  for (const m of ['scroll_depth', 'time_on_page'] as const) {
+    if (metrics.includes(m) && !hasPage) fail(`Metric \`${m}\` can only be queried with event:page filters or dimensions.`);
+  }
+  if (q.include.time_labels && q.interval === null) fail('Invalid include.time_labels: requires a time dimension.');
+}
