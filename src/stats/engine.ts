@@ -138,11 +138,17 @@ export class StatsEngine {
       }
     }
     const dims = dimensions;
+    // With a top-level page filter, bounce rate counts the sessions that entered on that page (a query of its own);
+    // otherwise it comes with the other session metrics.
+    const pageAsEntry = q.filters.some((f) => f.kind === 'leaf' && f.dim === 'event:page');
+    const bouncePart = metrics.includes('bounce_rate') ? (pageAsEntry || dims.includes('event:page') ? 'bounce' : 'sessions') : null;
+    if (bouncePart === 'sessions') {
+      se.bn = 'sum(sign)';
+      se.bb = 'sum(sign * is_bounce)';
+    }
     if (Object.keys(ev).length) parts.push({ name: 'events', part: { table: 'events', aggregates: ev, where: filtersWhere(ctx, 'events'), dims } });
     if (Object.keys(se).length) parts.push({ name: 'sessions', part: { table: 'sessions', aggregates: se, where: filtersWhere(ctx, 'sessions'), dims } });
-    if (metrics.includes('bounce_rate')) {
-      // With a top-level page filter, bounce rate counts the sessions that entered on that page.
-      const pageAsEntry = q.filters.some((f) => f.kind === 'leaf' && f.dim === 'event:page');
+    if (bouncePart === 'bounce') {
       parts.push({ name: 'bounce', part: { table: 'sessions', aggregates: { bn: 'sum(sign)', bb: 'sum(sign * is_bounce)' }, where: filtersWhere(ctx, 'sessions', { pageAsEntry }), dims } });
     }
     if (metrics.includes('time_on_page')) {
@@ -200,7 +206,7 @@ export class StatsEngine {
           case 'visit_duration':
             return num(s.n) > 0 ? round(num(s.dur) / num(s.n)) : null;
           case 'bounce_rate': {
-            const b = get('bounce', key);
+            const b = get(bouncePart!, key);
             return b && num(b.bn) > 0 ? Math.max(0, round((num(b.bb) / num(b.bn)) * 100)) : 0;
           }
           case 'percentage': {
