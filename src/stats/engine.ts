@@ -79,7 +79,8 @@ export class StatsEngine {
       const outerDims = p.dims.map((_, i) => `d${i}`);
       return `SELECT ${[...outerDims, 'sum(m) AS sd_sum', 'count() AS sd_n'].join(', ')} FROM (${inner})${outerDims.length ? ` GROUP BY ${outerDims.join(', ')}` : ''}`;
     }
-    const select = [...dimSelect, ...Object.entries(p.aggregates).map(([a, e]) => `${e} AS ${a}`)];
+    // Aliases get a prefix so that none shadows a column (`sum(sign * pageviews) AS pageviews` would nest).
+    const select = [...dimSelect, ...Object.entries(p.aggregates).map(([a, e]) => `${e} AS a_${a}`)];
     let sql = `SELECT ${select.join(', ')} FROM ${ctx.db}.${p.table} WHERE ${where.join(' AND ')}`;
     if (groupBy.length) sql += ` GROUP BY ${groupBy.join(', ')}`;
     if (p.table === 'sessions' && groupBy.length) sql += ` HAVING sum(sign) > 0`;
@@ -89,7 +90,9 @@ export class StatsEngine {
   private async run(ctx: CompileContext, p: Part): Promise<Map<string, Row>> {
     const rows = await this.backend.queryRows<Row>(this.sql(ctx, p));
     const out = new Map<string, Row>();
-    for (const r of rows) {
+    for (const raw of rows) {
+      const r: Row = {};
+      for (const [k, v] of Object.entries(raw)) r[k.startsWith('a_') ? k.slice(2) : k] = v;
       const dims = p.dims.map((_, i) => r[`d${i}`]);
       if (p.dims.includes('event:goal') && dims[p.dims.indexOf('event:goal')] === '') continue;
       out.set(JSON.stringify(dims.map((v) => (typeof v === 'number' ? v : String(v)))), r);

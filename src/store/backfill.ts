@@ -26,8 +26,13 @@ export interface BackfillHit {
  */
 export class Backfill {
   private readonly pipeline: Pipeline;
+  private readonly sessions = new MemorySessionStore(10_000_000);
+  private hits = 0;
   events = 0;
   dropped = 0;
+
+  /** More stores that get the same rows (a benchmark loads the embedded store and a ClickHouse server at once). */
+  readonly mirrors: Store[] = [];
 
   constructor(
     private readonly store: Store,
@@ -38,7 +43,7 @@ export class Backfill {
   ) {
     this.pipeline = new Pipeline(
       sites,
-      defaultStages({ referrers: ReferrerDatabase.load(), shields, geo, spam: SpamList.load(), salts: new FileSaltSource(saltsFile), sessions: new MemorySessionStore(10_000_000) }),
+      defaultStages({ referrers: ReferrerDatabase.load(), shields, geo, spam: SpamList.load(), salts: new FileSaltSource(saltsFile), sessions: this.sessions }),
     );
   }
 
@@ -47,14 +52,24 @@ export class Backfill {
     const r = parseEventObject(hit.body);
     if (!r.ok) throw new Error(`invalid event ${JSON.stringify(hit.body)}: ${JSON.stringify(r.errors)}`);
     const out = this.pipeline.process(r.request, { ip: hit.ip, userAgent: hit.userAgent, ua: hit.ua, now: hit.at });
+    if (++this.hits % 10_000 === 0) this.sessions.sweep(hit.at.getTime());
     this.events += out.rows.length;
     this.dropped += out.dropped.length;
-    if (out.rows.length) this.store.events.push(out.rows.map(serializeRow), true);
-    if (out.sessionRows.length) this.store.sessions.push(out.sessionRows.map(serializeRow), true);
+    const events = out.rows.map(serializeRow);
+    const sessions = out.sessionRows.map(serializeRow);
+    for (const store of [this.store, ...this.mirrors]) {
+      if (events.length) store.events.push(events, true);
+      if (sessions.length) store.sessions.push(sessions, true);
+    }
+  }
+
+  /** Rows waiting in the fullest write buffer (a caller that produces faster than the store takes waits on flush). */
+  get pending(): number {
+    return Math.max(...[this.store, ...this.mirrors].flatMap((s) => [s.events.depth, s.sessions.depth]));
   }
 
   /** Writes everything buffered. */
   async flush(): Promise<void> {
-    await Promise.all([this.store.events.flush(), this.store.sessions.flush()]);
+    await Promise.all([this.store, ...this.mirrors].flatMap((s) => [s.events.flush(), s.sessions.flush()]));
   }
 }

@@ -1,0 +1,219 @@
+/**
+ * Query benchmark: generates a realistic data set (BENCH_EVENTS events, default 10 million: 20 sites of
+ * power-law sizes, power-law pages and sources, sessions of 1–8 pageviews, custom events with props, goals, a year
+ * of time) through the real ingestion pipeline (Backfill), into the embedded store — and into a ClickHouse server
+ * too when one is given or can be started — then times the dashboard's query set on the largest site through the
+ * Stats API engine: median and p90 of BENCH_RUNS runs after a warm-up. Prints one table per backend and the RSS.
+ *
+ *   npm run build && node dist/bench/query.js
+ *     BENCH_EVENTS=10000000 BENCH_RUNS=7 BENCH_DATA_DIR=(temp) BENCH_CLICKHOUSE=on|off BENCH_CLICKHOUSE_URL=…
+ *   A BENCH_DATA_DIR that already holds the data set is reused (no generation).
+ */
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { GeoIp } from '../src/ingest/geo.js';
+import { EMPTY_UA, type UaInfo } from '../src/ingest/useragent.js';
+import { Backfill } from '../src/store/backfill.js';
+import type { SqlBackend } from '../src/store/backend.js';
+import { ChdbBackend } from '../src/store/chdb.js';
+import { ClickHouseBackend } from '../src/store/clickhouse.js';
+import type { Goal, Site } from '../src/store/repo.js';
+import { Store } from '../src/store/store.js';
+import { StatsEngine } from '../src/stats/engine.js';
+import { parseQuery } from '../src/stats/query.js';
+import { addDays, localDate } from '../src/stats/dates.js';
+import { createLogger } from '../src/util/log.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const EVENTS = Number(process.env.BENCH_EVENTS ?? 10_000_000);
+const RUNS = Number(process.env.BENCH_RUNS ?? 7);
+const DAYS = 365;
+const SITES = 20;
+const log = createLogger('warn');
+
+/** Deterministic PRNG (mulberry32), so both backends and reruns get the same data. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+const rand = rng(42);
+/** Index in [0, n) with a Zipf-like (power-law) distribution. */
+const zipf = (n: number, s = 1.1): number => Math.min(n - 1, Math.floor(Math.pow(n, Math.pow(rand(), s)) - 1));
+const pick = <T>(xs: readonly T[]): T => xs[zipf(xs.length)]!;
+
+const REFERRERS = ['', '', '', 'https://www.google.com/', 'https://www.bing.com/', 'https://news.ycombinator.com/', 'https://www.reddit.com/', 'https://t.co/x', 'https://duckduckgo.com/', 'https://www.facebook.com/', 'https://github.com/', 'https://www.linkedin.com/', 'https://blog.partner.example/', 'https://search.yahoo.com/', 'https://www.youtube.com/'];
+const PAGES = ['/', '/pricing', '/about', '/docs', '/signup', ...Array.from({ length: 1995 }, (_, i) => (i % 3 ? `/blog/post-${i}` : `/docs/page-${i}`))];
+const UAS: UaInfo[] = [
+  ['Chrome', '131.0', 'Windows', '10', 'Desktop'],
+  ['Safari', '17.5', 'iOS', '17.5', 'Mobile'],
+  ['Chrome', '131.0', 'Android', '14', 'Mobile'],
+  ['Safari', '17.5', 'Mac', '10.15', 'Desktop'],
+  ['Firefox', '133.0', 'Windows', '11', 'Desktop'],
+  ['Edge', '131.0', 'Windows', '10', 'Desktop'],
+  ['Chrome', '131.0', 'Mac', '10.15', 'Desktop'],
+  ['Samsung Internet', '26.0', 'Android', '14', 'Mobile'],
+  ['Safari', '17.5', 'iPadOS', '17.5', 'Tablet'],
+  ['Firefox', '133.0', 'GNU/Linux', '', 'Desktop'],
+].map(([browser, browser_version, operating_system, operating_system_version, screen_size]) => ({ ...EMPTY_UA, browser: browser!, browser_version: browser_version!, operating_system: operating_system!, operating_system_version: operating_system_version!, screen_size: screen_size! }));
+const PLANS = ['free', 'pro', 'team', 'enterprise'];
+
+function randomIp(): string {
+  for (;;) {
+    const a = 1 + Math.floor(rand() * 222);
+    if (a === 10 || a === 127 || a === 100 || a === 169 || a === 172 || a === 192) continue;
+    return `${a}.${Math.floor(rand() * 256)}.${Math.floor(rand() * 256)}.${1 + Math.floor(rand() * 254)}`;
+  }
+}
+
+const sites: Site[] = Array.from({ length: SITES }, (_, i) => ({ id: i + 1, domain: `site${i + 1}.example`, timezone: i % 2 ? 'Europe/Berlin' : 'America/New_York', createdAt: '', rateLimitPerMinute: 0, rateLimitBurst: 0 }));
+const goals: Goal[] = [
+  { id: 1, siteId: 1, eventName: 'Signup', pagePath: '', currency: 'USD', createdAt: '' },
+  { id: 2, siteId: 1, eventName: '', pagePath: '/blog/**', currency: '', createdAt: '' },
+  { id: 3, siteId: 1, eventName: 'Download', pagePath: '', currency: '', createdAt: '' },
+];
+const endDay = localDate(Date.now(), 'UTC');
+const firstDay = addDays(endDay, -DAYS);
+
+async function generate(stores: Store[], geo: GeoIp): Promise<void> {
+  const byDomain = new Map(sites.map((s) => [s.domain, s]));
+  const bf = new Backfill(stores[0]!, { byDomain: (d) => byDomain.get(d) }, geo, path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'bench-salts-')), 'salts.json'));
+  bf.mirrors.push(...stores.slice(1));
+  const visitors = Array.from({ length: 200_000 }, () => ({ ip: randomIp(), ua: UAS[zipf(UAS.length)]! }));
+  const eventsPerDay = EVENTS / DAYS;
+  const t0 = Date.now();
+  let made = 0;
+  for (let d = 0; d < DAYS; d++) {
+    const day = addDays(firstDay, d);
+    const dayStart = Date.parse(`${day}T00:00:00Z`);
+    const hits: Array<{ at: number; ip: string; ua: UaInfo; body: Record<string, unknown> }> = [];
+    let n = 0;
+    while (n < eventsPerDay) {
+      const site = sites[zipf(SITES, 1.3)]!;
+      const v = visitors[Math.floor(rand() * visitors.length)]!;
+      let at = dayStart + Math.floor(rand() * 86_000_000);
+      const ref = pick(REFERRERS);
+      const utm = rand() < 0.1 ? `?utm_source=newsletter&utm_medium=email&utm_campaign=week${d % 52}` : '';
+      const pageviews = 1 + Math.min(7, Math.floor(-Math.log(1 - rand()) * 1.2));
+      for (let p = 0; p < pageviews; p++) {
+        const page = pick(PAGES);
+        hits.push({ at, ip: v.ip, ua: v.ua, body: { n: 'pageview', d: site.domain, u: `https://${site.domain}${page}${p === 0 ? utm : ''}`, r: p === 0 ? ref : '' } });
+        n++;
+        if (rand() < 0.3) {
+          hits.push({ at: at + 5000, ip: v.ip, ua: v.ua, body: { n: 'engagement', d: site.domain, u: `https://${site.domain}${page}`, sd: Math.floor(rand() * 100), e: Math.floor(rand() * 60_000) } });
+          n++;
+        }
+        if (rand() < 0.08) {
+          const signup = rand() < 0.5;
+          hits.push({ at: at + 8000, ip: v.ip, ua: v.ua, body: { n: signup ? 'Signup' : 'Download', d: site.domain, u: `https://${site.domain}${page}`, p: { plan: pick(PLANS) }, ...(signup ? { $: { currency: 'USD', amount: 10 + Math.floor(rand() * 90) } } : {}) } });
+          n++;
+        }
+        at += 10_000 + Math.floor(rand() * 240_000);
+      }
+    }
+    hits.sort((a, b) => a.at - b.at);
+    for (const h of hits) bf.add({ at: new Date(h.at), ip: h.ip, userAgent: `${h.ua.browser} ${h.ua.operating_system} ${h.ip}`, ua: h.ua, body: h.body });
+    if (bf.pending > 300_000) await bf.flush();
+    made += hits.length;
+    if (d % 30 === 29) process.stderr.write(`  ${day}: ${made.toLocaleString('en-US')} events, ${Math.round(made / ((Date.now() - t0) / 1000)).toLocaleString('en-US')}/s\n`);
+  }
+  await bf.flush();
+  process.stderr.write(`generated ${bf.events.toLocaleString('en-US')} events in ${Math.round((Date.now() - t0) / 1000)} s\n`);
+}
+
+const site = sites[0]!;
+const yesterday = addDays(localDate(Date.now(), site.timezone), -1);
+const QUERIES: Array<[string, Array<Record<string, unknown>>]> = [
+  ['aggregate 30d + previous 30d', [
+    { metrics: ['visitors', 'visits', 'pageviews', 'views_per_visit', 'bounce_rate', 'visit_duration'], date_range: '30d' },
+    { metrics: ['visitors', 'visits', 'pageviews', 'views_per_visit', 'bounce_rate', 'visit_duration'], date_range: [addDays(yesterday, -59), addDays(yesterday, -30)] },
+  ]],
+  ['time series, day, 30d', [{ metrics: ['visitors', 'pageviews'], date_range: '30d', dimensions: ['time:day'], include: { time_labels: true } }]],
+  ['time series, hour, 1 day', [{ metrics: ['visitors', 'pageviews'], date_range: [yesterday, yesterday], dimensions: ['time:hour'], include: { time_labels: true } }]],
+  ['top pages', [{ metrics: ['visitors', 'pageviews'], date_range: '30d', dimensions: ['event:page'], pagination: { limit: 10 } }]],
+  ['entry pages', [{ metrics: ['visitors', 'visits'], date_range: '30d', dimensions: ['visit:entry_page'], pagination: { limit: 10 } }]],
+  ['exit pages', [{ metrics: ['visitors', 'visits'], date_range: '30d', dimensions: ['visit:exit_page'], pagination: { limit: 10 } }]],
+  ['sources', [{ metrics: ['visitors'], date_range: '30d', dimensions: ['visit:source'], pagination: { limit: 10 } }]],
+  ['countries', [{ metrics: ['visitors'], date_range: '30d', dimensions: ['visit:country'], pagination: { limit: 10 } }]],
+  ['browsers', [{ metrics: ['visitors'], date_range: '30d', dimensions: ['visit:browser'], pagination: { limit: 10 } }]],
+  ['goal conversions', [{ metrics: ['visitors', 'events', 'conversion_rate', 'total_revenue'], date_range: '30d', dimensions: ['event:goal'] }]],
+  ['props breakdown', [{ metrics: ['visitors', 'events'], date_range: '30d', dimensions: ['event:props:plan'] }]],
+  ['filtered aggregate (source)', [{ metrics: ['visitors', 'pageviews', 'bounce_rate'], date_range: '30d', filters: [['is', 'visit:source', ['Google']]] }]],
+  ['aggregate 12 months', [{ metrics: ['visitors', 'visits', 'pageviews', 'bounce_rate'], date_range: '12mo' }]],
+];
+
+async function timeQueries(name: string, backend: SqlBackend, db: string, geo: GeoIp): Promise<void> {
+  const engine = new StatsEngine(backend, db, geo);
+  const siteGoals = goals.filter((g) => g.siteId === site.id);
+  const [count] = await backend.queryRows<{ n: string }>(`SELECT count() AS n FROM ${db}.events`);
+  const [siteCount] = await backend.queryRows<{ n: string }>(`SELECT count() AS n FROM ${db}.events WHERE site_id = 1`);
+  console.log(`\n${name}: ${Number(count!.n).toLocaleString('en-US')} events in all, ${Number(siteCount!.n).toLocaleString('en-US')} on the measured site; median and p90 of ${RUNS} runs (ms)\n`);
+  console.log('| query | median ms | p90 ms | rows |');
+  console.log('|---|---:|---:|---:|');
+  for (const [label, bodies] of QUERIES) {
+    const once = async () => {
+      const t0 = performance.now();
+      const out = await Promise.all(bodies.map((b) => engine.query(parseQuery({ site_id: site.domain, ...b }, site, siteGoals, { nowMs: Date.now(), statsStart: null }))));
+      return { ms: performance.now() - t0, rows: out[0]!.results.length };
+    };
+    await once();
+    const times: number[] = [];
+    let rows = 0;
+    for (let i = 0; i < RUNS; i++) {
+      const r = await once();
+      times.push(r.ms);
+      rows = r.rows;
+    }
+    times.sort((a, b) => a - b);
+    const p = (q: number) => times[Math.min(times.length - 1, Math.floor(q * times.length))]!.toFixed(1);
+    console.log(`| ${label} | ${p(0.5)} | ${p(0.9)} | ${rows} |`);
+  }
+  console.log(`\nRSS ${Math.round(process.memoryUsage().rss / 1048576)} MB (this process: the embedded engine, its caches, the GeoIP data)`);
+}
+
+async function main(): Promise<void> {
+  const dataDir = process.env.BENCH_DATA_DIR ?? fs.mkdtempSync(path.join(os.tmpdir(), 'footfall-bench-query-'));
+  const geo = GeoIp.open({ cacheSize: 250_000 });
+  await geo.warmUp();
+  const chdb = ChdbBackend.open(path.join(dataDir, 'chdb'));
+  const store = new Store(chdb, { db: 'footfall', flushRows: 50_000, flushIntervalMs: 60_000, bufferMaxRows: 10_000_000, log });
+  await store.migrate();
+  const [existing] = await chdb.queryRows<{ n: string }>('SELECT count() AS n FROM footfall.events');
+  let ch: { backend: ClickHouseBackend; store: Store; dir?: string } | null = null;
+  if ((process.env.BENCH_CLICKHOUSE ?? 'on') === 'on') {
+    let url = process.env.BENCH_CLICKHOUSE_URL;
+    let dir: string | undefined;
+    if (!url) {
+      const out = execFileSync(path.join(here, '../../scripts/clickhouse-test-server.sh'), ['start'], { encoding: 'utf8' });
+      url = /FOOTFALL_TEST_CLICKHOUSE_URL=(\S+)/.exec(out)![1];
+      dir = /CLICKHOUSE_TEST_DIR=(\S+)/.exec(out)![1];
+    }
+    const backend = new ClickHouseBackend({ url: url!, requestTimeoutMs: 300_000 });
+    const chStore = new Store(backend, { db: 'footfall_bench', flushRows: 50_000, flushIntervalMs: 60_000, bufferMaxRows: 10_000_000, log });
+    await chStore.migrate();
+    ch = { backend, store: chStore, dir };
+  }
+  if (Number(existing!.n) === 0) {
+    process.stderr.write(`generating ${EVENTS.toLocaleString('en-US')} events into ${dataDir}${ch ? ' and the ClickHouse server' : ''} …\n`);
+    await generate(ch ? [store, ch.store] : [store], geo);
+    await chdb.command('OPTIMIZE TABLE footfall.events FINAL');
+    await chdb.command('OPTIMIZE TABLE footfall.sessions FINAL');
+  }
+  await timeQueries('Embedded store (chDB)', chdb, 'footfall', geo);
+  if (ch) {
+    await timeQueries(`ClickHouse server ${(await ch.backend.queryRows<{ v: string }>('SELECT version() AS v'))[0]!.v}`, ch.backend, 'footfall_bench', geo);
+    await ch.backend.close();
+    if (ch.dir) execFileSync(path.join(here, '../../scripts/clickhouse-test-server.sh'), ['stop', ch.dir]);
+  }
+  await chdb.close();
+}
+
+await main();
