@@ -15,8 +15,10 @@ import { SpamList } from './ingest/spam.js';
 import { FileSaltSource } from './ingest/salts.js';
 import { MemorySessionStore, SESSION_TIMEOUT_MS, liveSessionsFromRows, type LiveSession } from './ingest/session.js';
 import { TokenBucketLimiter } from './ingest/ratelimit.js';
+import { TrustedProxies } from './ingest/ip.js';
 import { UaService } from './ingest/ua-service.js';
 import { openStore } from './store/open.js';
+import { prepareDataDir } from './store/datadir.js';
 import { StatsEngine } from './stats/engine.js';
 import { retrying, unreachable } from './store/backend.js';
 import { openJournal } from './store/intake.js';
@@ -97,6 +99,9 @@ async function clearStaleSocket(sock: string): Promise<void> {
  * settles), so that a signal arriving then is handled by a graceful stop.
  */
 export async function startApp(config: Config, log: Logger, onListening?: (app: RunningApp) => void): Promise<RunningApp> {
+  // Files this process creates (store, journal, salts, sessions, dead letters) are for its user only.
+  process.umask(0o077);
+  prepareDataDir(config.dataDir, log);
   const metrics = new Metrics();
   const store = await openStore(config, log, (table, seconds) => metrics.observeInsert(table, seconds));
   const report = await migrateWhenReachable(store, config, log);
@@ -140,7 +145,9 @@ export async function startApp(config: Config, log: Logger, onListening?: (app: 
     counters,
     pipeline,
     metrics,
-    limiter: new TokenBucketLimiter(),
+    limiter: new TokenBucketLimiter(config.rateLimitClientShare),
+    trustedProxies: TrustedProxies.parse(config.trustedProxies),
+    requestTimeoutMs: config.requestTimeoutMs,
     sites: admin,
     intake,
     journal,

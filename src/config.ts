@@ -1,3 +1,4 @@
+import { TrustedProxies } from './ingest/ip.js';
 import path from 'node:path';
 
 /** Every setting Footfall reads, typed, with its default. One place; nothing else reads process.env. */
@@ -46,6 +47,12 @@ export interface Config {
   journalMaxBytes: number;
   /** Stats API requests per API key and hour (`FOOTFALL_API_RATE_LIMIT_PER_HOUR`, default 1,000,000 like Plausible CE). */
   apiRateLimitPerHour: number;
+  /** The share of a site's rate limit one client IP may take (`FOOTFALL_RATE_LIMIT_CLIENT_SHARE`, 0.01–1, default 0.2). */
+  rateLimitClientShare: number;
+  /** Proxies whose forwarding headers are believed (`FOOTFALL_TRUSTED_PROXIES`, CIDR list; empty = every peer's). */
+  trustedProxies: string | undefined;
+  /** Whole request (headers and body) within this many ms, else 408 (`FOOTFALL_REQUEST_TIMEOUT_MS`, default 10,000). */
+  requestTimeoutMs: number;
   /** Log level: debug, info, warn, error (`FOOTFALL_LOG_LEVEL`, default info). */
   logLevel: 'debug' | 'info' | 'warn' | 'error';
 }
@@ -59,6 +66,24 @@ function int(env: NodeJS.ProcessEnv, name: string, def: number, min: number, max
   const n = Number(raw.trim());
   if (n < min || n > max) throw new ConfigError(`${name} must be between ${min} and ${max}, got ${n}`);
   return n;
+}
+
+function share(env: NodeJS.ProcessEnv, name: string, def: number): number {
+  const raw = (env[name] ?? '').trim();
+  if (raw === '') return def;
+  const n = Number(raw);
+  if (!/^\d*\.?\d+$/.test(raw) || n < 0.01 || n > 1) throw new ConfigError(`${name} must be a number from 0.01 to 1, got ${JSON.stringify(raw)}`);
+  return n;
+}
+
+function trusted(raw: string | undefined): string | undefined {
+  if (!raw || !raw.trim()) return undefined;
+  try {
+    TrustedProxies.parse(raw);
+  } catch (err) {
+    throw new ConfigError(`FOOTFALL_TRUSTED_PROXIES: ${(err as Error).message}`);
+  }
+  return raw;
 }
 
 function database(name: string): string {
@@ -103,6 +128,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     journalSegmentBytes: int(env, 'FOOTFALL_JOURNAL_SEGMENT_BYTES', 32 * 1024 * 1024, 64 * 1024, 1024 * 1024 * 1024),
     journalMaxBytes: int(env, 'FOOTFALL_JOURNAL_MAX_BYTES', 2 * 1024 * 1024 * 1024, 1024 * 1024, Number.MAX_SAFE_INTEGER),
     apiRateLimitPerHour: int(env, 'FOOTFALL_API_RATE_LIMIT_PER_HOUR', 1_000_000, 1, Number.MAX_SAFE_INTEGER),
+    rateLimitClientShare: share(env, 'FOOTFALL_RATE_LIMIT_CLIENT_SHARE', 0.2),
+    trustedProxies: trusted(env.FOOTFALL_TRUSTED_PROXIES),
+    requestTimeoutMs: int(env, 'FOOTFALL_REQUEST_TIMEOUT_MS', 10_000, 1000, 600_000),
     logLevel: level as Config['logLevel'],
   };
 }

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { IngestCounters } from '../core/counters.js';
-import { clientIp } from '../ingest/ip.js';
+import { clientIpBehind, type TrustedProxies } from '../ingest/ip.js';
 import { serializeRow } from '../ingest/event.js';
 import type { Pipeline } from '../ingest/pipeline.js';
 import { parseEventBody } from '../ingest/request.js';
@@ -21,6 +21,8 @@ export interface EventRouteDeps {
   limiter: RateLimiter;
   sites: { byDomain(domain: string): Site | undefined; rateLimitOf(site: Site): RateLimit };
   maxBodyBytes: number;
+  /** Forwarding headers are believed from these peers only (null: from every peer). */
+  trustedProxies: TrustedProxies | null;
 }
 
 const CORS = {
@@ -48,7 +50,7 @@ export async function handleEvent(req: IncomingMessage, res: ServerResponse, dep
     return sendJson(res, 405, { errors: { request: ['Only POST is allowed'] } }, { ...CORS, allow: 'POST, OPTIONS' });
   }
   deps.counters.requests++;
-  const ip = clientIp(req.headers, req.socket.remoteAddress);
+  const ip = clientIpBehind(req.headers, req.socket.remoteAddress, deps.trustedProxies);
   if (String(req.headers['x-debug-request']).toLowerCase() === 'true') {
     req.resume();
     return sendText(res, 200, ip, CORS);
@@ -75,7 +77,7 @@ export async function handleEvent(req: IncomingMessage, res: ServerResponse, dep
     if (site) limited.push({ id: site.id, limit: deps.sites.rateLimitOf(site) });
   }
   if (limited.length > 0) {
-    const admitted = deps.limiter.take(limited, Date.now());
+    const admitted = deps.limiter.take(limited, Date.now(), ip);
     if (!admitted.ok) {
       deps.counters.rateLimited++;
       return sendJson(

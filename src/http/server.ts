@@ -9,7 +9,7 @@ import { handleHealth, handleLive, handleReady, type HealthDeps } from './health
 import { handleQuery, handleV1, type StatsRouteDeps } from './stats.js';
 import { sendError } from './respond.js';
 
-export type AppDeps = EventRouteDeps & ExportRouteDeps & HealthDeps & AdminRouteDeps & StatsRouteDeps & { log: Logger; metrics: Metrics };
+export type AppDeps = EventRouteDeps & ExportRouteDeps & HealthDeps & AdminRouteDeps & StatsRouteDeps & { log: Logger; metrics: Metrics; requestTimeoutMs: number };
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse, url: URL) => Promise<void> | void;
 
 /** Wraps a router so that no request can crash the process or hang: every failure becomes a JSON error. */
@@ -78,21 +78,28 @@ function adminRouter(deps: AppDeps): Handler {
   };
 }
 
-function configure(server: http.Server): http.Server {
-  server.requestTimeout = 30_000; // a slow client cannot hold a request open forever
-  server.headersTimeout = 15_000;
+const TIMEOUT_BODY = JSON.stringify({ errors: { request: ['Request timeout: the request was not received in time'] } });
+
+function configure(server: http.Server, requestTimeoutMs: number): http.Server {
+  server.requestTimeout = requestTimeoutMs; // a slow client cannot hold a request open for long: 408
+  server.headersTimeout = Math.min(15_000, requestTimeoutMs);
   server.keepAliveTimeout = 65_000;
-  server.on('clientError', (_err, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
-    else socket.destroy();
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    if (!socket.writable) return void socket.destroy();
+    if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+      socket.end(`HTTP/1.1 408 Request Timeout\r\nconnection: close\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(TIMEOUT_BODY)}\r\n\r\n${TIMEOUT_BODY}`);
+    } else socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
   });
   return server;
 }
 
+/** Timeouts are checked this often (Node's default, 30 s, let slow clients linger up to twice the timeout). */
+const CHECK_EVERY_MS = 1000;
+
 export function createPublicServer(deps: AppDeps): http.Server {
-  return configure(http.createServer(guarded(publicRouter(deps), deps.log)));
+  return configure(http.createServer({ connectionsCheckingInterval: CHECK_EVERY_MS }, guarded(publicRouter(deps), deps.log)), deps.requestTimeoutMs);
 }
 
 export function createAdminServer(deps: AppDeps): http.Server {
-  return configure(http.createServer(guarded(adminRouter(deps), deps.log)));
+  return configure(http.createServer({ connectionsCheckingInterval: CHECK_EVERY_MS }, guarded(adminRouter(deps), deps.log)), Math.max(deps.requestTimeoutMs, 60_000));
 }

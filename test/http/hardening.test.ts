@@ -206,4 +206,116 @@ test('a User-Agent flood: events for unknown sites parse nothing; a full parse q
   }
 });
 
+test('one outsider cannot black out a site: its share of the rate limit is bounded, real visitors get in', async () => {
+  const srv = await startServer();
+  try {
+    assert.equal((await cli(srv.dataDir, ['sites', 'add', 'busy.example'])).code, 0);
+    const send = (ip: string, page: string) => postEvent(srv.url, { n: 'pageview', u: `https://busy.example${page}` }, { 'x-forwarded-for': ip });
+    // the outsider: 200 requests at once, then ~30/s while 12 visitors arrive one by one
+    const first = await flood(200, 20, async (i) => (await send('203.0.113.66', `/o${i}`)).status);
+    assert.ok(first.filter((s) => s === 429).length >= 150, 'the outsider is limited');
+    const visitors: number[] = [];
+    for (let v = 0; v < 12; v++) {
+      for (let k = 0; k < 3; k++) await send('203.0.113.66', `/o-more-${v}-${k}`);
+      visitors.push((await send(`198.51.100.${v + 1}`, `/v${v}`)).status);
+      await sleep(100);
+    }
+    assert.deepEqual(visitors, new Array(12).fill(202), 'every real visitor was accepted');
+    assert.equal(await srv.stop(), 0);
+  } finally {
+    await srv.stop('SIGKILL');
+  }
+});
+
+test('forged forwarding headers: with trusted proxies set, only their headers count, so an IP shield holds', async () => {
+  const forged = { 'x-forwarded-for': '198.51.100.7', 'x-plausible-ip': '198.51.100.8' };
+  // default (no trusted proxies): the header is believed, as Plausible does, and the shield on 127.0.0.1 is bypassed
+  let srv = await startServer();
+  try {
+    assert.equal((await cli(srv.dataDir, ['sites', 'add', 'shield.example'])).code, 0);
+    assert.equal((await cli(srv.dataDir, ['shields', 'add', 'shield.example', 'ip', '127.0.0.1'])).code, 0);
+    const r = await postEvent(srv.url, { n: 'pageview', u: 'https://shield.example/' }, forged);
+    assert.equal(r.headers.get('x-plausible-dropped'), null, 'bypassed by default (documented)');
+  } finally {
+    await srv.stop();
+  }
+  srv = await startServer({ env: { FOOTFALL_TRUSTED_PROXIES: '10.0.0.0/8' } });
+  try {
+    assert.equal((await cli(srv.dataDir, ['sites', 'add', 'shield.example'])).code, 0);
+    assert.equal((await cli(srv.dataDir, ['shields', 'add', 'shield.example', 'ip', '127.0.0.1'])).code, 0);
+    const r = await postEvent(srv.url, { n: 'pageview', u: 'https://shield.example/' }, forged);
+    assert.equal(r.headers.get('x-plausible-dropped'), '1', 'the peer is not a trusted proxy: its headers are ignored');
+    const debug = await fetch(`${srv.url}/api/event`, { method: 'POST', headers: { 'x-debug-request': 'true', ...forged }, body: '{}' });
+    assert.equal(await debug.text(), '127.0.0.1');
+  } finally {
+    await srv.stop();
+  }
+  srv = await startServer({ env: { FOOTFALL_TRUSTED_PROXIES: '127.0.0.1' } });
+  try {
+    const debug = await fetch(`${srv.url}/api/event`, { method: 'POST', headers: { 'x-debug-request': 'true', 'x-forwarded-for': '6.6.6.6, 198.51.100.9, 127.0.0.1' }, body: '{}' });
+    assert.equal(await debug.text(), '198.51.100.9', 'behind a trusted proxy: the right-most untrusted address');
+  } finally {
+    await srv.stop();
+  }
+});
+
+test('data directory: created 0700, files private; an open one is warned about; a read-only one is named', async (t) => {
+  const parent = tempDir();
+  const dataDir = path.join(parent, 'new', 'data');
+  let srv = await startServer({ dataDir });
+  try {
+    assert.equal((await cli(dataDir, ['sites', 'add', 'mode.example'])).code, 0);
+    assert.equal((await postEvent(srv.url, { n: 'pageview', u: 'https://mode.example/' })).status, 202);
+    assert.equal(await srv.stop(), 0);
+    assert.equal((fs.statSync(dataDir).mode & 0o777).toString(8), '700');
+    const open: string[] = [];
+    const walk = (d: string): void => {
+      for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+        const p = path.join(d, e.name);
+        if ((fs.lstatSync(p).mode & 0o077) !== 0 && !e.isSymbolicLink()) open.push(`${p} ${(fs.lstatSync(p).mode & 0o777).toString(8)}`);
+        if (e.isDirectory()) walk(p);
+      }
+    };
+    walk(dataDir);
+    assert.deepEqual(open, [], 'no file or directory readable by others');
+  } finally {
+    await srv.stop('SIGKILL');
+  }
+  fs.chmodSync(dataDir, 0o755);
+  srv = await startServer({ dataDir });
+  assert.match(srv.logs(), /can be read by other users/);
+  await srv.stop();
+
+  const disk = smallDisk(8);
+  if (!disk) return t.skip('cannot mount a tmpfs here (not root)');
+  try {
+    execFileSync('mount', ['-o', 'remount,ro', disk.dir], { stdio: 'ignore' });
+    const err = await startServer({ dataDir: path.join(disk.dir, 'data') }).then(
+      () => null,
+      (e: Error) => e.message,
+    );
+    assert.match(String(err), /cannot create the data directory .*: the file system is read-only/);
+  } finally {
+    disk.unmount();
+  }
+});
+
+test('a client too slow to send its request gets 408 (configurable timeout), and the server lives on', async () => {
+  const srv = await startServer({ env: { FOOTFALL_REQUEST_TIMEOUT_MS: '1500' } });
+  try {
+    const net = await import('node:net');
+    const reply = await new Promise<string>((resolve) => {
+      const s = net.connect(srv.port, '127.0.0.1', () => s.write('POST /api/event HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{"n":'));
+      let out = '';
+      s.on('data', (d) => (out += d));
+      s.on('close', () => resolve(out));
+    });
+    assert.match(reply, /^HTTP\/1.1 408 /);
+    assert.match(reply, /"errors":\{"request":\["Request timeout/);
+    assert.equal((await fetch(`${srv.url}/api/system/health/live`)).status, 200);
+  } finally {
+    await srv.stop();
+  }
+});
+
 export { admin, sleep };

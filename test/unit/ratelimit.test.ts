@@ -53,3 +53,22 @@ test('per-site limits', () => {
   assert.ok(!r.ok && r.retryAfterSeconds === 1);
   assert.equal(l.take([site(3, small)], 1000).ok, true);
 });
+
+test('one client takes at most its share of a site’s bucket; other clients still get in', () => {
+  const l = new TokenBucketLimiter(0.2);
+  let admitted = 0;
+  for (let i = 0; i < 200; i++) if (l.take([site(1)], 0, '6.6.6.6').ok) admitted++;
+  assert.equal(admitted, 24, 'a fifth of the burst of 120');
+  for (let v = 0; v < 50; v++) assert.equal(l.take([site(1)], 0, `10.0.0.${v}`).ok, true, `visitor ${v}`);
+  // the outsider keeps sending at 30/s: it gets its share of the refill (120 a minute = 2/s), visitors still get in
+  let outsider = 0;
+  for (let t = 1; t <= 10_000; t += 33) if (l.take([site(1)], t, '6.6.6.6').ok) outsider++;
+  assert.ok(outsider <= 21, `${outsider} in 10 s`);
+  assert.equal(l.take([site(1)], 10_000, '10.9.9.9').ok, true);
+  // all or none: a refused client share takes nothing from the site
+  const m = new TokenBucketLimiter(0.5);
+  for (let i = 0; i < 60; i++) m.take([site(2)], 0, 'a');
+  assert.equal(m.take([site(2)], 0, 'a').ok, false);
+  for (let i = 0; i < 60; i++) assert.equal(m.take([site(2)], 0, `b${i}`).ok, true);
+  assert.equal(m.take([site(2)], 0, 'c').ok, false, 'the site bucket is empty now');
+});
