@@ -136,7 +136,7 @@ export async function startApp(config: Config, log: Logger, onListening?: (app: 
   const geo = GeoIp.open({ override: config.geoipDb });
   await geo.warmUp();
   const pipeline = new Pipeline(admin, defaultStages({ referrers: ReferrerDatabase.load(), shields: admin, geo, spam: SpamList.load(), salts, sessions }));
-  metrics.attach(counters, pipeline, store, ua, journal);
+  metrics.attach(counters, pipeline, store, ua, journal, sessions);
   let ready = false;
   const deps: AppDeps = {
     log,

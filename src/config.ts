@@ -17,7 +17,7 @@ export interface Config {
   flushIntervalMs: number;
   /** Write buffer: rows held at most before new events get 503 (`FOOTFALL_BUFFER_MAX_ROWS`, default 500,000). */
   bufferMaxRows: number;
-  /** Write buffer: bytes held per table at most before new events get 503 (`FOOTFALL_BUFFER_MAX_BYTES`, default 256 MiB). */
+  /** Write buffer: bytes held per table at most before new events get 503 (`FOOTFALL_BUFFER_MAX_BYTES`, default 64 MiB). */
   bufferMaxBytes: number;
   /** Bytes of one insert at most (`FOOTFALL_BATCH_MAX_BYTES`, default 16 MiB; a larger row goes alone). */
   batchMaxBytes: number;
@@ -27,7 +27,7 @@ export interface Config {
   uaQueueMax: number;
   /** Live sessions held in memory at most (`FOOTFALL_MAX_LIVE_SESSIONS`, default 1,000,000). */
   maxLiveSessions: number;
-  /** Live sessions' estimated heap bytes at most (`FOOTFALL_MAX_SESSION_BYTES`, default 256 MiB); least recently active dropped first. */
+  /** Live sessions' estimated heap bytes at most (`FOOTFALL_MAX_SESSION_BYTES`, default 192 MiB); least recently active dropped first. */
   maxSessionBytes: number;
   /** A newer IP database to use instead of the shipped DB-IP City Lite (`FOOTFALL_GEOIP_DB`, a GeoIP2-City or DB-IP .mmdb). */
   geoipDb: string | undefined;
@@ -112,12 +112,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     flushRows: int(env, 'FOOTFALL_FLUSH_ROWS', 10_000, 1, 1_000_000),
     flushIntervalMs: int(env, 'FOOTFALL_FLUSH_INTERVAL_MS', 1_000, 10, 3_600_000),
     bufferMaxRows: int(env, 'FOOTFALL_BUFFER_MAX_ROWS', 500_000, 1, 100_000_000),
-    bufferMaxBytes: int(env, 'FOOTFALL_BUFFER_MAX_BYTES', 256 * 1024 * 1024, 1024 * 1024, Number.MAX_SAFE_INTEGER),
+    bufferMaxBytes: int(env, 'FOOTFALL_BUFFER_MAX_BYTES', 64 * 1024 * 1024, 1024 * 1024, Number.MAX_SAFE_INTEGER),
     batchMaxBytes: int(env, 'FOOTFALL_BATCH_MAX_BYTES', 16 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     uaCacheSize: int(env, 'FOOTFALL_UA_CACHE_SIZE', 10_000, 1, 10_000_000),
     uaQueueMax: int(env, 'FOOTFALL_UA_QUEUE_MAX', 256, 1, 1_000_000),
     maxLiveSessions: int(env, 'FOOTFALL_MAX_LIVE_SESSIONS', 1_000_000, 1, 100_000_000),
-    maxSessionBytes: int(env, 'FOOTFALL_MAX_SESSION_BYTES', 256 * 1024 * 1024, 1024 * 1024, Number.MAX_SAFE_INTEGER),
+    maxSessionBytes: int(env, 'FOOTFALL_MAX_SESSION_BYTES', 192 * 1024 * 1024, 1024 * 1024, Number.MAX_SAFE_INTEGER),
     geoipDb: env.FOOTFALL_GEOIP_DB ? path.resolve(env.FOOTFALL_GEOIP_DB) : undefined,
     clickhouseUrl: env.FOOTFALL_CLICKHOUSE_URL || undefined,
     clickhouseDatabase: database(env.FOOTFALL_CLICKHOUSE_DATABASE || 'footfall'),

@@ -29,7 +29,7 @@ export class Metrics {
   }
 
   /** Wires the scrape-time readers of the running app's state. */
-  attach(counters: IngestCounters, pipeline: Pipeline, store: Store, ua: UaService, journal: Journal | null = null): void {
+  attach(counters: IngestCounters, pipeline: Pipeline, store: Store, ua: UaService, journal: Journal | null = null, sessions: { size: number; bytes: number; evicted: number } | null = null): void {
     const r = [this.registry];
     const counter = (name: string, help: string, read: () => number): void => {
       new client.Counter({
@@ -122,6 +122,11 @@ export class Metrics {
         this.set({ table: 'sessions' }, store.sessions.stats.bytes);
       },
     });
+    if (sessions) {
+      new client.Gauge({ name: 'footfall_live_sessions', help: 'Live sessions in memory', registers: r, collect() { this.set(sessions.size); } });
+      new client.Gauge({ name: 'footfall_live_session_bytes', help: 'Estimated heap bytes of the live sessions', registers: r, collect() { this.set(sessions.bytes); } });
+      counter('footfall_live_sessions_evicted_total', 'Live sessions dropped to stay within the bounds (their visitors start new sessions)', () => sessions.evicted);
+    }
     if (journal) {
       const j = journal.stats;
       new client.Gauge({ name: 'footfall_journal_bytes', help: 'Bytes of journal segments on disk', registers: r, collect() { this.set(j.bytes); } });

@@ -93,7 +93,7 @@ function maxProps(ch: string): Record<string, string> {
 
 test('one large-props session and hundreds of small events of its visitor in one flush: inserts stay bounded in bytes, all stored', async () => {
   // 1 MB batches: the session's rows (each ≈ 400 KB of JSON: its entry props escaped six-fold) need many inserts.
-  const srv = await startServer({ env: { FOOTFALL_BATCH_MAX_BYTES: String(1024 * 1024), FOOTFALL_FLUSH_INTERVAL_MS: '600000' } });
+  const srv = await startServer({ env: { FOOTFALL_BATCH_MAX_BYTES: String(1024 * 1024), FOOTFALL_FLUSH_INTERVAL_MS: '600000', FOOTFALL_BUFFER_MAX_BYTES: String(1024 ** 3) } });
   try {
     assert.equal((await cli(srv.dataDir, ['sites', 'add', 'big.example'])).code, 0);
     assert.equal((await cli(srv.dataDir, ['sites', 'rate-limit', 'big.example', '--per-minute', '1000000', '--burst', '100000'])).code, 0);

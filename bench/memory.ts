@@ -1,0 +1,74 @@
+/**
+ * Memory benchmark: the server (embedded store, journal on, default bounds) under full-rate load where every
+ * request is a new visitor (a new client IP each time: the worst case for live sessions), for BENCH_SECONDS
+ * (default 600). Samples the server's RSS every 10 s and prints idle, peak and final RSS, and the requests/s.
+ *
+ *   npm run build && node dist/bench/memory.js     (BENCH_SECONDS=600 BENCH_CONNECTIONS=50)
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+// @ts-expect-error no type declarations
+import autocannon from 'autocannon';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 600);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
+const UA = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
+const rssMb = (pid: number) => Number(execFileSync('ps', ['-o', 'rss=', '-p', String(pid)]).toString()) / 1024;
+
+const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'footfall-bench-mem-'));
+const port = 18000 + Math.floor(Math.random() * 1000);
+const env = { ...process.env, PORT: String(port), LISTEN_ADDRESS: '127.0.0.1', FOOTFALL_DATA_DIR: dataDir, FOOTFALL_LOG_LEVEL: 'warn' };
+const srv = spawn(process.execPath, [path.join(here, '../src/main.js')], { env: { ...env, FOOTFALL_LOG_LEVEL: 'info' }, stdio: ['ignore', 'ignore', 'pipe'] });
+await new Promise<void>((resolve) => {
+  let logs = '';
+  srv.stderr!.on('data', (d: Buffer) => {
+    logs += d.toString();
+    if (logs.includes('"listening"')) resolve();
+  });
+});
+const cli = (...args: string[]) => execFileSync(process.execPath, [path.join(here, '../src/cli/main.js'), ...args], { env });
+cli('sites', 'add', 'mem.example');
+cli('sites', 'rate-limit', 'mem.example', '--per-minute', '10000000', '--burst', '1000000');
+await new Promise((r) => setTimeout(r, 5000));
+const idle = rssMb(srv.pid!);
+let n = 0;
+const ipOf = (i: number) => `${11 + ((i >>> 24) % 200)}.${(i >>> 16) & 255}.${(i >>> 8) & 255}.${i & 255}`;
+const samples: Array<[number, number]> = [];
+const t0 = Date.now();
+const timer = setInterval(() => samples.push([Math.round((Date.now() - t0) / 1000), Math.round(rssMb(srv.pid!))]), 10_000);
+const result = await autocannon({
+  url: `http://127.0.0.1:${port}/api/event`,
+  connections: CONNECTIONS,
+  duration: SECONDS,
+  method: 'POST',
+  requests: [
+    {
+      setupRequest: (req: Record<string, unknown>) => {
+        const i = n++;
+        return {
+          ...req,
+          headers: { 'content-type': 'text/plain', 'user-agent': UA, 'x-forwarded-for': ipOf(i) },
+          body: JSON.stringify({ n: 'pageview', u: `https://mem.example/page/${i % 5000}?utm_source=news&utm_campaign=c${i % 50}`, d: 'mem.example', r: 'https://www.google.com/', p: { author: `a${i % 100}` } }),
+        };
+      },
+    },
+  ],
+});
+clearInterval(timer);
+const peak = Math.max(...samples.map((s) => s[1]));
+const final = rssMb(srv.pid!);
+console.log(`${SECONDS} s at ${CONNECTIONS} connections, every request a new visitor: ${Math.round(result.requests.average)} req/s, ${result.non2xx} non-2xx, p99 ${result.latency.p99} ms`);
+console.log(`RSS idle ${Math.round(idle)} MB, peak ${peak} MB, at the end ${Math.round(final)} MB`);
+console.log(`samples (s, MB): ${samples.map(([s, m]) => `${s}:${m}`).join(' ')}`);
+const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+for (const name of ['footfall_events_accepted_total', 'footfall_events_overloaded_total', 'footfall_live_sessions', 'footfall_live_session_bytes', 'footfall_live_sessions_evicted_total', 'footfall_nodejs_heap_size_used_bytes']) {
+  const m = new RegExp(`^${name} (\\S+)$`, 'm').exec(metrics);
+  if (m) console.log(`${name} ${m[1]}`);
+}
+srv.kill('SIGTERM');
+await new Promise((r) => srv.once('exit', r));
+fs.rmSync(dataDir, { recursive: true, force: true });
