@@ -31,6 +31,8 @@ export interface Config {
   maxSessionBytes: number;
   /** A newer IP database to use instead of the shipped DB-IP City Lite (`FOOTFALL_GEOIP_DB`, a GeoIP2-City or DB-IP .mmdb). */
   geoipDb: string | undefined;
+  /** The embedded engine's own memory bound (`FOOTFALL_STORE_MAX_MEMORY_BYTES`, default 512 MiB). */
+  storeMaxMemoryBytes: number;
   /** A ClickHouse server instead of the embedded store (`FOOTFALL_CLICKHOUSE_URL`, e.g. http://127.0.0.1:8123). */
   clickhouseUrl: string | undefined;
   /** Its database (`FOOTFALL_CLICKHOUSE_DATABASE`, default footfall), user and password (`FOOTFALL_CLICKHOUSE_USER`, `FOOTFALL_CLICKHOUSE_PASSWORD`). */
@@ -119,6 +121,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxLiveSessions: int(env, 'FOOTFALL_MAX_LIVE_SESSIONS', 1_000_000, 1, 100_000_000),
     maxSessionBytes: int(env, 'FOOTFALL_MAX_SESSION_BYTES', 192 * 1024 * 1024, 1024 * 1024, Number.MAX_SAFE_INTEGER),
     geoipDb: env.FOOTFALL_GEOIP_DB ? path.resolve(env.FOOTFALL_GEOIP_DB) : undefined,
+    storeMaxMemoryBytes: int(env, 'FOOTFALL_STORE_MAX_MEMORY_BYTES', 512 * 1024 * 1024, 64 * 1024 * 1024, Number.MAX_SAFE_INTEGER),
     clickhouseUrl: env.FOOTFALL_CLICKHOUSE_URL || undefined,
     clickhouseDatabase: database(env.FOOTFALL_CLICKHOUSE_DATABASE || 'footfall'),
     clickhouseUser: env.FOOTFALL_CLICKHOUSE_USER || 'default',

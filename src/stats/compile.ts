@@ -2,7 +2,7 @@ import { sqlDateTimeText, sqlString, sqlUInt } from '../store/sql.js';
 import type { Goal } from '../store/repo.js';
 import { channelExpression } from './channel.js';
 import { goalCondition, goalDisplayName } from './goals.js';
-import { isEventDimension, isTimeDimension, propKey, SESSION_ONLY_DIMENSIONS, type Filter, type Query } from './query.js';
+import { isEventDimension, propKey, SESSION_ONLY_DIMENSIONS, type Filter, type Query } from './query.js';
 
 /**
  * Stage 3 of the Stats API: a planned query part → ClickHouse SQL. Every value that came from the user goes
@@ -268,4 +268,3 @@ export function filtersWhere(ctx: CompileContext, table: Table, opts: FilterOpti
   return parts.length ? parts.join(' AND ') : '1';
 }
 
-export { isTimeDimension };

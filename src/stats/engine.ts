@@ -1,9 +1,9 @@
 import type { SqlBackend } from '../store/backend.js';
 import { sqlUInt } from '../store/sql.js';
-import { mondayOf, timeLabels } from './dates.js';
+import { timeLabels } from './dates.js';
 import { baseWhere, dimensionExpr, filtersWhere, goalsInScope, presenceCondition, type CompileContext, type FilterOptions, type Places, type Table } from './compile.js';
 import { goalDisplayName } from './goals.js';
-import { EVENT_METRICS, isEventDimension, isTimeDimension, leaves, SESSION_METRICS, SESSION_ONLY_DIMENSIONS, type Metric, type Query } from './query.js';
+import { EVENT_METRICS, isEventDimension, leaves, propKey, SESSION_METRICS, SESSION_ONLY_DIMENSIONS, type Metric, type Query } from './query.js';
 
 /**
  * Stages 2, 4 and 5 of the Stats API: plan which queries a `Query` needs (events, sessions, engagement, totals),
@@ -349,9 +349,3 @@ export class StatsEngine {
     return w === null || w.code === 'no_single_revenue_currency' ? w === null : false;
   }
 }
-
-function propKey(d: string): string | null {
-  return d.startsWith('event:props:') ? d.slice(12) : null;
-}
-
-export { isTimeDimension, mondayOf };

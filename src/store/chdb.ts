@@ -18,12 +18,29 @@ export class ChdbBackend implements SqlBackend {
     this.session = session;
   }
 
-  static open(dir: string): ChdbBackend {
+  /**
+   * Opens (creating) the store in `dir`. `maxMemoryBytes` bounds the engine's own memory (its server-wide limit;
+   * a query gets at most 3/4 of it and spills GROUP BY to disk beyond 3/8; the mark cache is 64 MiB), so that
+   * merges, inserts and queries cannot grow the process without bound.
+   */
+  static open(dir: string, maxMemoryBytes = 512 * 1024 * 1024): ChdbBackend {
     fs.mkdirSync(dir, { recursive: true });
+    const mem = Math.max(64 * 1024 * 1024, Math.floor(maxMemoryBytes));
     try {
       // Quote 64-bit integers in JSON output so ids survive JavaScript's doubles (the ClickHouse server backend
       // sets the same setting per query).
-      return new ChdbBackend(new Session(dir, { connectionArgs: ['--output_format_json_quote_64bit_integers=1', '--output_format_json_escape_forward_slashes=0'] }));
+      return new ChdbBackend(
+        new Session(dir, {
+          connectionArgs: [
+            '--output_format_json_quote_64bit_integers=1',
+            '--output_format_json_escape_forward_slashes=0',
+            `--max_server_memory_usage=${mem}`,
+            `--max_memory_usage=${Math.floor((mem * 3) / 4)}`,
+            `--max_bytes_before_external_group_by=${Math.floor((mem * 3) / 8)}`,
+            '--mark_cache_size=67108864',
+          ],
+        }),
+      );
     } catch (err) {
       const msg = err instanceof Error ? err.message : String(err);
       if (/Cannot lock file|already running/i.test(msg)) {

@@ -5,10 +5,14 @@ import { UA_CORPUS } from '../fixtures/user-agents.js';
 
 let srv: TestServer;
 let key: string;
-serverForFile((s, k) => {
-  srv = s;
-  key = k;
-});
+// One client sends everything here: the per-client share of a site's rate limit is tested in hardening.test.
+serverForFile(
+  (s, k) => {
+    srv = s;
+    key = k;
+  },
+  { env: { FOOTFALL_RATE_LIMIT_CLIENT_SHARE: '1' } },
+);
 
 type Row = Record<string, any>;
 async function rowsOf(site: string): Promise<Row[]> {

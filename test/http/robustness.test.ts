@@ -5,10 +5,14 @@ import { exportRows, newSite, postEvent, serverForFile, type TestServer } from '
 
 let srv: TestServer;
 let key: string;
-serverForFile((s, k) => {
-  srv = s;
-  key = k;
-});
+// One client sends everything here: the per-client share of a site's rate limit is tested in hardening.test.
+serverForFile(
+  (s, k) => {
+    srv = s;
+    key = k;
+  },
+  { env: { FOOTFALL_RATE_LIMIT_CLIENT_SHARE: '1' } },
+);
 
 const PARSE = { errors: { request: ['Unable to parse request body as json'] } };
 
