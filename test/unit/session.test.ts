@@ -271,3 +271,19 @@ describe('sessions', () => {
     assert.equal(next!.duration, 300);
   });
 });
+
+describe('event rows inherit their session', () => {
+  test('a later event of the session is stored with the session’s source, UTM tags, location and device', async () => {
+    const { inheritVisit } = await import('../../src/ingest/pipeline.js');
+    const t = setup();
+    const first = t.send({ u: 'https://a.com/?utm_source=news&utm_campaign=spring', r: 'https://www.google.com/' }, T0);
+    const second = t.send({ u: 'https://a.com/next?utm_source=other', r: 'https://bing.com/' }, T0 + MIN, { ua: { ...EMPTY_UA, browser: 'Firefox' } });
+    const [a, b] = [first.rows[0]!, second.rows[0]!];
+    assert.equal(b.session_id, a.session_id);
+    for (const k of ['referrer', 'referrer_source', 'utm_source', 'utm_campaign', 'browser', 'country_code'] as const) assert.equal(b[k], a[k], k);
+    assert.equal(b.pathname, '/next', 'the page stays the event’s own');
+    const row = { ...b, utm_source: 'x' };
+    inheritVisit(row, { ...a, utm_source: 'y' });
+    assert.equal(row.utm_source, 'y');
+  });
+});
