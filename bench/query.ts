@@ -26,6 +26,7 @@ import { StatsEngine } from '../src/stats/engine.js';
 import { parseQuery } from '../src/stats/query.js';
 import { addDays, localDate } from '../src/stats/dates.js';
 import { createLogger } from '../src/util/log.js';
+import { seededRandom } from '../src/util/rng.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 10_000_000);
@@ -34,18 +35,8 @@ const DAYS = 365;
 const SITES = 20;
 const log = createLogger('warn');
 
-/** Deterministic PRNG (mulberry32), so both backends and reruns get the same data. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const rand = rng(42);
+
+const rand = seededRandom(42);
 /** Index in [0, n) with a Zipf-like (power-law) distribution. */
 const zipf = (n: number, s = 1.1): number => Math.min(n - 1, Math.floor(Math.pow(n, Math.pow(rand(), s)) - 1));
 const pick = <T>(xs: readonly T[]): T => xs[zipf(xs.length)]!;

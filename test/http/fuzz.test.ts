@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { test } from 'node:test';
 import { BROWSER_UA, cli, exportRows, newKey, startServer } from '../helpers/server.js';
+import { seededRandom } from '../../src/util/rng.js';
 
 /**
  * A bounded fuzz run of `POST /api/event`: random and mutated bodies, headers and HTTP framing, with valid events
@@ -11,20 +12,11 @@ import { BROWSER_UA, cli, exportRows, newKey, startServer } from '../helpers/ser
 const SEED = Number(process.env.FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31));
 const REQUESTS = Number(process.env.FUZZ_REQUESTS ?? 1500);
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+
 
 test(`fuzzed POST /api/event: no 5xx, no hang, valid events all stored (seed ${SEED})`, { timeout: 300_000 }, async (t) => {
   t.diagnostic(`FUZZ_SEED=${SEED} FUZZ_REQUESTS=${REQUESTS}`);
-  const rand = rng(SEED);
+  const rand = seededRandom(SEED);
   const int = (n: number) => Math.floor(rand() * n);
   const pick = <T>(xs: readonly T[]): T => xs[int(xs.length)]!;
   const srv = await startServer({ env: { FOOTFALL_RATE_LIMIT_CLIENT_SHARE: '1' } });
