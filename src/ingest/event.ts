@@ -94,12 +94,47 @@ export function wellFormed(s: string): string {
   return s.replace(LONE_SURROGATE, '\ufffd');
 }
 
-/**
- * One JSONEachRow line. Lone surrogates would make ClickHouse refuse the whole batch, so a row that
- * has any (JSON.stringify escapes them as \udXXX) is re-serialized with them replaced.
- */
-export function serializeRow(row: object): string {
+/** Props arrays at least this large (characters) are serialized once per request and shared by its rows. */
+const LARGE_PROPS_CHARS = 4096;
+/** The JSON of the last large props arrays: an event row, its session's +1 row and the -1 row of the previous state
+ *  hold the same array objects, so a maximal event pays for its props' escaping once, not three times. */
+const recentArrays: Array<[readonly string[], string]> = [];
+
+function arrayJson(a: readonly string[]): string {
+  for (const [arr, json] of recentArrays) if (arr === a) return json;
+  let json = JSON.stringify(a);
+  if (ESCAPED_SURROGATE.test(json)) json = JSON.stringify(a.map(wellFormed));
+  recentArrays.unshift([a, json]);
+  if (recentArrays.length > 4) recentArrays.pop();
+  return json;
+}
+
+function propsChars(keys: unknown, values: unknown): number {
+  if (!Array.isArray(keys) || !Array.isArray(values) || keys.length === 0) return 0;
+  let n = 0;
+  for (const k of keys as string[]) n += k.length;
+  for (const v of values as string[]) n += v.length;
+  return n;
+}
+
+function plain(row: object): string {
   const s = JSON.stringify(row);
   if (!ESCAPED_SURROGATE.test(s)) return s;
   return JSON.stringify(row, (_k, v: unknown) => (typeof v === 'string' ? wellFormed(v) : v));
+}
+
+/**
+ * One JSONEachRow line. Lone surrogates would make ClickHouse refuse the whole batch, so a row that
+ * has any (JSON.stringify escapes them as \udXXX) is re-serialized with them replaced. Large props (`meta` or
+ * `entry_meta`) are serialized apart and reused across the rows of one request.
+ */
+export function serializeRow(row: object): string {
+  const r = row as Record<string, unknown>;
+  const prefix = 'meta.key' in r ? 'meta' : 'entry_meta.key' in r ? 'entry_meta' : null;
+  if (prefix === null) return plain(row);
+  const kName = `${prefix}.key`;
+  const vName = `${prefix}.value`;
+  if (propsChars(r[kName], r[vName]) < LARGE_PROPS_CHARS) return plain(row);
+  const { [kName]: keys, [vName]: values, ...rest } = r;
+  return `${plain(rest).slice(0, -1)},"${kName}":${arrayJson(keys as string[])},"${vName}":${arrayJson(values as string[])}}`;
 }

@@ -73,3 +73,23 @@ test('serialization replaces lone surrogates and keeps everything else', () => {
   assert.equal(row.name, 'x\ufffd');
   assert.deepEqual(row['meta.value'], ['back\\ud800slash']);
 });
+
+test('serializeRow: large props are serialized apart, shared across rows, and still clean of lone surrogates', () => {
+  const props = Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`k${i}`, `\u0001${'v'.repeat(1990)}${i === 3 ? '\ud800' : '😀'}`]));
+  const r = req({ n: 'pageview', u: 'https://a.com/x', d: 'a.com', p: props });
+  const row = baseEventRow(1, r, deriveFromUrl(r.url, false), ctx.now);
+  const line = serializeRow(row);
+  const back = JSON.parse(line);
+  assert.deepEqual(back['meta.key'], row['meta.key']);
+  assert.deepEqual(back['meta.value'], row['meta.value'].map(wellFormed));
+  assert.equal(back['meta.value'][3]?.endsWith('\ufffd'), true, 'the lone surrogate is replaced');
+  assert.equal(back['meta.value'][4]?.endsWith('😀'), true, 'pairs are kept');
+  const { 'meta.key': _k, 'meta.value': _v, ...rest } = back;
+  const { 'meta.key': _k2, 'meta.value': _v2, ...want } = row;
+  assert.deepEqual(rest, JSON.parse(JSON.stringify(want)));
+  // a session row holding the same arrays reuses their JSON; a copy with other arrays does not
+  const session = { session_id: '1', 'entry_meta.key': row['meta.key'], 'entry_meta.value': row['meta.value'] };
+  assert.deepEqual(JSON.parse(serializeRow(session))['entry_meta.value'], back['meta.value']);
+  const other = { ...session, 'entry_meta.value': session['entry_meta.value'].map((v) => v.replace('\u0001', 'x')) };
+  assert.equal(JSON.parse(serializeRow(other))['entry_meta.value'][0][0], 'x');
+});
