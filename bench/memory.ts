@@ -60,12 +60,15 @@ const result = await autocannon({
 });
 clearInterval(timer);
 const peak = Math.max(...samples.map((s) => s[1]));
+const status = fs.readFileSync(`/proc/${srv.pid}/status`, 'utf8');
+const field = (name: string) => Math.round(Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0) / 1024);
 const final = rssMb(srv.pid!);
 console.log(`${SECONDS} s at ${CONNECTIONS} connections, every request a new visitor: ${Math.round(result.requests.average)} req/s, ${result.non2xx} non-2xx, p99 ${result.latency.p99} ms`);
 console.log(`RSS idle ${Math.round(idle)} MB, peak ${peak} MB, at the end ${Math.round(final)} MB`);
+console.log(`RSS by kind: anonymous ${field('RssAnon')} MB, file-backed ${field('RssFile')} MB, shared memory ${field('RssShmem')} MB`);
 console.log(`samples (s, MB): ${samples.map(([s, m]) => `${s}:${m}`).join(' ')}`);
 const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-for (const name of ['footfall_events_accepted_total', 'footfall_events_overloaded_total', 'footfall_live_sessions', 'footfall_live_session_bytes', 'footfall_live_sessions_evicted_total', 'footfall_nodejs_heap_size_used_bytes']) {
+for (const name of ['footfall_events_accepted_total', 'footfall_events_overloaded_total', 'footfall_live_sessions', 'footfall_live_session_bytes', 'footfall_live_sessions_evicted_total', 'footfall_nodejs_heap_size_used_bytes', 'footfall_nodejs_heap_size_total_bytes', 'footfall_nodejs_external_memory_bytes', 'footfall_store_memory_bytes']) {
   const m = new RegExp(`^${name} (\\S+)$`, 'm').exec(metrics);
   if (m) console.log(`${name} ${m[1]}`);
 }

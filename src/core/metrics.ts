@@ -122,6 +122,19 @@ export class Metrics {
         this.set({ table: 'sessions' }, store.sessions.stats.bytes);
       },
     });
+    new client.Gauge({
+      name: 'footfall_store_memory_bytes',
+      help: "Memory the store engine tracks for itself (ClickHouse's MemoryTracking; in this process for the embedded store)",
+      registers: r,
+      async collect() {
+        try {
+          const [row] = await store.backend.queryRows<{ v: string }>("SELECT value AS v FROM system.metrics WHERE metric = 'MemoryTracking'");
+          this.set(Number(row?.v ?? 0));
+        } catch {
+          // the store is down: no sample
+        }
+      },
+    });
     if (sessions) {
       new client.Gauge({ name: 'footfall_live_sessions', help: 'Live sessions in memory', registers: r, collect() { this.set(sessions.size); } });
       new client.Gauge({ name: 'footfall_live_session_bytes', help: 'Estimated heap bytes of the live sessions', registers: r, collect() { this.set(sessions.bytes); } });
