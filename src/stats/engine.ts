@@ -243,7 +243,7 @@ export class StatsEngine {
           }
         }
       });
-      rows.push({ dimensions: dimValues.map((v, i) => this.display(dims[i]!, v, q)), metrics: values });
+      rows.push({ metrics: values, dimensions: dimValues.map((v, i) => this.display(dims[i]!, v, q)) });
     }
     // Rows present only in a secondary query (e.g. sessions without matching events) are kept; empty groups of a
     // dimension-less query are one row.
