@@ -198,6 +198,7 @@ export async function startApp(config: Config, log: Logger, onListening?: (app: 
     })());
   const app: RunningApp = { port, store, admin, counters, stop };
   onListening?.(app);
-  log.info('listening', { port, address: config.listenAddress, adminSocket: sock, sites: admin.listSites().length, restoredSessions: restored });
+  // startupMs: from the process start to accepting events (store, migrations, journal replay, sessions, GeoIP).
+  log.info('listening', { port, address: config.listenAddress, adminSocket: sock, sites: admin.listSites().length, restoredSessions: restored, startupMs: Math.round(performance.now()) });
   return app;
 }
