@@ -170,6 +170,9 @@ function parseBoolean(v: unknown, def: boolean): boolean {
   return def;
 }
 
+/** The stored scroll depth of an engagement event that reported none (Plausible's `@missing_scroll_depth`). */
+export const MISSING_SCROLL_DEPTH = 255;
+
 export function isEngagement(name: string): boolean {
   return name === 'engagement' || name === 'pageleave';
 }
@@ -188,10 +191,15 @@ export function parseEventObject(body: Record<string, unknown>): ParseResult {
   let scrollDepth: number | null = null;
   let engagementTime: number | null = null;
   if (isEngagement(name)) {
+    // Plausible's rules: a missing or invalid scroll depth is stored as 255 (so that it never drags averages down),
+    // an invalid engagement time as 0; an engagement event with neither is refused.
     const sd = intOrNull(body.sd);
-    if (sd !== null && sd >= 0) scrollDepth = Math.min(sd, 100);
+    scrollDepth = sd !== null && sd >= 0 ? Math.min(sd, 100) : MISSING_SCROLL_DEPTH;
     const e = intOrNull(body.e);
-    if (e !== null && e >= 0 && e < LIMITS.engagementTimeMs) engagementTime = e;
+    engagementTime = e !== null && e >= 0 && e < LIMITS.engagementTimeMs ? e : 0;
+    if (scrollDepth === MISSING_SCROLL_DEPTH && engagementTime === 0) {
+      addError(errors, 'event_name', "engagement event requires a valid integer value for at least one of 'sd' or 'e' fields");
+    }
   }
   const v = intOrNull(body.v);
 

@@ -209,6 +209,12 @@ describe('request fields', () => {
     assert.equal(capped.engagement_time, 10);
     const tooLong = rows.find((r) => r.name === 'engagement' && r.scroll_depth === 10)!;
     assert.equal(tooLong.engagement_time, 0);
+    // no valid scroll depth: stored as 255 (missing), not 0; neither sd nor e valid: 400 with Plausible's message
+    assert.equal((await postEvent(srv.url, { n: 'engagement', u: 'https://e.com/noscroll', d: site, sd: '12asd', e: 700 })).status, 202);
+    assert.equal((await rowsOf(site)).find((r) => r.pathname === '/noscroll')!.scroll_depth, 255);
+    const neither = await postEvent(srv.url, { n: 'engagement', u: 'https://e.com/', d: site, sd: -5 });
+    assert.equal(neither.status, 400);
+    assert.deepEqual(JSON.parse(neither.text), { errors: { event_name: ["engagement event requires a valid integer value for at least one of 'sd' or 'e' fields"] } });
     // without a live session an engagement event is dropped
     const other = await newSite(srv.dataDir);
     const lone = await postEvent(srv.url, { n: 'engagement', u: 'https://e.com/', d: other, sd: 10, e: 100 });

@@ -82,9 +82,15 @@ test('interactive, hashMode, sd/e and v', () => {
   const e = ok({ n: 'engagement', u: '/', d: 'a', sd: '101', e: '1500' });
   assert.equal(e.scrollDepth, 100);
   assert.equal(e.engagementTime, 1500);
-  const neg = ok({ n: 'engagement', u: '/', d: 'a', sd: -1, e: -1 });
-  assert.equal(neg.scrollDepth, null);
-  assert.equal(neg.engagementTime, null);
+  // invalid scroll depth → 255 (missing), invalid engagement time → 0; neither valid → 400
+  for (const sd of [-1, '12asd', 'null', 1.5, null, [], undefined]) assert.equal(ok({ n: 'engagement', u: '/', d: 'a', sd, e: 10 }).scrollDepth, 255, String(sd));
+  for (const e of [-1, 30 * 24 * 3600 * 1000, 'x', 2.5]) assert.equal(ok({ n: 'engagement', u: '/', d: 'a', sd: 5, e }).engagementTime, 0, String(e));
+  assert.equal(ok({ n: 'engagement', u: '/', d: 'a', sd: 0 }).scrollDepth, 0, 'a valid 0 is kept');
+  for (const bad of [{ sd: -1, e: -1 }, {}, { sd: 'x', e: 0 }]) {
+    const r = parseEventObject({ n: 'engagement', u: '/', d: 'a', ...bad });
+    assert.ok(!r.ok);
+    assert.deepEqual(r.errors, { event_name: ["engagement event requires a valid integer value for at least one of 'sd' or 'e' fields"] });
+  }
   assert.equal(ok({ n: 'pageview', u: '/', d: 'a', sd: 50 }).scrollDepth, null);
   assert.equal(ok({ n: 'x', u: '/', d: 'a', v: 70000 }).trackerVersion, 0);
   assert.equal(ok({ n: 'x', u: '/', d: 'a', v: '3' }).trackerVersion, 3);
