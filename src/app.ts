@@ -107,7 +107,7 @@ export async function startApp(config: Config, log: Logger, onListening?: (app: 
   const report = await migrateWhenReachable(store, config, log);
   log.info('store ready', { kind: store.backend.kind, dataDir: config.dataDir, schemaFrom: report.from, schemaTo: report.to, applied: report.applied });
   const { journal, intake } = await openJournal(config, store, log);
-  const admin = new Admin(store);
+  const admin = new Admin(store, { perMinute: config.rateLimitPerMinute, burst: config.rateLimitBurst });
   await admin.load();
   const counters = new IngestCounters();
   const ua = new UaService({ cacheSize: config.uaCacheSize, maxQueue: config.uaQueueMax });

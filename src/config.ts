@@ -49,6 +49,10 @@ export interface Config {
   journalMaxBytes: number;
   /** Stats API requests per API key and hour (`FOOTFALL_API_RATE_LIMIT_PER_HOUR`, default 1,000,000 like Plausible CE). */
   apiRateLimitPerHour: number;
+  /** Default ingestion rate limit of every site without its own (`FOOTFALL_RATE_LIMIT_PER_MINUTE`, default 600; 0 = unlimited). */
+  rateLimitPerMinute: number;
+  /** Its burst (`FOOTFALL_RATE_LIMIT_BURST`, default 120). */
+  rateLimitBurst: number;
   /** The share of a site's rate limit one client IP may take (`FOOTFALL_RATE_LIMIT_CLIENT_SHARE`, 0.01–1, default 0.2). */
   rateLimitClientShare: number;
   /** Proxies whose forwarding headers are believed (`FOOTFALL_TRUSTED_PROXIES`, CIDR list; empty = every peer's). */
@@ -131,6 +135,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     journalSegmentBytes: int(env, 'FOOTFALL_JOURNAL_SEGMENT_BYTES', 32 * 1024 * 1024, 64 * 1024, 1024 * 1024 * 1024),
     journalMaxBytes: int(env, 'FOOTFALL_JOURNAL_MAX_BYTES', 2 * 1024 * 1024 * 1024, 1024 * 1024, Number.MAX_SAFE_INTEGER),
     apiRateLimitPerHour: int(env, 'FOOTFALL_API_RATE_LIMIT_PER_HOUR', 1_000_000, 1, Number.MAX_SAFE_INTEGER),
+    rateLimitPerMinute: int(env, 'FOOTFALL_RATE_LIMIT_PER_MINUTE', 600, 0, 100_000_000),
+    rateLimitBurst: int(env, 'FOOTFALL_RATE_LIMIT_BURST', 120, 1, 100_000_000),
     rateLimitClientShare: share(env, 'FOOTFALL_RATE_LIMIT_CLIENT_SHARE', 0.2),
     trustedProxies: trusted(env.FOOTFALL_TRUSTED_PROXIES),
     requestTimeoutMs: int(env, 'FOOTFALL_REQUEST_TIMEOUT_MS', 10_000, 1000, 600_000),

@@ -50,7 +50,14 @@ export class Admin {
   private goals = new Map<number, Goal[]>();
   private chain: Promise<unknown> = Promise.resolve();
 
-  constructor(private readonly store: Store) {}
+  /**
+   * `defaultRateLimit`: what a site without its own setting gets (`FOOTFALL_RATE_LIMIT_PER_MINUTE` and
+   * `FOOTFALL_RATE_LIMIT_BURST`; a per-minute of 0 means unlimited).
+   */
+  constructor(
+    private readonly store: Store,
+    private readonly defaultRateLimit: RateLimit = DEFAULT_RATE_LIMIT,
+  ) {}
 
   async load(): Promise<void> {
     const [sites, keys, shields, goals] = await Promise.all([
@@ -80,7 +87,7 @@ export class Admin {
   rateLimitOf(site: Site): RateLimit {
     return site.rateLimitPerMinute > 0 && site.rateLimitBurst > 0
       ? { perMinute: site.rateLimitPerMinute, burst: site.rateLimitBurst }
-      : DEFAULT_RATE_LIMIT;
+      : this.defaultRateLimit;
   }
 
   private site(rawDomain: string): Site {
@@ -90,7 +97,7 @@ export class Admin {
     return site;
   }
 
-  /** Sets a site's rate limit; 0 and 0 restore the default (600 a minute, burst 120). */
+  /** Sets a site's rate limit; 0 and 0 restore the default (600 a minute, burst 120, unless configured otherwise). */
   setRateLimit(rawDomain: string, perMinute: number, burst: number): Promise<Site> {
     return this.serial(async () => {
       const site = this.site(rawDomain);

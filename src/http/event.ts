@@ -72,9 +72,13 @@ export async function handleEvent(req: IncomingMessage, res: ServerResponse, dep
     return sendJson(res, 400, { errors: parsed.errors }, CORS);
   }
   const limited: Array<{ id: number; limit: RateLimit }> = [];
+  let known = 0;
   for (const d of parsed.request.domains) {
     const site = deps.sites.byDomain(d);
-    if (site) limited.push({ id: site.id, limit: deps.sites.rateLimitOf(site) });
+    if (!site) continue;
+    known++;
+    const limit = deps.sites.rateLimitOf(site);
+    if (limit.perMinute > 0) limited.push({ id: site.id, limit }); // 0: unlimited
   }
   if (limited.length > 0) {
     const admitted = deps.limiter.take(limited, Date.now(), ip);
@@ -91,7 +95,7 @@ export async function handleEvent(req: IncomingMessage, res: ServerResponse, dep
   const userAgent = req.headers['user-agent'] ?? '';
   // Only an event for a known site is worth parsing its User-Agent (the pipeline drops the rest before any stage).
   let ua: UaInfo | null = EMPTY_UA;
-  if (limited.length > 0) {
+  if (known > 0) {
     const cached = deps.ua.resolve(userAgent);
     ua = cached !== null && 'then' in cached ? await cached : cached;
     if (ua === null) {

@@ -318,4 +318,27 @@ test('a client too slow to send its request gets 408 (configurable timeout), and
   }
 });
 
+test('the default rate limit of every site is a setting: 0 lifts it, a small one applies to sites without their own', async () => {
+  let srv = await startServer({ env: { FOOTFALL_RATE_LIMIT_PER_MINUTE: '0', FOOTFALL_RATE_LIMIT_CLIENT_SHARE: '1' } });
+  try {
+    assert.equal((await cli(srv.dataDir, ['sites', 'add', 'free.example'])).code, 0);
+    const statuses = await flood(300, 20, async (i) => (await postEvent(srv.url, { n: 'pageview', u: `https://free.example/${i}` })).status);
+    assert.ok(statuses.every((s) => s === 202), 'unlimited: 300 at once from one client');
+  } finally {
+    await srv.stop();
+  }
+  srv = await startServer({ env: { FOOTFALL_RATE_LIMIT_PER_MINUTE: '1', FOOTFALL_RATE_LIMIT_BURST: '3', FOOTFALL_RATE_LIMIT_CLIENT_SHARE: '1' } });
+  try {
+    assert.equal((await cli(srv.dataDir, ['sites', 'add', 'tight.example'])).code, 0);
+    assert.equal((await cli(srv.dataDir, ['sites', 'add', 'own.example'])).code, 0);
+    assert.equal((await cli(srv.dataDir, ['sites', 'rate-limit', 'own.example', '--per-minute', '600', '--burst', '100'])).code, 0);
+    const tight: number[] = [];
+    for (let i = 0; i < 5; i++) tight.push((await postEvent(srv.url, { n: 'pageview', u: `https://tight.example/${i}` })).status);
+    assert.deepEqual(tight, [202, 202, 202, 429, 429]);
+    for (let i = 0; i < 5; i++) assert.equal((await postEvent(srv.url, { n: 'pageview', u: `https://own.example/${i}` })).status, 202, 'a site with its own limit keeps it');
+  } finally {
+    await srv.stop();
+  }
+});
+
 export { admin, sleep };
