@@ -66,7 +66,7 @@ export async function handleEvent(req: IncomingMessage, res: ServerResponse, dep
       { ...CORS, connection: 'close' },
     );
   }
-  const parsed = parseEventBody(read.body);
+  const parsed = parseEventBody(read.body, req.headers['content-type'] ?? '');
   if (!parsed.ok) {
     deps.counters.invalid++;
     return sendJson(res, 400, { errors: parsed.errors }, CORS);

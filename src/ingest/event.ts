@@ -45,8 +45,19 @@ export interface EventRow extends VisitFields {
   tracker_script_version: number;
 }
 
+/** Plausible's system goals whose events get the page as a `path` prop when they have none. */
+const PATH_PROP_EVENTS = new Set(['404', 'Form: Submission', 'WP Form Completions']);
+const MAX_PROPS = 30;
+
+/** The request's props, with `path` = the pathname put first for the events above (so it survives the 30-prop cut). */
+export function eventProps(req: EventRequest, pathname: string): ReadonlyArray<readonly [string, string]> {
+  if (!PATH_PROP_EVENTS.has(req.name) || req.props.some(([k]) => k === 'path')) return req.props;
+  return [['path', pathname] as const, ...req.props].slice(0, MAX_PROPS);
+}
+
 /** The row as far as the request and its url determine it; later stages fill in the rest. */
 export function baseEventRow(siteId: number, req: EventRequest, url: UrlInfo, now: Date): EventRow {
+  const props = eventProps(req, url.pathname);
   return {
     timestamp: sqlDateTimeText(now),
     name: req.name,
@@ -72,8 +83,8 @@ export function baseEventRow(siteId: number, req: EventRequest, url: UrlInfo, no
     operating_system_version: '',
     browser: '',
     browser_version: '',
-    'meta.key': req.props.map(([k]) => k),
-    'meta.value': req.props.map(([, v]) => v),
+    'meta.key': props.map(([k]) => k),
+    'meta.value': props.map(([, v]) => v),
     // No currency conversion: the reporting amount is the amount sent.
     revenue_source_amount: req.revenue ? Number(req.revenue.amount) : null,
     revenue_source_currency: req.revenue?.currency ?? '',

@@ -32,8 +32,9 @@ export const LIMITS = {
 export const PARSE_ERROR: Errors = { request: ['Unable to parse request body as json'] };
 const PROPS_ERROR = 'keys should have at most 300 bytes and values 2000 bytes';
 
+/** Plausible's lookup: the short key first, then the long one; absent, `null` and `false` fall through (Elixir `a || b`). */
 function first(body: Record<string, unknown>, ...keys: string[]): unknown {
-  for (const k of keys) if (body[k] !== undefined) return body[k];
+  for (const k of keys) if (body[k] !== undefined && body[k] !== null && body[k] !== false) return body[k];
   return undefined;
 }
 
@@ -54,7 +55,7 @@ function parseName(v: unknown, errors: Errors): string {
     return '';
   }
   if (typeof v !== 'string') {
-    addError(errors, 'event_name', 'must be a string or an integer');
+    addError(errors, 'event_name', 'is invalid');
     return '';
   }
   if ([...v].length > LIMITS.nameChars) addError(errors, 'event_name', `should be at most ${LIMITS.nameChars} character(s)`);
@@ -101,10 +102,7 @@ function parseDomains(v: unknown, url: string, errors: Errors): string[] {
     if (!host) addError(errors, 'domain', "can't be blank");
     return host ? [host] : [];
   }
-  if (typeof v !== 'string') {
-    addError(errors, 'domain', 'must be a string');
-    return [];
-  }
+  if (typeof v !== 'string') return parseDomains(undefined, url, errors); // ignored as if absent (Plausible)
   const domains = [...new Set(v.split(',').map(normalizeDomain).filter((d) => d !== ''))];
   if (domains.length === 0) addError(errors, 'domain', "can't be blank");
   return domains;
@@ -164,6 +162,17 @@ function intOrNull(v: unknown): number | null {
   return null;
 }
 
+/** Hash mode: an integer or an integer string (Ecto's cast); only 1 turns it on; anything else is invalid. */
+function parseHashMode(v: unknown, errors: Errors): boolean {
+  if (v === undefined) return false;
+  const n = intOrNull(v);
+  if (n === null) {
+    addError(errors, 'hash_mode', 'is invalid');
+    return false;
+  }
+  return n === 1;
+}
+
 function parseBoolean(v: unknown, def: boolean): boolean {
   if (v === true || v === 'true' || v === 1 || v === '1') return true;
   if (v === false || v === 'false' || v === 0 || v === '0') return false;
@@ -180,12 +189,13 @@ export function isEngagement(name: string): boolean {
 /** Validates a decoded body. Every failing rule is reported, not just the first. */
 export function parseEventObject(body: Record<string, unknown>): ParseResult {
   const errors: Errors = {};
-  const name = parseName(first(body, 'name', 'n'), errors);
-  const url = parseUrl(first(body, 'url', 'u'), errors);
-  const domains = parseDomains(first(body, 'domain', 'd'), url, errors);
-  const props = parseProps(first(body, 'props', 'p', 'meta', 'm'), errors);
+  const name = parseName(first(body, 'n', 'name'), errors);
+  const url = parseUrl(first(body, 'u', 'url'), errors);
+  const domains = parseDomains(first(body, 'd', 'domain'), url, errors);
+  const props = parseProps(first(body, 'm', 'meta', 'p', 'props'), errors);
+  const hashMode = parseHashMode(first(body, 'h', 'hashMode'), errors);
 
-  const rawRef = first(body, 'referrer', 'r');
+  const rawRef = first(body, 'r', 'referrer');
   const referrer = typeof rawRef === 'string' && rawRef !== '' ? [...rawRef].slice(0, LIMITS.referrerChars).join('') : null;
 
   let scrollDepth: number | null = null;
@@ -213,8 +223,9 @@ export function parseEventObject(body: Record<string, unknown>): ParseResult {
       referrer,
       props,
       revenue: parseRevenue(first(body, 'revenue', '$')),
-      interactive: parseBoolean(first(body, 'interactive', 'i'), true),
-      hashMode: parseBoolean(first(body, 'hashMode', 'h'), false),
+      // Deliberately not Plausible's lookup: `i: false` alone is honoured (spec §3 recommends it).
+      interactive: parseBoolean(body.i !== undefined ? body.i : body.interactive, true),
+      hashMode,
       scrollDepth,
       engagementTime,
       trackerVersion: v !== null && v >= 0 && v <= 65535 ? v : 0,
@@ -222,9 +233,25 @@ export function parseEventObject(body: Record<string, unknown>): ParseResult {
   };
 }
 
-/** Raw body bytes → validated request or the 400 errors. */
-export function parseEventBody(body: Uint8Array): ParseResult {
-  const obj = decodeJsonObject(body);
+/** A form-encoded body (`n=pageview&u=…`) as the object its fields make; null when it is not valid UTF-8. */
+function decodeForm(body: Uint8Array): Record<string, unknown> | null {
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(body);
+  } catch {
+    return null;
+  }
+  const obj: Record<string, unknown> = {};
+  for (const [k, v] of new URLSearchParams(text)) obj[k] = v;
+  return Object.keys(obj).length ? obj : null;
+}
+
+/**
+ * Raw body bytes → validated request or the 400 errors. A JSON object whatever the Content-Type; with
+ * `application/x-www-form-urlencoded`, form fields too (props then come as a JSON string).
+ */
+export function parseEventBody(body: Uint8Array, contentType = ''): ParseResult {
+  const obj = decodeJsonObject(body) ?? (/^\s*application\/x-www-form-urlencoded/i.test(contentType) ? decodeForm(body) : null);
   if (!obj) return { ok: false, errors: PARSE_ERROR };
   return parseEventObject(obj);
 }

@@ -62,8 +62,7 @@ const wrongTypes: Array<[string, unknown]> = [
   ['name is a boolean', { n: true, u: 'https://e.com/', d: 'e.com' }],
   ['url is an array', { n: 'x', u: ['https://e.com/'], d: 'e.com' }],
   ['url is an object', { n: 'x', u: { href: 'https://e.com/' }, d: 'e.com' }],
-  ['domain is a number', { n: 'x', u: 'https://e.com/', d: 12 }],
-  ['domain is an array', { n: 'x', u: 'https://e.com/', d: ['e.com'] }],
+  ['hash mode is an object', { n: 'x', u: 'https://e.com/', d: 'e.com', h: {} }],
 ];
 for (const [what, body] of wrongTypes) {
   test(`${what} → 400 naming the field`, async () => {
@@ -77,12 +76,32 @@ for (const [what, body] of wrongTypes) {
 
 test('wrong types in optional fields are ignored, the event kept', async () => {
   const site = await newSite(srv.dataDir);
-  const r = await postEvent(srv.url, { n: 'x', u: `https://${site}/`, d: site, r: 5, p: 7, $: 'lots', i: 'maybe', h: {}, v: 'nine', sd: [], e: {} });
+  const r = await postEvent(srv.url, { n: 'x', u: `https://${site}/`, d: site, r: 5, p: 7, $: 'lots', i: 'maybe', v: 'nine', sd: [], e: {} });
   assert.equal(r.status, 202, r.text);
   const rows = await exportRows(srv.url, key, 'events', site);
   assert.equal(rows.length, 1);
   assert.equal(rows[0]!.interactive, 1);
   assert.equal(rows[0]!.tracker_script_version, 0);
+});
+
+test('a domain that is not a string is ignored as if absent: the url’s host is the site (Plausible)', async () => {
+  const site = await newSite(srv.dataDir);
+  for (const d of [12, [site], { a: 1 }]) {
+    const r = await postEvent(srv.url, { n: 'x', u: `https://${site}/d`, d });
+    assert.equal(r.status, 202, r.text);
+    assert.equal(r.headers.get('x-plausible-dropped'), null, 'recorded for the url’s site');
+  }
+  assert.equal((await exportRows(srv.url, key, 'events', site)).length, 3);
+});
+
+test('a form-encoded body is accepted; a 404 event gets the page as its path prop', async () => {
+  const site = await newSite(srv.dataDir);
+  const form = new URLSearchParams({ n: '404', u: `https://${site}/gone?x=1`, d: site, p: JSON.stringify({ from: 'form' }) }).toString();
+  const r = await postEvent(srv.url, form, { 'content-type': 'application/x-www-form-urlencoded' });
+  assert.equal(r.status, 202, r.text);
+  const [row] = await exportRows(srv.url, key, 'events', site);
+  assert.equal(row!.name, '404');
+  assert.deepEqual([row!['meta.key'], row!['meta.value']], [['path', 'from'], ['/gone', 'form']]);
 });
 
 test('a body over the limit with Content-Length → 413 without reading it', async () => {

@@ -13,11 +13,64 @@ const errs = (body: Record<string, unknown>) => {
   return r.errors;
 };
 
-test('long names win over short ones when both are present', () => {
+test('Plausible’s lookup: the short key first, absent/null/false fall through to the long one; m wins over p', () => {
   const r = ok({ name: 'long', n: 'short', url: 'https://a.com/', u: 'https://b.com/' });
-  assert.equal(r.name, 'long');
-  assert.equal(r.url, 'https://a.com/');
-  assert.deepEqual(r.domains, ['a.com']);
+  assert.equal(r.name, 'short');
+  assert.equal(r.url, 'https://b.com/');
+  assert.deepEqual(r.domains, ['b.com']);
+  assert.equal(ok({ n: null, name: 'long', u: '/', d: 'a' }).name, 'long');
+  assert.equal(ok({ n: 'x', u: false, url: 'https://c.com/', d: 'a' }).url, 'https://c.com/');
+  assert.deepEqual(ok({ n: 'x', u: '/', d: 'a', m: { from: 'm' }, p: { from: 'p' } }).props, [['from', 'm']]);
+  assert.deepEqual(ok({ n: 'x', u: '/', d: 'a', meta: { from: 'meta' }, props: { from: 'props' } }).props, [['from', 'meta']]);
+  assert.deepEqual(ok({ n: 'x', u: '/', d: 'a', m: null, p: { from: 'p' } }).props, [['from', 'p']]);
+});
+
+test('wrong types: "is invalid" for names and hash mode; a non-string domain falls back to the url host', () => {
+  for (const n of [1.5, true, ['a'], { a: 1 }]) {
+    const r = parseEventObject({ n, u: '/', d: 'a' });
+    assert.ok(!r.ok);
+    assert.deepEqual(r.errors, { event_name: ['is invalid'] }, JSON.stringify(n));
+  }
+  for (const h of [true, 1.5, 'abc', [1]]) {
+    const r = parseEventObject({ n: 'x', u: '/', d: 'a', h });
+    assert.ok(!r.ok);
+    assert.deepEqual(r.errors, { hash_mode: ['is invalid'] }, JSON.stringify(h));
+  }
+  assert.equal(ok({ n: 'x', u: '/', d: 'a', h: '1' }).hashMode, true);
+  assert.equal(ok({ n: 'x', u: '/', d: 'a', h: 2 }).hashMode, false, 'only 1 turns hash mode on');
+  assert.deepEqual(ok({ n: 'x', u: 'https://www.shop.com/', d: 42 }).domains, ['shop.com']);
+  assert.deepEqual(ok({ n: 'x', u: 'https://shop.com/', d: { a: 1 } }).domains, ['shop.com']);
+});
+
+test('form-encoded bodies are accepted with their Content-Type', () => {
+  const body = Buffer.from('n=pageview&u=https%3A%2F%2Fa.com%2Fx&d=a.com&p=%7B%22k%22%3A%22v%22%7D');
+  assert.ok(!parseEventBody(body).ok, 'not JSON, and no form Content-Type');
+  const r = parseEventBody(body, 'application/x-www-form-urlencoded; charset=UTF-8');
+  assert.ok(r.ok);
+  assert.equal(r.request.url, 'https://a.com/x');
+  assert.deepEqual(r.request.props, [['k', 'v']]);
+  assert.deepEqual(parseEventBody(Buffer.from(''), 'application/x-www-form-urlencoded'), { ok: false, errors: { request: ['Unable to parse request body as json'] } });
+});
+
+test('404, Form: Submission and WP Form Completions get the page as a path prop, first, unless they have one', async () => {
+  const { baseEventRow } = await import('../../src/ingest/event.js');
+  const { deriveFromUrl } = await import('../../src/ingest/url.js');
+  const row = (body: Record<string, unknown>) => {
+    const r = ok({ u: 'https://a.com/missing/page#x', d: 'a.com', ...body });
+    return baseEventRow(1, r, deriveFromUrl(r.url, r.hashMode), new Date());
+  };
+  for (const n of [404, '404', 'Form: Submission', 'WP Form Completions']) {
+    const r = row({ n, p: { a: 'b' } });
+    assert.deepEqual([r['meta.key'], r['meta.value']], [['path', 'a'], ['/missing/page', 'b']], String(n));
+  }
+  assert.deepEqual(row({ n: '404', h: 1 })['meta.value'], ['/missing/page#x'], 'hash-mode aware');
+  assert.deepEqual(row({ n: '404', p: { path: '/sent' } })['meta.value'], ['/sent'], 'an explicit path is kept');
+  assert.deepEqual(row({ n: 'Signup', p: { a: 'b' } })['meta.key'], ['a']);
+  const thirty = Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`k${i}`, 'v']));
+  const full = row({ n: '404', p: thirty })['meta.key'];
+  assert.equal(full.length, 30);
+  assert.equal(full[0], 'path');
+  assert.equal(full[29], 'k28', 'the path survives the 30-prop cut');
 });
 
 test('domains: trimmed, lower-cased, www. removed, de-duplicated, blanks skipped', () => {
