@@ -236,7 +236,7 @@ export function sessionStage(store: SessionStore): Stage {
       // starts a new one, and every stored state stays consistent.
       ev.undo.push(() => store.delete(key));
       if (!live) {
-        const first = startSession(row, newSessionId());
+        const first = startSession(row, newSessionId(), ev.request.interactive);
         store.set(key, { row: first, startMs: now, lastMs: now });
         row.session_id = first.session_id;
         ev.sessionRows.push(first);

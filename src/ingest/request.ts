@@ -173,12 +173,6 @@ function parseHashMode(v: unknown, errors: Errors): boolean {
   return n === 1;
 }
 
-function parseBoolean(v: unknown, def: boolean): boolean {
-  if (v === true || v === 'true' || v === 1 || v === '1') return true;
-  if (v === false || v === 'false' || v === 0 || v === '0') return false;
-  return def;
-}
-
 /** The stored scroll depth of an engagement event that reported none (Plausible's `@missing_scroll_depth`). */
 export const MISSING_SCROLL_DEPTH = 255;
 
@@ -224,7 +218,8 @@ export function parseEventObject(body: Record<string, unknown>): ParseResult {
       props,
       revenue: parseRevenue(first(body, 'revenue', '$')),
       // Deliberately not Plausible's lookup: `i: false` alone is honoured (spec §3 recommends it).
-      interactive: parseBoolean(body.i !== undefined ? body.i : body.interactive, true),
+      // Only a boolean counts (a string "false" is ignored, as in Plausible).
+      interactive: typeof body.i === 'boolean' ? body.i : typeof body.interactive === 'boolean' ? body.interactive : true,
       hashMode,
       scrollDepth,
       engagementTime,

@@ -220,18 +220,21 @@ export function newSessionId(): string {
   return randomBytes(8).readBigUInt64LE().toString();
 }
 
-/** The first row of a session started by this event. */
-export function startSession(ev: EventRow, sessionId: string): SessionRow {
+/**
+ * The first row of a session started by this event (Plausible's rules): a pageview or a non-interactive event
+ * opens it as a bounce, an interactive custom event does not; its hostname is the entry page's.
+ */
+export function startSession(ev: EventRow, sessionId: string, interactive = true): SessionRow {
   const pv = isPageview(ev.name);
   return {
     session_id: sessionId,
     sign: 1,
     site_id: ev.site_id,
     user_id: ev.user_id,
-    hostname: ev.hostname,
+    hostname: pv ? ev.hostname : '',
     timestamp: ev.timestamp,
     start: ev.timestamp,
-    is_bounce: 1,
+    is_bounce: pv || !interactive ? 1 : 0,
     entry_page: pv ? ev.pathname : '',
     entry_page_hostname: pv ? ev.hostname : '',
     exit_page: pv ? ev.pathname : '',
@@ -265,12 +268,14 @@ export function startSession(ev: EventRow, sessionId: string): SessionRow {
 export function continueSession(prev: SessionRow, ev: EventRow, nowMs: number, startMs: number, interactive: boolean): SessionRow {
   const pv = isPageview(ev.name);
   const next: SessionRow = { ...prev, sign: 1, timestamp: ev.timestamp, events: prev.events + 1 };
-  next.duration = Math.max(0, Math.floor((nowMs - startMs) / 1000));
+  // the exact difference of the stored (whole-second) timestamps
+  next.duration = Math.abs(Math.floor(nowMs / 1000) - Math.floor(startMs / 1000));
   if (interactive) next.is_bounce = 0;
   if (pv) {
     next.pageviews = prev.pageviews + 1;
     next.exit_page = ev.pathname;
     next.exit_page_hostname = ev.hostname;
+    if (!next.hostname) next.hostname = ev.hostname;
     if (!next.entry_page) {
       next.entry_page = ev.pathname;
       next.entry_page_hostname = ev.hostname;

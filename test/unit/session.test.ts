@@ -287,3 +287,43 @@ describe('event rows inherit their session', () => {
     assert.equal(row.utm_source, 'y');
   });
 });
+
+describe('Plausible’s session rules', () => {
+  const last = (t: ReturnType<typeof setup>, id: string) => t.sessions.get(id)!;
+  test('an interactive custom event opens a session that is not a bounce; a non-interactive one opens a bounce', () => {
+    const t = setup();
+    const a = t.send({ n: 'Signup', u: 'https://a.com/pricing' }, T0).sessionRows[0]!;
+    assert.deepEqual([a.is_bounce, a.hostname, a.entry_page, a.pageviews], [0, '', '', 0]);
+    const t2 = setup();
+    const b = t2.send({ n: 'Video Play', u: 'https://a.com/', interactive: false }, T0).sessionRows[0]!;
+    assert.equal(b.is_bounce, 1);
+  });
+
+  test('a non-interactive custom event then a pageview: not a bounce, and the pageview gives hostname and entry page', () => {
+    const t = setup();
+    const first = t.send({ n: 'Video Play', u: 'https://a.com/v', i: false }, T0).rows[0]!;
+    t.send({ n: 'pageview', u: 'https://a.com/next' }, T0 + MIN);
+    const s = last(t, first.session_id);
+    assert.deepEqual([s.is_bounce, s.hostname, s.entry_page, s.pageviews, s.events], [0, 'a.com', '/next', 1, 2]);
+  });
+
+  test('a pageview then a non-interactive event stays a bounce', () => {
+    const t = setup();
+    const first = t.send({ n: 'pageview', u: 'https://a.com/' }, T0).rows[0]!;
+    t.send({ n: 'Scrolled', u: 'https://a.com/', i: false }, T0 + MIN);
+    assert.equal(last(t, first.session_id).is_bounce, 1);
+  });
+
+  test('duration is the exact difference of the stored timestamps (whole seconds)', () => {
+    const t = setup();
+    const first = t.send({}, T0 + 900).rows[0]!;
+    t.send({ u: 'https://a.com/b' }, T0 + 1100);
+    assert.equal(last(t, first.session_id).duration, 1, '12:00:00.900 → 12:00:01.100 is stored as 1 s');
+  });
+
+  test('only a boolean interactive counts: the string "false" is ignored', () => {
+    const t = setup();
+    const s = t.send({ n: 'Signup', u: 'https://a.com/', interactive: 'false' }, T0).sessionRows[0]!;
+    assert.equal(s.is_bounce, 0, 'treated as interactive');
+  });
+});
