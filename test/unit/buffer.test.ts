@@ -5,6 +5,14 @@ import { createLogger } from '../../src/util/log.js';
 
 const quiet = createLogger('error', () => {});
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Waits for a condition (never for a duration alone: CI machines are busy). */
+async function until(cond: () => boolean, what: string, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(5);
+  }
+}
 
 function recorder(fail: () => boolean = () => false) {
   const batches: string[][] = [];
@@ -25,7 +33,7 @@ test('flushes by size, in order, one insert in flight', async () => {
   const r = recorder();
   const b = new WriteBuffer({ name: 't', flushRows: 3, intervalMs: 10_000, maxRows: 100, sink: r.sink, log: quiet });
   for (let i = 0; i < 7; i++) assert.ok(b.push([`{"i":${i}}`]));
-  await sleep(50);
+  await until(() => r.batches.length === 2, 'two full batches');
   assert.deepEqual(r.batches, [['{"i":0}', '{"i":1}', '{"i":2}'], ['{"i":3}', '{"i":4}', '{"i":5}']]);
   assert.equal(b.depth, 1);
   assert.equal(r.maxInFlight(), 1);
@@ -35,11 +43,13 @@ test('flushes by size, in order, one insert in flight', async () => {
 
 test('flushes by time', async () => {
   const r = recorder();
-  const b = new WriteBuffer({ name: 't', flushRows: 1000, intervalMs: 30, maxRows: 100, sink: r.sink, log: quiet });
+  const b = new WriteBuffer({ name: 't', flushRows: 1000, intervalMs: 200, maxRows: 100, sink: r.sink, log: quiet });
+  const t0 = Date.now();
   b.push(['a', 'b']);
-  await sleep(10);
-  assert.equal(r.batches.length, 0);
-  await sleep(80);
+  await Promise.resolve();
+  assert.equal(r.batches.length, 0, 'not at once: below flushRows');
+  await until(() => r.batches.length === 1, 'the timed flush');
+  assert.ok(Date.now() - t0 >= 190, 'not before the interval');
   assert.deepEqual(r.batches, [['a', 'b']]);
 });
 
@@ -58,12 +68,11 @@ test('a failed insert is retried; nothing is lost or duplicated', async () => {
   const r = recorder(() => down);
   const b = new WriteBuffer({ name: 't', flushRows: 2, intervalMs: 10, maxRows: 100, sink: r.sink, log: quiet });
   b.push(['1', '2', '3']);
-  await sleep(60);
-  assert.ok(b.failing);
+  await until(() => b.failing, 'a failed insert');
   assert.ok(b.stats.failures >= 1);
   assert.equal(b.depth, 3);
   down = false;
-  await sleep(400);
+  await until(() => !b.failing && b.depth === 0, 'the retry');
   assert.equal(b.failing, false);
   assert.deepEqual(r.batches.flat(), ['1', '2', '3']);
 });
