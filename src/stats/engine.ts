@@ -113,7 +113,10 @@ export class StatsEngine {
       metrics.some((m) => EVENT_METRICS.has(m)) ||
       all.some((l) => isEventDimension(l.leaf.dim) && !l.behavioral);
     const sessionSide = metrics.some((m) => SESSION_METRICS.has(m)) || dimensions.some((d) => SESSION_ONLY_DIMENSIONS.has(d));
-    const eitherTable: Table = eventSide || !sessionSide ? 'events' : 'sessions';
+    // Over time buckets the counts come from events whenever they can (a time series shows the same visitors whatever
+    // other metrics are asked); session-only dimensions need the sessions table.
+    const sessionDims = dimensions.some((d) => SESSION_ONLY_DIMENSIONS.has(d));
+    const eitherTable: Table = eventSide || !sessionSide || (q.interval !== null && !sessionDims) ? 'events' : 'sessions';
 
     const parts: Array<{ name: string; part: Part }> = [];
     const ev: Record<string, string> = {};

@@ -151,6 +151,8 @@ for (const b of backends) {
       assert.deepEqual(r.results.map((x) => [...x.dimensions, ...x.metrics]), [['2026-03-02', 3, 5], ['2026-03-03', 2, 2], ['2026-03-05', 1, 2]]);
       assert.deepEqual(r.meta.time_labels, ['2026-03-02', '2026-03-03', '2026-03-04', '2026-03-05']);
       assert.deepEqual(r.query.order_by, [['time:day', 'asc'], ['visitors', 'desc']]);
+      // the same visitors with a session metric beside them; bounce rate per day of the sessions' start
+      assert.deepEqual(await rows({ metrics: ['visitors', 'bounce_rate', 'visit_duration'], dimensions: ['time:day'] }), [['2026-03-02', 3, 33, 560], ['2026-03-03', 2, 50, 150], ['2026-03-05', 1, 100, 0]]);
       assert.deepEqual(await rows({ date_range: ['2026-03-02', '2026-03-02'], metrics: ['pageviews'], dimensions: ['time'] }), [['2026-03-02 10:00:00', 2], ['2026-03-02 11:00:00', 1], ['2026-03-02 12:00:00', 2]]);
       assert.deepEqual(await rows({ date_range: ['2026-03-04', '2026-03-31'], metrics: ['pageviews'], dimensions: ['time:week'] }), [['2026-03-04', 2]], 'the first week starts at the range');
       assert.deepEqual(await rows({ date_range: ['2026-03-02', '2026-03-31'], metrics: ['pageviews'], dimensions: ['time:week'] }), [['2026-03-02', 9]]);
