@@ -63,3 +63,16 @@ test('the CLI is executable: the bin file keeps its mode, and npx footfall runs 
   const direct = await promisify(execFile)(CLI, ['--help']);
   assert.match(direct.stdout, /goals add/);
 });
+
+test('a global install puts a working footfall command on the PATH', async () => {
+  const prefix = tempDir('footfall-global-');
+  // --ignore-scripts: the checkout is built already (and a prepare here would rebuild dist/ under the other tests)
+  await promisify(execFile)('npm', ['install', '-g', '--prefix', prefix, root, '--no-audit', '--no-fund', '--ignore-scripts'], { cwd: prefix });
+  const bin = path.join(prefix, 'bin', 'footfall');
+  assert.match((await promisify(execFile)(bin, ['--help'])).stdout, /^Usage: footfall <command>/);
+  const dataDir = tempDir();
+  const added = await promisify(execFile)(bin, ['sites', 'add', 'global.example'], { env: { ...process.env, FOOTFALL_DATA_DIR: dataDir } });
+  assert.match(added.stdout, /added global\.example/);
+  const list = await promisify(execFile)(bin, ['sites', 'list', '--json'], { env: { ...process.env, FOOTFALL_DATA_DIR: dataDir } });
+  assert.deepEqual(JSON.parse(list.stdout).map((s: { domain: string }) => s.domain), ['global.example']);
+});
