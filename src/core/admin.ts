@@ -1,4 +1,4 @@
-import { hashApiKey, type ApiKeyInfo, type Goal, type ShieldRow, type Site } from '../store/repo.js';
+import { hashApiKey, type ApiKeyInfo, type Goal, type Site } from '../store/repo.js';
 import { goalDisplayName, goalError } from '../stats/goals.js';
 import { normalizeShield, SHIELD_LIMITS, SiteShields, type ShieldKind, type ShieldRule } from '../ingest/shields.js';
 import { DEFAULT_RATE_LIMIT, type RateLimit } from '../ingest/ratelimit.js';

@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { admin, cli, exportRows, newKey, postEvent, startServer, tempDir } from '../helpers/server.js';
+import { cli, exportRows, newKey, postEvent, startServer, tempDir } from '../helpers/server.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -340,5 +340,3 @@ test('the default rate limit of every site is a setting: 0 lifts it, a small one
     await srv.stop();
   }
 });
-
-export { admin, sleep };
