@@ -5,29 +5,12 @@
  *
  *   npm run build && node dist/bench/maximal.js     (BENCH_SECONDS=10 per phase)
  */
-import { execFileSync, spawn } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { startFootfall } from './footfall-server.js';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const UA = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
-const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'footfall-bench-max-'));
-const port = 18000 + Math.floor(Math.random() * 1000);
-const env = { ...process.env, PORT: String(port), LISTEN_ADDRESS: '127.0.0.1', FOOTFALL_DATA_DIR: dataDir };
-const srv = spawn(process.execPath, [path.join(here, '../src/main.js')], { env, stdio: ['ignore', 'ignore', 'pipe'] });
-await new Promise<void>((resolve) => {
-  let logs = '';
-  srv.stderr!.on('data', (d: Buffer) => {
-    logs += d.toString();
-    if (logs.includes('"listening"')) resolve();
-  });
-});
-const cli = (...args: string[]) => execFileSync(process.execPath, [path.join(here, '../src/cli/main.js'), ...args], { env });
-cli('sites', 'add', 'max.example');
-cli('sites', 'rate-limit', 'max.example', '--per-minute', '1000000', '--burst', '100000');
+const server = await startFootfall('max.example');
+const port = server.port;
 
 const post = (body: string, ip: string) =>
   fetch(`http://127.0.0.1:${port}/api/event`, { method: 'POST', headers: { 'user-agent': UA, 'x-forwarded-for': ip }, body }).then(async (r) => {
@@ -72,6 +55,4 @@ console.log('|---|---:|---:|---:|---:|');
 await phase('normal events alone', false);
 await phase('with maximal events at 25/s', true);
 await phase('alone again', false);
-srv.kill('SIGTERM');
-await new Promise((r) => srv.once('exit', r));
-fs.rmSync(dataDir, { recursive: true, force: true });
+await server.stop();

@@ -5,34 +5,20 @@
  *
  *   npm run build && node dist/bench/memory.js     (BENCH_SECONDS=600 BENCH_CONNECTIONS=50)
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
+import { startFootfall } from './footfall-server.js';
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 // @ts-expect-error no type declarations
 import autocannon from 'autocannon';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 600);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const UA = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
 const rssMb = (pid: number) => Number(execFileSync('ps', ['-o', 'rss=', '-p', String(pid)]).toString()) / 1024;
 
-const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'footfall-bench-mem-'));
-const port = 18000 + Math.floor(Math.random() * 1000);
-const env = { ...process.env, PORT: String(port), LISTEN_ADDRESS: '127.0.0.1', FOOTFALL_DATA_DIR: dataDir, FOOTFALL_LOG_LEVEL: 'warn' };
-const srv = spawn(process.execPath, [path.join(here, '../src/main.js')], { env: { ...env, FOOTFALL_LOG_LEVEL: 'info' }, stdio: ['ignore', 'ignore', 'pipe'] });
-await new Promise<void>((resolve) => {
-  let logs = '';
-  srv.stderr!.on('data', (d: Buffer) => {
-    logs += d.toString();
-    if (logs.includes('"listening"')) resolve();
-  });
-});
-const cli = (...args: string[]) => execFileSync(process.execPath, [path.join(here, '../src/cli/main.js'), ...args], { env });
-cli('sites', 'add', 'mem.example');
-cli('sites', 'rate-limit', 'mem.example', '--per-minute', '10000000', '--burst', '1000000');
+const server = await startFootfall('mem.example');
+const srv = server.proc;
+const port = server.port;
 await new Promise((r) => setTimeout(r, 5000));
 const idle = rssMb(srv.pid!);
 let n = 0;
@@ -72,6 +58,4 @@ for (const name of ['footfall_events_accepted_total', 'footfall_events_overloade
   const m = new RegExp(`^${name} (\\S+)$`, 'm').exec(metrics);
   if (m) console.log(`${name} ${m[1]}`);
 }
-srv.kill('SIGTERM');
-await new Promise((r) => srv.once('exit', r));
-fs.rmSync(dataDir, { recursive: true, force: true });
+await server.stop();
