@@ -16,7 +16,7 @@ const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error('run with node --expose-gc');
 const salts = new FileSaltSource(path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'bench-salts-')), 'salts.json'));
 const store = new MemorySessionStore(10_000_000);
-const site = { id: 1, domain: 'bench.example', timezone: 'Etc/UTC', createdAt: '', rateLimitPerMinute: 0, rateLimitBurst: 0 };
+const site = { id: 1, domain: 'bench.example', timezone: 'Etc/UTC', createdAt: '', rateLimitPerMinute: 0, rateLimitBurst: 0, public: false };
 const pipeline = new Pipeline({ byDomain: () => site }, [visitorStage(salts), sessionStage(store)]);
 const parsed = parseEventObject({ n: 'pageview', u: 'https://bench.example/a/page?utm_source=newsletter', d: 'bench.example', p: { plan: 'pro' } });
 if (!parsed.ok) throw new Error('bad');

@@ -5,6 +5,9 @@ import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Config } from './config.js';
 import { Admin } from './core/admin.js';
+import { Accounts } from './core/accounts.js';
+import { AttemptLimiter } from './http/dashboard-auth.js';
+import { WebAssets } from './http/static.js';
 import { IngestCounters } from './core/counters.js';
 import { Metrics } from './core/metrics.js';
 import { createAdminServer, createPublicServer, type AppDeps } from './http/server.js';
@@ -37,6 +40,7 @@ export interface RunningApp {
   port: number;
   store: Store;
   admin: Admin;
+  accounts: Accounts;
   counters: IngestCounters;
   /** Graceful stop: refuse new connections, finish requests in flight, write every buffered row, close the store. */
   stop(): Promise<void>;
@@ -109,6 +113,8 @@ export async function startApp(config: Config, log: Logger, onListening?: (app: 
   const { journal, intake } = await openJournal(config, store, log);
   const admin = new Admin(store, { perMinute: config.rateLimitPerMinute, burst: config.rateLimitBurst });
   await admin.load();
+  const accounts = new Accounts(store.accounts);
+  await accounts.load();
   const counters = new IngestCounters();
   const ua = new UaService({ cacheSize: config.uaCacheSize, maxQueue: config.uaQueueMax });
   void ua.warmUp(WARM_UP_USER_AGENTS);
@@ -155,6 +161,10 @@ export async function startApp(config: Config, log: Logger, onListening?: (app: 
     maxBodyBytes: config.maxBodyBytes,
     stats: new StatsEngine(store.backend, store.db, geo),
     apiRateLimitPerHour: config.apiRateLimitPerHour,
+    accounts,
+    trustForwardedProto: config.trustForwardedProto,
+    loginLimiter: new AttemptLimiter(config.loginAttempts, 15 * 60_000),
+    web: WebAssets.builtIn(),
     isReady: () => ready,
   };
 
@@ -196,7 +206,7 @@ export async function startApp(config: Config, log: Logger, onListening?: (app: 
         fs.rmSync(sock, { force: true });
       }
     })());
-  const app: RunningApp = { port, store, admin, counters, stop };
+  const app: RunningApp = { port, store, admin, accounts, counters, stop };
   onListening?.(app);
   // startupMs: from the process start to accepting events (store, migrations, journal replay, sessions, GeoIP).
   log.info('listening', { port, address: config.listenAddress, adminSocket: sock, sites: admin.listSites().length, restoredSessions: restored, startupMs: Math.round(performance.now()) });

@@ -59,6 +59,10 @@ export interface Config {
   trustedProxies: string | undefined;
   /** Whole request (headers and body) within this many ms, else 408 (`FOOTFALL_REQUEST_TIMEOUT_MS`, default 10,000). */
   requestTimeoutMs: number;
+  /** Believe `X-Forwarded-Proto: https` for the dashboard's Secure cookie (`FOOTFALL_TRUST_FORWARDED_PROTO`, default off). */
+  trustForwardedProto: boolean;
+  /** Failed dashboard logins per client IP (and per email) in 15 minutes before 429 (`FOOTFALL_LOGIN_ATTEMPTS`, default 10). */
+  loginAttempts: number;
   /** Log level: debug, info, warn, error (`FOOTFALL_LOG_LEVEL`, default info). */
   logLevel: 'debug' | 'info' | 'warn' | 'error';
 }
@@ -140,6 +144,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     rateLimitClientShare: share(env, 'FOOTFALL_RATE_LIMIT_CLIENT_SHARE', 0.2),
     trustedProxies: trusted(env.FOOTFALL_TRUSTED_PROXIES),
     requestTimeoutMs: int(env, 'FOOTFALL_REQUEST_TIMEOUT_MS', 10_000, 1000, 600_000),
+    trustForwardedProto: onOff(env, 'FOOTFALL_TRUST_FORWARDED_PROTO', false),
+    loginAttempts: int(env, 'FOOTFALL_LOGIN_ATTEMPTS', 10, 1, 1_000_000),
     logLevel: level as Config['logLevel'],
   };
 }

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import type { Config } from '../config.js';
 import { Admin, AdminError } from '../core/admin.js';
+import { Accounts, type UserInfo } from '../core/accounts.js';
 import type { ExportTable } from '../store/export.js';
 import { openStore } from '../store/open.js';
 import { journalDir, openJournal } from '../store/intake.js';
@@ -26,6 +27,10 @@ export interface AdminApi {
   listGoals(domain: string): Promise<GoalInfo[]>;
   addGoal(domain: string, def: GoalDef): Promise<GoalInfo>;
   removeGoal(domain: string, goal: string): Promise<GoalInfo>;
+  listUsers(): Promise<UserInfo[]>;
+  addUser(email: string, password?: string): Promise<{ user: UserInfo; password?: string }>;
+  removeUser(email: string): Promise<UserInfo>;
+  resetPassword(email: string, password?: string): Promise<{ user: UserInfo; password?: string }>;
   /** Writes the export's JSON lines to `out`. */
   exportTo(table: ExportTable, domain: string, dateRange: string | undefined, out: NodeJS.WritableStream): Promise<void>;
   close(): Promise<void>;
@@ -94,6 +99,11 @@ class RemoteAdmin implements AdminApi {
   addGoal = (domain: string, d: GoalDef) =>
     this.request('POST', `/admin/goals/${encodeURIComponent(domain)}`, { event: d.eventName, page: d.pagePath, currency: d.currency }) as Promise<GoalInfo>;
   removeGoal = (domain: string, goal: string) => this.request('DELETE', `/admin/goals/${encodeURIComponent(domain)}`, { goal }) as Promise<GoalInfo>;
+  listUsers = () => this.request('GET', '/admin/users') as Promise<UserInfo[]>;
+  addUser = (email: string, password?: string) => this.request('POST', '/admin/users', { email, password }) as Promise<{ user: UserInfo; password?: string }>;
+  removeUser = (email: string) => this.request('DELETE', `/admin/users/${encodeURIComponent(email)}`) as Promise<UserInfo>;
+  resetPassword = (email: string, password?: string) =>
+    this.request('POST', `/admin/reset-password/${encodeURIComponent(email)}`, { password }) as Promise<{ user: UserInfo; password?: string }>;
   async exportTo(table: ExportTable, domain: string, dateRange: string | undefined, out: NodeJS.WritableStream): Promise<void> {
     const q = new URLSearchParams({ site: domain });
     if (dateRange) q.set('date_range', dateRange);
@@ -104,7 +114,7 @@ class RemoteAdmin implements AdminApi {
 
 /** Opens the store itself (no server running). */
 class LocalAdmin implements AdminApi {
-  constructor(private readonly store: Store, private readonly admin: Admin) {}
+  constructor(private readonly store: Store, private readonly admin: Admin, private readonly accounts: Accounts) {}
 
   static async open(config: Config): Promise<LocalAdmin> {
     const log = createLogger('warn');
@@ -118,7 +128,9 @@ class LocalAdmin implements AdminApi {
     }
     const admin = new Admin(store);
     await admin.load();
-    return new LocalAdmin(store, admin);
+    const accounts = new Accounts(store.accounts);
+    await accounts.load();
+    return new LocalAdmin(store, admin, accounts);
   }
 
   listSites = async () => this.admin.listSites();
@@ -134,6 +146,10 @@ class LocalAdmin implements AdminApi {
   listGoals = async (d: string) => this.admin.listGoals(d);
   addGoal = (d: string, def: GoalDef) => this.admin.addGoal(d, def);
   removeGoal = (d: string, goal: string) => this.admin.removeGoal(d, goal);
+  listUsers = async () => this.accounts.listUsers();
+  addUser = (email: string, password?: string) => this.accounts.addUser(email, password);
+  removeUser = (email: string) => this.accounts.removeUser(email);
+  resetPassword = (email: string, password?: string) => this.accounts.resetPassword(email, password);
   async exportTo(table: ExportTable, domain: string, dateRange: string | undefined, out: NodeJS.WritableStream): Promise<void> {
     for await (const chunk of this.admin.exportRows(table, domain, dateRange)) {
       if (!out.write(chunk)) await new Promise((r) => out.once('drain', r));

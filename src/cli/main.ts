@@ -27,6 +27,12 @@ const USAGE = `Usage: footfall <command>
   keys create --name <label>              create an API key; prints it once
   keys list [--json]                      list API keys (never the keys themselves)
   keys revoke <id>                        revoke an API key
+  users add <email> [--password-stdin]    add a dashboard user; prints a generated password once (or reads one
+                                          from standard input)
+  users list [--json]
+  users remove <email>                    remove a user (ends their logins)
+  users reset-password <email> [--password-stdin]
+                                          set a new password (generated, or from standard input); ends their logins
   export events|sessions --site <domain> [--date-range YYYY-MM-DD,YYYY-MM-DD]
                                           print stored rows as JSON lines
 
@@ -34,6 +40,15 @@ Works with the server running (through its admin socket in the data directory) o
 Environment: FOOTFALL_DATA_DIR (default ./data).`;
 
 class UsageError extends Error {}
+
+/** The first line of standard input (a password piped in, never echoed or given on the command line). */
+async function readPassword(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(c as Buffer);
+  const line = Buffer.concat(chunks).toString('utf8').split(/\r?\n/)[0] ?? '';
+  if (!line) throw new UsageError('--password-stdin: standard input had no password');
+  return line;
+}
 
 function table(rows: Array<Record<string, unknown>>, cols: string[]): string {
   if (rows.length === 0) return '(none)\n';
@@ -57,6 +72,7 @@ async function run(argv: string[]): Promise<void> {
       currency: { type: 'string' },
       burst: { type: 'string' },
       json: { type: 'boolean' },
+      'password-stdin': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -66,7 +82,7 @@ async function run(argv: string[]): Promise<void> {
     return;
   }
   if (cmd === 'start') return runServer();
-  const known = ['sites add', 'sites list', 'sites remove', 'sites rate-limit', 'shields add', 'shields list', 'shields remove', 'goals add', 'goals list', 'goals remove', 'keys create', 'keys list', 'keys revoke', 'export events', 'export sessions'];
+  const known = ['sites add', 'sites list', 'sites remove', 'sites rate-limit', 'shields add', 'shields list', 'shields remove', 'goals add', 'goals list', 'goals remove', 'keys create', 'keys list', 'keys revoke', 'users add', 'users list', 'users remove', 'users reset-password', 'export events', 'export sessions'];
   if (!known.includes(`${cmd} ${sub}`)) throw new UsageError(`unknown command: ${positionals.join(' ')}`);
 
   const api: AdminApi = await connectAdmin(loadConfig());
@@ -152,6 +168,28 @@ async function run(argv: string[]): Promise<void> {
         if (!arg || !Number.isInteger(id)) throw new UsageError('keys revoke needs a key id (see keys list)');
         const k = await api.revokeKey(id);
         out.write(`revoked API key ${k.id} (${k.name})\n`);
+        break;
+      }
+      case 'users add':
+      case 'users reset-password': {
+        if (!arg) throw new UsageError(`users ${sub} needs an email address`);
+        const password = values['password-stdin'] ? await readPassword() : undefined;
+        const r = sub === 'add' ? await api.addUser(arg, password) : await api.resetPassword(arg, password);
+        if (r.password) {
+          process.stderr.write(`${sub === 'add' ? 'added user' : 'new password for'} ${r.user.email}; the password is shown only now:\n`);
+          out.write(r.password + '\n');
+        } else out.write(`${sub === 'add' ? 'added user' : 'new password set for'} ${r.user.email}\n`);
+        break;
+      }
+      case 'users list': {
+        const users = await api.listUsers();
+        out.write(values.json ? JSON.stringify(users) + '\n' : table(users as unknown as Array<Record<string, unknown>>, ['id', 'email', 'createdAt']));
+        break;
+      }
+      case 'users remove': {
+        if (!arg) throw new UsageError('users remove needs an email address');
+        const u = await api.removeUser(arg);
+        out.write(`removed user ${u.email}\n`);
         break;
       }
       default: {

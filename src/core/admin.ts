@@ -112,6 +112,38 @@ export class Admin {
     });
   }
 
+  /** Sets the time zone the site's dashboard and Stats API use for days. */
+  setTimezone(rawDomain: string, timezone: string): Promise<Site> {
+    return this.serial(async () => {
+      const site = this.site(rawDomain);
+      const updated = { ...site, timezone: validateTimezone(timezone) };
+      await this.store.repo.updateSite(updated);
+      this.sites.set(site.domain, updated);
+      return updated;
+    });
+  }
+
+  /** Makes the site's dashboard readable by anyone (true) or only by users and shared links (false). */
+  setPublic(rawDomain: string, value: boolean): Promise<Site> {
+    return this.serial(async () => {
+      const site = this.site(rawDomain);
+      const updated = { ...site, public: value };
+      await this.store.repo.updateSite(updated);
+      this.sites.set(site.domain, updated);
+      return updated;
+    });
+  }
+
+  siteById(id: number): Site | undefined {
+    for (const s of this.sites.values()) if (s.id === id) return s;
+    return undefined;
+  }
+
+  /** What a site without its own rate limit gets. */
+  get defaultLimit(): RateLimit {
+    return this.defaultRateLimit;
+  }
+
   listShields(rawDomain: string): ShieldRule[] {
     return [...(this.shieldRules.get(this.site(rawDomain).id) ?? [])];
   }

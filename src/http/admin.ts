@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AdminError, type Admin } from '../core/admin.js';
+import type { Accounts } from '../core/accounts.js';
 import { decodeJsonObject } from '../ingest/json.js';
 import type { Store } from '../store/store.js';
 import { readBody } from './body.js';
@@ -8,6 +9,7 @@ import { streamNdjson } from './stream.js';
 
 export interface AdminRouteDeps {
   admin: Admin;
+  accounts: Accounts;
   store: Store;
 }
 
@@ -73,6 +75,18 @@ export async function handleAdmin(req: IncomingMessage, res: ServerResponse, url
     case 'DELETE /goals': {
       const b = await jsonBody(req);
       return sendJson(res, 200, await admin.removeGoal(arg ?? '', str(b.goal, 'goal')));
+    }
+    case 'GET /users':
+      return sendJson(res, 200, deps.accounts.listUsers());
+    case 'POST /users': {
+      const b = await jsonBody(req);
+      return sendJson(res, 201, await deps.accounts.addUser(str(b.email, 'email'), b.password === undefined ? undefined : str(b.password, 'password')));
+    }
+    case 'DELETE /users':
+      return sendJson(res, 200, await deps.accounts.removeUser(arg ?? ''));
+    case 'POST /reset-password': {
+      const b = await jsonBody(req);
+      return sendJson(res, 200, await deps.accounts.resetPassword(arg ?? '', b.password === undefined ? undefined : str(b.password, 'password')));
     }
     case 'GET /export': {
       if (arg !== 'events' && arg !== 'sessions') throw new AdminError(404, 'export events or sessions');

@@ -8,8 +8,15 @@ import { handleExport, type ExportRouteDeps } from './export.js';
 import { handleHealth, handleLive, handleReady, type HealthDeps } from './health.js';
 import { handleQuery, handleV1, type StatsRouteDeps } from './stats.js';
 import { sendError } from './respond.js';
+import { handleDashboard, type DashboardRouteDeps } from './dashboard.js';
+import type { WebAssets } from './static.js';
 
-export type AppDeps = EventRouteDeps & ExportRouteDeps & HealthDeps & AdminRouteDeps & StatsRouteDeps & { log: Logger; metrics: Metrics; requestTimeoutMs: number };
+export type AppDeps = EventRouteDeps &
+  ExportRouteDeps &
+  HealthDeps &
+  AdminRouteDeps &
+  StatsRouteDeps &
+  DashboardRouteDeps & { log: Logger; metrics: Metrics; requestTimeoutMs: number; web: WebAssets };
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse, url: URL) => Promise<void> | void;
 
 /** Wraps a router so that no request can crash the process or hang: every failure becomes a JSON error. */
@@ -65,7 +72,9 @@ function publicRouter(deps: AppDeps): Handler {
       case '/api/v1/stats/breakdown':
         return handleV1(req, res, url, path.slice('/api/v1/stats/'.length), deps);
       default:
+        if (path.startsWith('/api/dashboard/')) return handleDashboard(req, res, url, deps);
         req.resume();
+        if (deps.web.serve(req, res, url.pathname)) return;
         return sendError(res, 404, 'Not found');
     }
   };

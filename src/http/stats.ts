@@ -69,9 +69,9 @@ function siteOf(raw: unknown, res: ServerResponse, deps: StatsRouteDeps): Site |
 }
 
 /** Runs a v2 body; QueryErrors (and engine refusals of a user's regular expression) become 400. */
-async function run(body: Record<string, unknown>, site: Site, deps: StatsRouteDeps): Promise<StatsResult> {
+export async function runQuery(body: Record<string, unknown>, site: Site, deps: Pick<StatsRouteDeps, 'admin' | 'stats'>, minuteBuckets = false): Promise<StatsResult> {
   const statsStart = body.date_range === 'all' ? await deps.stats.statsStart(site.id, site.timezone) : null;
-  const query = parseQuery(body, site, deps.admin.goalsOf(site.id), { nowMs: Date.now(), statsStart });
+  const query = parseQuery(body, site, deps.admin.goalsOf(site.id), { nowMs: Date.now(), statsStart, minuteBuckets });
   try {
     return await deps.stats.query(query);
   } catch (err) {
@@ -81,7 +81,7 @@ async function run(body: Record<string, unknown>, site: Site, deps: StatsRouteDe
   }
 }
 
-async function answer(res: ServerResponse, fn: () => Promise<unknown>): Promise<void> {
+export async function answer(res: ServerResponse, fn: () => Promise<unknown>): Promise<void> {
   try {
     sendJson(res, 200, await fn());
   } catch (err) {
@@ -103,7 +103,7 @@ export async function handleQuery(req: IncomingMessage, res: ServerResponse, dep
   if (!body) return sendError(res, 400, 'Invalid request body: expected a JSON object');
   const site = siteOf(body.site_id, res, deps);
   if (!site) return;
-  await answer(res, () => run(body, site, deps));
+  await answer(res, () => runQuery(body, site, deps));
 }
 
 /** `GET /api/v1/stats/{realtime/visitors,aggregate,timeseries,breakdown}`. */
@@ -118,7 +118,7 @@ export async function handleV1(req: IncomingMessage, res: ServerResponse, url: U
   await answer(res, async () => {
     if (endpoint === 'realtime/visitors') {
       const now = Date.now();
-      const r = await run(
+      const r = await runQuery(
         { site_id: site.domain, metrics: ['visitors'], date_range: [new Date(now - 5 * 60_000).toISOString().slice(0, 19) + 'Z', new Date(now).toISOString().slice(0, 19) + 'Z'] },
         site,
         deps,
@@ -130,10 +130,10 @@ export async function handleV1(req: IncomingMessage, res: ServerResponse, url: U
     const filters = v1Filters(p.get('filters'));
     const base = { site_id: site.domain, metrics, filters };
     if (endpoint === 'aggregate') {
-      const cur = await run({ ...base, date_range: range }, site, deps);
+      const cur = await runQuery({ ...base, date_range: range }, site, deps);
       const compare = p.get('compare');
       if (compare !== null && compare !== 'previous_period') throw new QueryError(`Invalid compare value: ${compare}`);
-      const prev = compare ? await run({ ...base, date_range: previousRange(range) }, site, deps) : null;
+      const prev = compare ? await runQuery({ ...base, date_range: previousRange(range) }, site, deps) : null;
       const results: Record<string, { value: unknown; change?: number | null }> = {};
       metrics.forEach((m, i) => {
         const value = cur.results[0]?.metrics[i] ?? null;
@@ -152,7 +152,7 @@ export async function handleV1(req: IncomingMessage, res: ServerResponse, url: U
     if (endpoint === 'timeseries') {
       const interval = p.get('interval') ?? (p.get('period') === '12mo' || p.get('period') === '6mo' ? 'month' : 'day');
       if (interval !== 'day' && interval !== 'month' && interval !== 'week' && interval !== 'hour') throw new QueryError(`Invalid value for interval: ${interval}`);
-      const r = await run({ ...base, date_range: range, dimensions: [`time:${interval}`], include: { time_labels: true } }, site, deps);
+      const r = await runQuery({ ...base, date_range: range, dimensions: [`time:${interval}`], include: { time_labels: true } }, site, deps);
       const byLabel = new Map(r.results.map((row) => [String(row.dimensions[0]), row.metrics]));
       const labels = (r.meta.time_labels as string[]) ?? [];
       return {
@@ -171,7 +171,7 @@ export async function handleV1(req: IncomingMessage, res: ServerResponse, url: U
       const page = Number(p.get('page') ?? 1);
       if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new QueryError('Please provide limit as a number between 1 and 1000.');
       if (!Number.isInteger(page) || page < 1) throw new QueryError('Please provide page as a number of 1 or more.');
-      const r = await run({ ...base, date_range: range, dimensions: [property], pagination: { limit, offset: (page - 1) * limit } }, site, deps);
+      const r = await runQuery({ ...base, date_range: range, dimensions: [property], pagination: { limit, offset: (page - 1) * limit } }, site, deps);
       const key = breakdownKey(property);
       return {
         results: r.results.map((row) => {

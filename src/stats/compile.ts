@@ -101,6 +101,8 @@ export function dimensionExpr(ctx: CompileContext, dim: string, table: Table): s
   const tz = sqlString(ctx.q.site.timezone);
   const ts = timeColumn(table);
   switch (dim) {
+    case 'time:minute':
+      return `formatDateTime(${ts}, '%Y-%m-%d %H:%M:00', ${tz})`;
     case 'time:hour':
       return `formatDateTime(${ts}, '%Y-%m-%d %H:00:00', ${tz})`;
     case 'time:day':

@@ -53,6 +53,11 @@ export function localHour(ms: number, tz: string): string {
   return `${pad(w.y, 4)}-${pad(w.mo)}-${pad(w.d)} ${pad(w.h)}:00:00`;
 }
 
+export function localMinute(ms: number, tz: string): string {
+  const w = wallClock(ms, tz);
+  return `${pad(w.y, 4)}-${pad(w.mo)}-${pad(w.d)} ${pad(w.h)}:${pad(w.mi)}:00`;
+}
+
 /** ISO 8601 with the zone's offset: `2024-09-04T00:00:00+05:45`. */
 export function isoInZone(ms: number, tz: string): string {
   const w = wallClock(ms, tz);
@@ -109,7 +114,7 @@ export function parseDateTime(s: unknown): number | null {
 }
 
 /** Time buckets of a query. */
-export type Interval = 'hour' | 'day' | 'week' | 'month';
+export type Interval = 'minute' | 'hour' | 'day' | 'week' | 'month';
 
 /**
  * Every bucket label of the range `[fromMs, toMs)` in the zone: hours `YYYY-MM-DD HH:00:00`, days, weeks (the
@@ -117,6 +122,10 @@ export type Interval = 'hour' | 'day' | 'week' | 'month';
  */
 export function timeLabels(interval: Interval, fromMs: number, toMs: number, tz: string): string[] {
   const out: string[] = [];
+  if (interval === 'minute') {
+    for (let ms = Math.floor(fromMs / 60_000) * 60_000; ms < toMs; ms += 60_000) out.push(localMinute(ms, tz));
+    return out;
+  }
   if (interval === 'hour') {
     const seen = new Set<string>();
     // Step by 15 minutes so that every local hour of a zone with a quarter-hour offset or a DST change is hit.

@@ -113,6 +113,8 @@ export interface Clock {
   nowMs: number;
   /** The site's first stats date (`YYYY-MM-DD` in its zone), or null when it has no data. */
   statsStart: string | null;
+  /** The dashboard's realtime graph buckets by minute (`time:minute`); the public API does not offer it. */
+  minuteBuckets?: boolean;
 }
 
 const TOP_KEYS = new Set(['site_id', 'metrics', 'date_range', 'dimensions', 'filters', 'order_by', 'include', 'pagination']);
@@ -266,7 +268,7 @@ export function parseQuery(body: Record<string, unknown>, site: Site, goals: Goa
   const rawDims = body.dimensions ?? [];
   if (!Array.isArray(rawDims)) fail('#/dimensions: Type mismatch. Expected Array but got ' + typeof rawDims + '.');
   (rawDims as unknown[]).forEach((d, i) => {
-    if (!validDimension(d)) fail(`#/dimensions/${i}: Invalid dimension ${JSON.stringify(d)}`);
+    if (!validDimension(d) && !(d === 'time:minute' && clock.minuteBuckets)) fail(`#/dimensions/${i}: Invalid dimension ${JSON.stringify(d)}`);
   });
   const dimsIn = rawDims as string[];
   if (new Set(dimsIn).size !== dimsIn.length) fail('#/dimensions: Expected items to be unique but they were not.');

@@ -10,6 +10,8 @@ export interface Site {
   /** Ingestion rate limit; 0 means the default. */
   rateLimitPerMinute: number;
   rateLimitBurst: number;
+  /** Dashboard readable without an account. */
+  public: boolean;
 }
 
 export interface ShieldRow {
@@ -41,7 +43,7 @@ export interface ApiKeyInfo {
 
 let lastVersion = 0;
 /** Row versions for the ReplacingMergeTree state tables: strictly increasing within the process, time-based across. */
-function nextVersion(): number {
+export function nextVersion(): number {
   lastVersion = Math.max(lastVersion + 1, Date.now() * 1000);
   return lastVersion;
 }
@@ -61,9 +63,10 @@ export class Repo {
   }
 
   async listSites(): Promise<Site[]> {
-    const rows = await this.backend.queryRows<{ id: string; d: string; tz: string; created: string; del: number; rpm: number; rb: number }>(
+    const rows = await this.backend.queryRows<{ id: string; d: string; tz: string; created: string; del: number; rpm: number; rb: number; pub: number }>(
       `SELECT id, argMax(domain, version) AS d, argMax(timezone, version) AS tz, argMax(created_at, version) AS created,
-              argMax(deleted, version) AS del, argMax(rate_limit_per_minute, version) AS rpm, argMax(rate_limit_burst, version) AS rb
+              argMax(deleted, version) AS del, argMax(rate_limit_per_minute, version) AS rpm, argMax(rate_limit_burst, version) AS rb,
+              argMax(public, version) AS pub
        FROM ${this.db}.sites GROUP BY id HAVING del = 0 ORDER BY id`,
     );
     return rows.map((r) => ({
@@ -73,13 +76,14 @@ export class Repo {
       createdAt: r.created,
       rateLimitPerMinute: Number(r.rpm),
       rateLimitBurst: Number(r.rb),
+      public: Number(r.pub) === 1,
     }));
   }
 
   /** Writes the site's state as a new version (insert, update and delete are all this). */
   private async writeSite(site: Site, deleted: boolean): Promise<void> {
     await this.backend.command(
-      `INSERT INTO ${this.db}.sites (id, domain, timezone, created_at, deleted, version, rate_limit_per_minute, rate_limit_burst) VALUES (${sqlUInt(site.id)}, ${sqlString(site.domain)}, ${sqlString(site.timezone)}, ${sqlString(site.createdAt)}, ${deleted ? 1 : 0}, ${sqlUInt(nextVersion())}, ${sqlUInt(site.rateLimitPerMinute)}, ${sqlUInt(site.rateLimitBurst)})`,
+      `INSERT INTO ${this.db}.sites (id, domain, timezone, created_at, deleted, version, rate_limit_per_minute, rate_limit_burst, public) VALUES (${sqlUInt(site.id)}, ${sqlString(site.domain)}, ${sqlString(site.timezone)}, ${sqlString(site.createdAt)}, ${deleted ? 1 : 0}, ${sqlUInt(nextVersion())}, ${sqlUInt(site.rateLimitPerMinute)}, ${sqlUInt(site.rateLimitBurst)}, ${site.public ? 1 : 0})`,
     );
   }
 
@@ -92,6 +96,7 @@ export class Repo {
       createdAt: sqlDateTimeText(new Date()),
       rateLimitPerMinute: 0,
       rateLimitBurst: 0,
+      public: false,
     };
     await this.writeSite(site, false);
     return site;

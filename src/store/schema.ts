@@ -144,4 +144,45 @@ ORDER BY (site_id, kind, value)`,
 ORDER BY id`,
     ],
   },
+  {
+    version: 6,
+    name: 'dashboard accounts, login sessions, shared links',
+    up: (db) => [
+      `CREATE TABLE IF NOT EXISTS ${db}.users (
+  id UInt64,
+  email String,
+  password_hash String,
+  created_at DateTime('UTC'),
+  deleted UInt8,
+  version UInt64
+) ENGINE = ReplacingMergeTree(version)
+ORDER BY id`,
+      // A login: the SHA-256 of its cookie token (never the token), a user's or a shared link's.
+      `CREATE TABLE IF NOT EXISTS ${db}.login_sessions (
+  token_hash String,
+  user_id UInt64,
+  link_id UInt64,
+  expires_at DateTime('UTC'),
+  deleted UInt8,
+  version UInt64
+) ENGINE = ReplacingMergeTree(version)
+ORDER BY token_hash`,
+      `CREATE TABLE IF NOT EXISTS ${db}.shared_links (
+  id UInt64,
+  site_id UInt64,
+  name String,
+  token_hash String,
+  password_hash String,
+  created_at DateTime('UTC'),
+  deleted UInt8,
+  version UInt64
+) ENGINE = ReplacingMergeTree(version)
+ORDER BY id`,
+    ],
+  },
+  {
+    version: 7,
+    name: 'sites.public',
+    up: (db) => [`ALTER TABLE ${db}.sites ADD COLUMN public UInt8 DEFAULT 0`],
+  },
 ];

@@ -6,6 +6,7 @@ import { WriteBuffer } from './buffer.js';
 import { dataColumns, exportRows, type DateRange, type ExportTable } from './export.js';
 import { migrate, type MigrationReport } from './migrate.js';
 import { Repo } from './repo.js';
+import { AccountsRepo } from './accounts-repo.js';
 import { seqOf, type JournalTable } from './journal-format.js';
 import { sqlDateTimeText, sqlIdent, sqlString, sqlUInt } from './sql.js';
 
@@ -54,6 +55,7 @@ export interface StoreOptions {
  */
 export class Store {
   readonly repo: Repo;
+  readonly accounts: AccountsRepo;
   readonly events: WriteBuffer;
   readonly sessions: WriteBuffer;
   readonly db: string;
@@ -61,6 +63,7 @@ export class Store {
   constructor(readonly backend: SqlBackend, private readonly opts: StoreOptions) {
     this.db = sqlIdent(opts.db);
     this.repo = new Repo(backend, this.db);
+    this.accounts = new AccountsRepo(backend, this.db);
     const buffer = (table: JournalTable): WriteBuffer =>
       new WriteBuffer({
         name: table,

@@ -1,0 +1,252 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { AdminError, type Admin } from '../core/admin.js';
+import { LINK_LOGIN_MS, USER_LOGIN_MS, type Accounts, type Principal } from '../core/accounts.js';
+import { decodeJsonObject } from '../ingest/json.js';
+import { cleanIp } from '../ingest/ip.js';
+import { normalizeDomain } from '../ingest/request.js';
+import type { Site } from '../store/repo.js';
+import type { StatsEngine } from '../stats/engine.js';
+import { readBody } from './body.js';
+import { AttemptLimiter, LINK_COOKIE, USER_COOKIE, cookieHeader, overHttps, readCookie, sameOrigin } from './dashboard-auth.js';
+import { sendError, sendJson } from './respond.js';
+import { answer, runQuery } from './stats.js';
+
+export interface DashboardRouteDeps {
+  admin: Admin;
+  accounts: Accounts;
+  stats: StatsEngine;
+  trustForwardedProto: boolean;
+  loginLimiter: AttemptLimiter;
+}
+
+/** One answer for every request without access, whether or not the site exists. */
+const UNAUTHORIZED = 'Authentication required';
+const SHARE_HEADER = 'x-footfall-share';
+
+interface Access {
+  site: Site;
+  /** A user (may change settings) or a read-only visitor (public site, shared link). */
+  via: 'user' | 'link' | 'public';
+}
+
+function user(req: IncomingMessage, deps: DashboardRouteDeps): Extract<Principal, { kind: 'user' }> | undefined {
+  const p = deps.accounts.principal(readCookie(req, USER_COOKIE));
+  return p?.kind === 'user' ? p : undefined;
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const h = req.headers[name];
+  return Array.isArray(h) ? h[0] : h;
+}
+
+/** What the request may see of the site `rawDomain`; sends the error (401 without revealing anything) when nothing. */
+function access(req: IncomingMessage, res: ServerResponse, rawDomain: unknown, deps: DashboardRouteDeps): Access | null {
+  const site = typeof rawDomain === 'string' && rawDomain.length <= 300 ? deps.admin.byDomain(normalizeDomain(rawDomain)) : undefined;
+  if (user(req, deps)) {
+    if (!site) {
+      sendError(res, 404, `no site ${String(rawDomain)}`);
+      return null;
+    }
+    return { site, via: 'user' };
+  }
+  if (site) {
+    const link = deps.accounts.linkByToken(header(req, SHARE_HEADER));
+    if (link && link.siteId === site.id) {
+      if (!link.hasPassword) return { site, via: 'link' };
+      const unlocked = deps.accounts.principal(readCookie(req, LINK_COOKIE));
+      if (unlocked?.kind === 'link' && unlocked.link.id === link.id) return { site, via: 'link' };
+      sendJson(res, 401, { error: 'This shared link needs its password', passwordRequired: true });
+      return null;
+    }
+    if (site.public) return { site, via: 'public' };
+  }
+  sendError(res, 401, UNAUTHORIZED);
+  return null;
+}
+
+async function jsonBody(req: IncomingMessage, limit = 256 * 1024): Promise<Record<string, unknown>> {
+  const r = await readBody(req, limit);
+  if (!r.ok) throw new AdminError(413, 'Request body is too large');
+  const obj = decodeJsonObject(r.body);
+  if (!obj) throw new AdminError(400, 'Invalid request body: expected a JSON object');
+  return obj;
+}
+
+function str(v: unknown, field: string, max = 1024): string {
+  if (typeof v !== 'string' || v.length > max) throw new AdminError(400, `${field} must be a string of at most ${max} characters`);
+  return v;
+}
+
+function peer(req: IncomingMessage): string {
+  return cleanIp(req.socket.remoteAddress ?? '') || 'unknown';
+}
+
+/** The dashboard's own date ranges: `realtime` (the last 30 minutes) and `current` (the last 5), in server time. */
+function dashboardRange(raw: unknown): unknown {
+  if (raw !== 'realtime' && raw !== 'current') return raw;
+  const now = Date.now();
+  const iso = (ms: number) => new Date(ms).toISOString().slice(0, 19) + 'Z';
+  return [iso(now - (raw === 'realtime' ? 30 : 5) * 60_000), iso(now)];
+}
+
+function siteView(site: Site, via: Access['via'], deps: DashboardRouteDeps) {
+  return {
+    domain: site.domain,
+    timezone: site.timezone,
+    public: site.public,
+    access: via,
+    goals: deps.admin.listGoals(site.domain).map((g) => ({ id: g.id, name: g.name, currency: g.currency })),
+  };
+}
+
+async function login(req: IncomingMessage, res: ServerResponse, deps: DashboardRouteDeps): Promise<void> {
+  const b = await jsonBody(req, 16 * 1024);
+  const email = str(b.email, 'email', 300).trim().toLowerCase();
+  const password = str(b.password, 'password', 1024);
+  const now = Date.now();
+  const keys = [`ip:${peer(req)}`, `email:${email}`];
+  const wait = Math.max(...keys.map((k) => deps.loginLimiter.retryAfter(k, now)));
+  if (wait > 0) return sendError(res, 429, 'Too many login attempts. Try again later.', { 'retry-after': String(wait) });
+  const token = await deps.accounts.login(email, password);
+  if (!token) {
+    for (const k of keys) deps.loginLimiter.fail(k, Date.now());
+    return sendError(res, 401, 'Wrong email or password');
+  }
+  res.setHeader('set-cookie', cookieHeader(USER_COOKIE, token, USER_LOGIN_MS / 1000, overHttps(req, deps.trustForwardedProto)));
+  sendJson(res, 200, { email });
+}
+
+async function unlock(req: IncomingMessage, res: ServerResponse, deps: DashboardRouteDeps): Promise<void> {
+  const b = await jsonBody(req, 16 * 1024);
+  const link = deps.accounts.linkByToken(str(b.token, 'token', 200));
+  const key = `ip:${peer(req)}`;
+  const wait = deps.loginLimiter.retryAfter(key, Date.now());
+  if (wait > 0) return sendError(res, 429, 'Too many attempts. Try again later.', { 'retry-after': String(wait) });
+  const token = link ? await deps.accounts.unlockLink(link, str(b.password, 'password')) : null;
+  if (!token) {
+    deps.loginLimiter.fail(key, Date.now());
+    return sendError(res, 401, link ? 'Wrong password' : UNAUTHORIZED);
+  }
+  res.setHeader('set-cookie', cookieHeader(LINK_COOKIE, token, LINK_LOGIN_MS / 1000, overHttps(req, deps.trustForwardedProto)));
+  sendJson(res, 200, { ok: true });
+}
+
+/** The settings page's view of a site: everything its owner can change. */
+function settingsOf(site: Site, req: IncomingMessage, deps: DashboardRouteDeps) {
+  return {
+    site: { domain: site.domain, timezone: site.timezone, public: site.public, rateLimitPerMinute: site.rateLimitPerMinute, rateLimitBurst: site.rateLimitBurst },
+    defaultRateLimit: deps.admin.defaultLimit,
+    goals: deps.admin.listGoals(site.domain),
+    shields: deps.admin.listShields(site.domain),
+    links: deps.accounts.listLinks(site.id),
+    keys: deps.admin.listKeys(),
+    user: user(req, deps)?.user.email,
+  };
+}
+
+/** One settings change, through the same Admin and Accounts code as the CLI. */
+async function changeSetting(site: Site, b: Record<string, unknown>, deps: DashboardRouteDeps): Promise<unknown> {
+  const { admin, accounts } = deps;
+  const action = str(b.action, 'action', 50);
+  switch (action) {
+    case 'timezone':
+      return admin.setTimezone(site.domain, str(b.timezone, 'timezone', 100));
+    case 'public':
+      if (typeof b.public !== 'boolean') throw new AdminError(400, 'public must be true or false');
+      return admin.setPublic(site.domain, b.public);
+    case 'rate-limit':
+      return admin.setRateLimit(site.domain, Number(b.perMinute), Number(b.burst));
+    case 'goal-add': {
+      const opt = (v: unknown, f: string) => (v === undefined || v === null || v === '' ? undefined : str(v, f, 500));
+      return admin.addGoal(site.domain, { eventName: opt(b.event, 'event'), pagePath: opt(b.page, 'page'), currency: opt(b.currency, 'currency') });
+    }
+    case 'goal-remove':
+      return admin.removeGoal(site.domain, String(b.goal));
+    case 'shield-add':
+      return admin.addShield(site.domain, str(b.kind, 'kind', 20), str(b.value, 'value', 500));
+    case 'shield-remove':
+      return admin.removeShield(site.domain, str(b.kind, 'kind', 20), str(b.value, 'value', 500));
+    case 'link-add':
+      return accounts.createLink(site.id, str(b.name, 'name', 200), b.password ? str(b.password, 'password') : undefined);
+    case 'link-remove':
+      return accounts.removeLink(site.id, Number(b.id));
+    case 'key-create':
+      return admin.createKey(str(b.name, 'name', 200));
+    case 'key-revoke':
+      return admin.revokeKey(Number(b.id));
+    default:
+      throw new AdminError(400, `unknown action ${JSON.stringify(action)}`);
+  }
+}
+
+/** `/api/dashboard/*`: the dashboard's JSON API (cookie logins, shared links, public sites). */
+export async function handleDashboard(req: IncomingMessage, res: ServerResponse, url: URL, deps: DashboardRouteDeps): Promise<void> {
+  const route = `${req.method} ${url.pathname.slice('/api/dashboard'.length).replace(/\/$/, '')}`;
+  res.setHeader('cache-control', 'no-store');
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    if (!sameOrigin(req)) {
+      req.resume();
+      return sendError(res, 403, 'Cross-site request refused');
+    }
+    if (!/^application\/json\b/i.test(req.headers['content-type'] ?? '')) {
+      req.resume();
+      return sendError(res, 415, 'Expected a JSON body (content-type: application/json)');
+    }
+  } else req.resume();
+
+  switch (route) {
+    case 'POST /login':
+      return login(req, res, deps);
+    case 'POST /logout': {
+      req.resume();
+      await deps.accounts.logout(readCookie(req, USER_COOKIE));
+      res.setHeader('set-cookie', cookieHeader(USER_COOKIE, '', 0, overHttps(req, deps.trustForwardedProto)));
+      return sendJson(res, 200, { ok: true });
+    }
+    case 'POST /share/unlock':
+      return unlock(req, res, deps);
+    case 'GET /me': {
+      const u = user(req, deps);
+      return u ? sendJson(res, 200, { email: u.user.email }) : sendError(res, 401, UNAUTHORIZED);
+    }
+    case 'GET /sites': {
+      if (!user(req, deps)) return sendError(res, 401, UNAUTHORIZED);
+      return sendJson(res, 200, deps.admin.listSites().map((s) => ({ domain: s.domain, timezone: s.timezone, public: s.public })));
+    }
+    case 'POST /sites': {
+      if (!user(req, deps)) return void (req.resume(), sendError(res, 401, UNAUTHORIZED));
+      const b = await jsonBody(req, 16 * 1024);
+      const s = await deps.admin.addSite(str(b.domain, 'domain', 300), b.timezone ? str(b.timezone, 'timezone', 100) : undefined);
+      return sendJson(res, 201, { domain: s.domain, timezone: s.timezone, public: s.public });
+    }
+    case 'GET /site': {
+      const a = access(req, res, url.searchParams.get('site'), deps);
+      if (a) sendJson(res, 200, siteView(a.site, a.via, deps));
+      return;
+    }
+    case 'POST /query': {
+      const b = await jsonBody(req);
+      const a = access(req, res, b.site_id, deps);
+      if (!a) return;
+      const body = { ...b, site_id: a.site.domain, date_range: dashboardRange(b.date_range) };
+      return answer(res, () => runQuery(body, a.site, deps, true));
+    }
+    case 'GET /settings': {
+      const a = access(req, res, url.searchParams.get('site'), deps);
+      if (!a) return;
+      if (a.via !== 'user') return sendError(res, 403, 'Only users can change settings');
+      return sendJson(res, 200, settingsOf(a.site, req, deps));
+    }
+    case 'POST /settings': {
+      const b = await jsonBody(req, 16 * 1024);
+      const a = access(req, res, b.site, deps);
+      if (!a) return;
+      if (a.via !== 'user') return sendError(res, 403, 'Only users can change settings');
+      const result = await changeSetting(a.site, b, deps);
+      return sendJson(res, 200, { result, settings: settingsOf(deps.admin.byDomain(a.site.domain) ?? a.site, req, deps) });
+    }
+    default:
+      return sendError(res, 404, 'Not found');
+  }
+}
+
