@@ -6,6 +6,7 @@ import { cleanIp } from '../ingest/ip.js';
 import { normalizeDomain } from '../ingest/request.js';
 import type { Site } from '../store/repo.js';
 import type { StatsEngine } from '../stats/engine.js';
+import { parseQuery } from '../stats/query.js';
 import { readBody } from './body.js';
 import { AttemptLimiter, LINK_COOKIE, USER_COOKIE, cookieHeader, overHttps, readCookie, sameOrigin } from './dashboard-auth.js';
 import { sendError, sendJson } from './respond.js';
@@ -230,6 +231,16 @@ export async function handleDashboard(req: IncomingMessage, res: ServerResponse,
       if (!a) return;
       const body = { ...b, site_id: a.site.domain, date_range: dashboardRange(b.date_range) };
       return answer(res, () => runQuery(body, a.site, deps, true));
+    }
+    case 'POST /prop-keys': {
+      const b = await jsonBody(req, 16 * 1024);
+      const a = access(req, res, b.site_id, deps);
+      if (!a) return;
+      return answer(res, async () => {
+        const statsStart = b.date_range === 'all' ? await deps.stats.statsStart(a.site.id, a.site.timezone) : null;
+        const q = parseQuery({ site_id: a.site.domain, metrics: ['visitors'], date_range: dashboardRange(b.date_range) }, a.site, [], { nowMs: Date.now(), statsStart });
+        return { keys: await deps.stats.propKeys(a.site.id, q.range.fromMs, q.range.toMs) };
+      });
     }
     case 'GET /settings': {
       const a = access(req, res, url.searchParams.get('site'), deps);

@@ -67,6 +67,16 @@ export class StatsEngine {
     return r && Number(r.n) > 0 ? r.d : null;
   }
 
+  /** The custom property keys of a site's events in `[fromMs, toMs)`, most used first (the dashboard's key picker). */
+  async propKeys(siteId: number, fromMs: number, toMs: number, limit = 100): Promise<string[]> {
+    const rows = await this.backend.queryRows<{ k: string }>(
+      `SELECT k FROM (SELECT arrayJoin(meta.key) AS k FROM ${this.db}.events
+       WHERE site_id = ${sqlUInt(siteId)} AND timestamp >= toDateTime(${sqlUInt(Math.floor(fromMs / 1000))}, 'UTC') AND timestamp < toDateTime(${sqlUInt(Math.ceil(toMs / 1000))}, 'UTC') AND name != 'engagement')
+       GROUP BY k ORDER BY count() DESC, k LIMIT ${sqlUInt(limit)}`,
+    );
+    return rows.map((r) => r.k);
+  }
+
   private sql(ctx: CompileContext, p: Part): string {
     const dimSelect = p.dims.map((d, i) => `${dimensionExpr(ctx, d, p.table)} AS d${i}`);
     const groupBy = p.dims.map((_, i) => `d${i}`);

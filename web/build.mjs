@@ -1,0 +1,97 @@
+// Builds the dashboard into dist/web: one JS bundle and one CSS file (content-hashed names, minified, with
+// gzip and brotli copies), the world map's shapes as a JSON asset, and index.html pointing at them.
+// Everything comes from npm packages installed with the project; nothing is fetched.
+import fs from 'node:fs';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
+import * as esbuild from 'esbuild';
+import { feature } from 'topojson-client';
+
+const require = createRequire(import.meta.url);
+const root = path.dirname(new URL(import.meta.url).pathname);
+const out = path.resolve(root, '../dist/web');
+const assets = path.join(out, 'assets');
+fs.rmSync(out, { recursive: true, force: true });
+fs.mkdirSync(assets, { recursive: true });
+
+const hash = (buf) => createHash('sha256').update(buf).digest('hex').slice(0, 10);
+function emit(name, ext, buf) {
+  const file = `${name}-${hash(buf)}${ext}`;
+  fs.writeFileSync(path.join(assets, file), buf);
+  compress(path.join(assets, file), buf);
+  return file;
+}
+function compress(file, buf) {
+  fs.writeFileSync(file + '.gz', zlib.gzipSync(buf, { level: 9 }));
+  fs.writeFileSync(file + '.br', zlib.brotliCompressSync(buf, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11 } }));
+}
+
+// The world map: country shapes from world-atlas (Natural Earth, 1:110m), projected (equirectangular, cropped to
+// 60°S–84°N) into SVG paths keyed by ISO 3166-1 alpha-2 code.
+function worldMap() {
+  const countries = require('i18n-iso-countries');
+  const topo = JSON.parse(fs.readFileSync(require.resolve('world-atlas/countries-110m.json'), 'utf8'));
+  const geo = feature(topo, topo.objects.countries);
+  const W = 1000, TOP = 84, BOTTOM = -60;
+  const H = Math.round((W * (TOP - BOTTOM)) / 360);
+  const x = (lon) => (((lon + 180) / 360) * W).toFixed(1);
+  const y = (lat) => (((TOP - Math.max(BOTTOM, Math.min(TOP, lat))) / 360) * W).toFixed(1);
+  const ring = (r) => 'M' + r.map(([lon, lat]) => `${x(lon)} ${y(lat)}`).join('L') + 'Z';
+  const shapes = {};
+  for (const f of geo.features) {
+    if (f.id === undefined || f.id === '010') continue; // no code; Antarctica
+    const code = countries.numericToAlpha2(f.id);
+    if (!code) continue;
+    const polys = f.geometry.type === 'Polygon' ? [f.geometry.coordinates] : f.geometry.coordinates;
+    shapes[code] = (shapes[code] ?? '') + polys.map((p) => p.map(ring).join('')).join('');
+  }
+  return JSON.stringify({ width: W, height: H, shapes });
+}
+
+const result = await esbuild.build({
+  entryPoints: [path.join(root, 'src/main.tsx')],
+  bundle: true,
+  minify: true,
+  format: 'esm',
+  target: ['es2020', 'chrome100', 'firefox100', 'safari15'],
+  jsx: 'automatic',
+  jsxImportSource: 'preact',
+  write: false,
+  outdir: 'out',
+  legalComments: 'none',
+  logLevel: 'warning',
+  define: { 'process.env.NODE_ENV': '"production"' },
+});
+let js, css;
+for (const f of result.outputFiles) {
+  if (f.path.endsWith('.js')) js = Buffer.from(f.contents);
+  else if (f.path.endsWith('.css')) css = Buffer.from(f.contents);
+}
+const jsFile = emit('app', '.js', js);
+const cssFile = emit('app', '.css', css);
+const mapFile = emit('world', '.json', Buffer.from(worldMap()));
+const icon = Buffer.from(
+  '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="7" fill="#4f46e5"/><path d="M8 22l5-7 4 4 7-10" stroke="#fff" stroke-width="3" fill="none" stroke-linecap="round" stroke-linejoin="round"/></svg>',
+);
+const iconFile = emit('icon', '.svg', icon);
+const html = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="color-scheme" content="light dark">
+<meta name="footfall-map" content="/assets/${mapFile}">
+<title>Footfall</title>
+<link rel="icon" href="/assets/${iconFile}" type="image/svg+xml">
+<link rel="stylesheet" href="/assets/${cssFile}">
+<script type="module" src="/assets/${jsFile}"></script>
+</head>
+<body><div id="app"></div><noscript>The Footfall dashboard needs JavaScript.</noscript></body>
+</html>
+`;
+fs.writeFileSync(path.join(out, 'index.html'), html);
+compress(path.join(out, 'index.html'), Buffer.from(html));
+const gz = (b) => zlib.gzipSync(b, { level: 9 }).length;
+console.log(`web: ${jsFile} ${(js.length / 1024).toFixed(1)} kB (${(gz(js) / 1024).toFixed(1)} kB gzipped), ${cssFile} ${(gz(css) / 1024).toFixed(1)} kB gzipped, map ${(gz(fs.readFileSync(path.join(assets, mapFile))) / 1024).toFixed(1)} kB gzipped`);

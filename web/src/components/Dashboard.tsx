@@ -1,0 +1,129 @@
+import { useEffect, useMemo, useState } from 'preact/hooks';
+import type { Filter, QueryBody, SiteView } from '../api';
+import { withFilter, type Ctx } from '../ctx';
+import { downloadCsv } from '../csv';
+import { formatNumber, numeric } from '../format';
+import { useQuery } from '../hooks';
+import { PERIODS, addDays, addMonths, rangeOf, shiftAnchor, todayIn } from '../periods';
+import { parseState, toSearch, type ViewState } from '../state';
+import { DatePicker } from './DatePicker';
+import { FilterChips, FilterMenu } from './Filters';
+import { Graph } from './Graph';
+import { DevicesPanel, GoalsPanel, LocationsPanel, PagesPanel, PropsPanel, SourcesPanel } from './panels';
+import { TopStats, topMetrics } from './TopStats';
+
+function CurrentVisitors({ ctx }: { ctx: Ctx }) {
+  const q = useQuery({ site_id: ctx.site.domain, metrics: ['visitors'], date_range: 'current' }, 30_000);
+  const n = numeric(q.data?.results[0]?.metrics[0]);
+  return (
+    <button class="current" onClick={() => ctx.update({ period: 'realtime', date: undefined })} title="Visitors in the last 5 minutes; open the realtime view" data-current={q.data ? String(n) : ''}>
+      <span class="pulse" aria-hidden="true" />
+      {q.data ? `${formatNumber(n)} current visitor${n === 1 ? '' : 's'}` : '…'}
+    </button>
+  );
+}
+
+/** A site's dashboard: everything it shows follows the URL. */
+export function Dashboard({ site, navigate, shareToken }: { site: SiteView; navigate: (path: string) => void; shareToken: string | null }) {
+  const [state, setState] = useState<ViewState>(() => parseState(location.search));
+  const [menu, setMenu] = useState(false);
+  const [exporting, setExporting] = useState(false);
+  useEffect(() => {
+    const onPop = () => setState(parseState(location.search));
+    addEventListener('popstate', onPop);
+    return () => removeEventListener('popstate', onPop);
+  }, []);
+  const range = useMemo(() => rangeOf(state.period, state.date, state.from, state.to, site.timezone), [state.period, state.date, state.from, state.to, site.timezone]);
+  const update = (patch: Partial<ViewState>) => {
+    const next = { ...state, ...patch };
+    history.pushState(null, '', location.pathname + toSearch(next, shareToken ? { auth: shareToken } : {}));
+    setState(next);
+  };
+  const ctx: Ctx = {
+    site,
+    state,
+    range,
+    update,
+    addFilter: (f: Filter) => update({ filters: withFilter(state.filters, f) }),
+    body: (parts) => ({ site_id: site.domain, date_range: range.dateRange, filters: state.filters, ...parts }) as QueryBody,
+  };
+
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.ctrlKey || e.metaKey || e.altKey || document.querySelector('.modal')) return;
+      const t = e.target as HTMLElement;
+      if (t.closest('input, select, textarea, [contenteditable]')) return;
+      if (e.key === 'ArrowLeft' || e.key === 'ArrowRight') {
+        const next = shiftAnchor(state.period, state.date, site.timezone, e.key === 'ArrowLeft' ? -1 : 1);
+        if (next) update({ date: next });
+        return;
+      }
+      const p = PERIODS.find((x) => x.key === e.key.toLowerCase());
+      if (!p || p.period === 'custom') return;
+      const today = todayIn(site.timezone);
+      update({ period: p.period, date: p.yesterday ? addDays(today, -1) : p.lastMonth ? addMonths(today.slice(0, 8) + '01', -1) : undefined, from: undefined, to: undefined, interval: undefined });
+    };
+    addEventListener('keydown', onKey);
+    return () => removeEventListener('keydown', onKey);
+  });
+
+  const metrics = topMetrics(ctx);
+  return (
+    <main class="dashboard">
+      <header class="bar">
+        <div class="site">
+          {site.access === 'user' ? (
+            <a href="/" onClick={(e) => (e.preventDefault(), navigate('/'))} class="back" aria-label="All sites">
+              ←
+            </a>
+          ) : null}
+          <h1>{site.domain}</h1>
+          <CurrentVisitors ctx={ctx} />
+        </div>
+        <div class="controls">
+          <button onClick={() => setMenu(true)} aria-haspopup="dialog">
+            + Filter
+          </button>
+          <DatePicker ctx={ctx} />
+          {state.period !== 'realtime' && (
+            <label class="compare">
+              <span class="sr-only">Comparison</span>
+              <select value={state.comparison} onChange={(e) => update({ comparison: (e.target as HTMLSelectElement).value as ViewState['comparison'] })}>
+                <option value="">No comparison</option>
+                <option value="previous_period">Compare to previous period</option>
+                <option value="year_over_year">Compare to a year before</option>
+              </select>
+            </label>
+          )}
+          <button
+            disabled={exporting}
+            onClick={() => {
+              setExporting(true);
+              downloadCsv(ctx).finally(() => setExporting(false));
+            }}
+            title="Download the current view as CSV files (zip)"
+          >
+            {exporting ? 'Exporting…' : 'Download CSV'}
+          </button>
+          {site.access === 'user' && (
+            <a class="button" href={`/${site.domain}/settings`} onClick={(e) => (e.preventDefault(), navigate(`/${site.domain}/settings`))}>
+              Settings
+            </a>
+          )}
+        </div>
+      </header>
+      <FilterChips ctx={ctx} />
+      <TopStats ctx={ctx} />
+      <Graph ctx={ctx} metrics={metrics} />
+      <div class="grid">
+        <SourcesPanel ctx={ctx} />
+        <PagesPanel ctx={ctx} />
+        <LocationsPanel ctx={ctx} />
+        <DevicesPanel ctx={ctx} />
+        {site.goals.length > 0 && <GoalsPanel ctx={ctx} />}
+        <PropsPanel ctx={ctx} />
+      </div>
+      {menu && <FilterMenu ctx={ctx} onClose={() => setMenu(false)} />}
+    </main>
+  );
+}

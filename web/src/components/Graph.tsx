@@ -1,0 +1,112 @@
+import uPlot from 'uplot';
+import { useEffect, useRef } from 'preact/hooks';
+import type { Ctx } from '../ctx';
+import { formatMetric, METRIC_LABELS, numeric } from '../format';
+import { useQuery } from '../hooks';
+import { comparisonRange, type Interval } from '../periods';
+
+const INTERVALS: Interval[] = ['hour', 'day', 'week', 'month'];
+
+function intervalsFor(ctx: Ctx): Interval[] {
+  if (ctx.state.period === 'realtime') return ['minute'];
+  const days = (Date.parse(ctx.range.to) - Date.parse(ctx.range.from)) / 86_400_000 + 1;
+  return INTERVALS.filter((i) => (i === 'hour' ? days <= 31 : i === 'week' ? days >= 14 : i === 'month' ? days >= 28 : days > 1 || true));
+}
+
+function label(l: string, interval: Interval): string {
+  const d = new Date(Date.UTC(+l.slice(0, 4), +l.slice(5, 7) - 1, +l.slice(8, 10), +(l.slice(11, 13) || 0), +(l.slice(14, 16) || 0)));
+  const o: Intl.DateTimeFormatOptions = { timeZone: 'UTC' };
+  if (interval === 'minute') return d.toLocaleTimeString('en-GB', { ...o, hour: '2-digit', minute: '2-digit' });
+  if (interval === 'hour') return d.toLocaleString('en-GB', { ...o, weekday: 'short', hour: '2-digit', minute: '2-digit' });
+  if (interval === 'month') return d.toLocaleDateString('en-GB', { ...o, month: 'short', year: 'numeric' });
+  return d.toLocaleDateString('en-GB', { ...o, day: 'numeric', month: 'short', year: 'numeric' });
+}
+
+const css = (name: string): string => getComputedStyle(document.documentElement).getPropertyValue(name).trim() || '#6366f1';
+
+/** The main graph: the chosen metric per bucket, the comparison period beside it, the unfinished bucket dashed. */
+export function Graph({ ctx, metrics }: { ctx: Ctx; metrics: string[] }) {
+  const metric = metrics.includes(ctx.state.metric) ? ctx.state.metric : metrics[0]!;
+  const options = intervalsFor(ctx);
+  const interval = ctx.state.interval && options.includes(ctx.state.interval) ? ctx.state.interval : options.includes(ctx.range.interval) ? ctx.range.interval : options[0]!;
+  const realtime = ctx.state.period === 'realtime';
+  const cur = useQuery(ctx.body({ metrics: [metric], dimensions: [`time:${interval}`], include: { time_labels: true } }), realtime ? 10_000 : 0);
+  const cmp = ctx.state.comparison && !realtime ? comparisonRange(ctx.range, ctx.state.comparison) : null;
+  const prev = useQuery(cmp ? ctx.body({ metrics: [metric], date_range: cmp, dimensions: [`time:${interval}`], include: { time_labels: true } }) : null);
+  const el = useRef<HTMLDivElement>(null);
+  const plot = useRef<uPlot | null>(null);
+
+  useEffect(() => {
+    const data = cur.data;
+    if (!data || !el.current) return;
+    const labels = data.meta.time_labels ?? [];
+    const byLabel = new Map(data.results.map((r) => [r.dimensions[0], numeric(r.metrics[0])]));
+    const values = labels.map((l) => byLabel.get(l) ?? 0);
+    const prevLabels = prev.data?.meta.time_labels ?? [];
+    const prevBy = new Map((prev.data?.results ?? []).map((r) => [r.dimensions[0], numeric(r.metrics[0])]));
+    const prevValues = labels.map((_, i) => (i < prevLabels.length ? prevBy.get(prevLabels[i]!) ?? 0 : null));
+    // The bucket holding "now" is not over: drawn dashed, apart from the finished ones.
+    const live = ctx.range.live && values.length > 0;
+    const done = values.map((v, i) => (live && i === values.length - 1 ? null : v));
+    const open = values.map((v, i) => (live && i >= values.length - 2 ? v : null));
+    const xs = labels.map((_, i) => i);
+    const series: uPlot.Series[] = [
+      { label: 'Time', value: (_u, v) => (v === null || labels[v] === undefined ? '' : label(labels[v]!, interval)) },
+      { label: METRIC_LABELS[metric], stroke: css('--accent'), width: 2, fill: css('--accent-fill'), value: (_u, v) => formatMetric(metric, v), points: { show: values.length < 40 } },
+      { label: 'Not over yet', stroke: css('--accent'), width: 2, dash: [6, 6], value: (_u, v) => formatMetric(metric, v), points: { show: false } },
+    ];
+    const rows: uPlot.AlignedData = [xs, done, open];
+    if (cmp) {
+      series.push({ label: 'Comparison', stroke: css('--muted'), width: 1.5, dash: [3, 3], value: (_u, v) => formatMetric(metric, v), points: { show: false } });
+      (rows as unknown as Array<Array<number | null>>).push(prevValues);
+    }
+    const width = el.current.clientWidth || 600;
+    plot.current?.destroy();
+    const axisColor = css('--muted');
+    plot.current = new uPlot(
+      {
+        width,
+        height: 240,
+        series,
+        legend: { live: true },
+        cursor: { y: false, points: { size: 7 } },
+        scales: { x: { time: false }, y: { range: (_u, _min, max) => [0, Math.max(1, max * 1.1)] } },
+        axes: [
+          {
+            stroke: axisColor,
+            grid: { show: false },
+            values: (_u, ticks) => ticks.map((t) => (Number.isInteger(t) && labels[t] ? label(labels[t]!, interval) : '')),
+            space: 80,
+          },
+          { stroke: axisColor, grid: { stroke: css('--grid'), width: 1 }, values: (_u, ticks) => ticks.map((t) => formatMetric(metric, t)), size: 60 },
+        ],
+      },
+      rows,
+      el.current,
+    );
+    const ro = new ResizeObserver(() => el.current && plot.current?.setSize({ width: el.current.clientWidth, height: 240 }));
+    ro.observe(el.current);
+    return () => ro.disconnect();
+  }, [cur.data, prev.data, metric, interval]);
+  useEffect(() => () => plot.current?.destroy(), []);
+
+  return (
+    <section class="card graph" aria-label={`${METRIC_LABELS[metric]} over time`}>
+      <div class="graph-head">
+        <h2>{METRIC_LABELS[metric]}</h2>
+        {options.length > 1 && (
+          <label class="interval">
+            <span class="sr-only">Interval</span>
+            <select value={interval} onChange={(e) => ctx.update({ interval: (e.target as HTMLSelectElement).value as Interval })}>
+              {options.map((i) => (
+                <option value={i}>{i === 'hour' ? 'Hours' : i === 'day' ? 'Days' : i === 'week' ? 'Weeks' : 'Months'}</option>
+              ))}
+            </select>
+          </label>
+        )}
+      </div>
+      {cur.error && <p class="error">{cur.error.message}</p>}
+      <div ref={el} class="plot" aria-busy={cur.loading} />
+    </section>
+  );
+}

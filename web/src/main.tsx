@@ -1,0 +1,105 @@
+import 'uplot/dist/uPlot.min.css';
+import './style.css';
+import { render } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
+import { api, HttpError, setShareToken, type SiteView } from './api';
+import { invalidate } from './hooks';
+import { Dashboard } from './components/Dashboard';
+import { Login, SharePassword } from './components/Login';
+import { Settings } from './components/Settings';
+import { Sites } from './components/Sites';
+
+type Route = { page: 'login' } | { page: 'sites' } | { page: 'site'; domain: string } | { page: 'settings'; domain: string } | { page: 'share'; domain: string; token: string };
+
+function route(): Route {
+  const parts = location.pathname.split('/').filter(Boolean).map(decodeURIComponent);
+  if (parts[0] === 'login') return { page: 'login' };
+  if (parts[0] === 'share' && parts[1]) return { page: 'share', domain: parts[1], token: new URLSearchParams(location.search).get('auth') ?? '' };
+  if (parts[0] && parts[1] === 'settings') return { page: 'settings', domain: parts[0] };
+  if (parts[0]) return { page: 'site', domain: parts[0] };
+  return { page: 'sites' };
+}
+
+function Message({ title, children }: { title: string; children?: preact.ComponentChildren }) {
+  return (
+    <main class="narrow">
+      <h1 class="brand">Footfall</h1>
+      <div class="card">
+        <h2>{title}</h2>
+        {children}
+      </div>
+    </main>
+  );
+}
+
+function SitePage({ r, navigate }: { r: Extract<Route, { page: 'site' | 'share' }>; navigate: (p: string) => void }) {
+  const [site, setSite] = useState<SiteView | null>(null);
+  const [err, setErr] = useState<HttpError | null>(null);
+  const [n, setN] = useState(0);
+  useEffect(() => {
+    setShareToken(r.page === 'share' ? r.token : null);
+    setSite(null);
+    setErr(null);
+    api<SiteView>('GET', `site?site=${encodeURIComponent(r.domain)}`).then(setSite, (e: HttpError) => {
+      if (e.status === 401 && r.page === 'site' && !e.body.passwordRequired) navigate(`/login?next=${encodeURIComponent(location.pathname + location.search)}`);
+      else setErr(e);
+    });
+  }, [r.domain, r.page, n]);
+  if (err?.body.passwordRequired && r.page === 'share') return <SharePassword token={r.token} onDone={() => setN(n + 1)} />;
+  if (err) return <Message title={err.status === 401 ? 'This link is not valid' : err.status === 404 ? 'No such site' : 'Something went wrong'}>{<p>{err.message}</p>}</Message>;
+  if (!site) return <main class="narrow" aria-busy="true" />;
+  return <Dashboard site={site} navigate={navigate} shareToken={r.page === 'share' ? r.token : null} />;
+}
+
+function App() {
+  const [r, setR] = useState<Route>(route);
+  const [me, setMe] = useState<string | null | undefined>(undefined);
+  const navigate = (path: string) => {
+    history.pushState(null, '', path);
+    setR(route());
+    scrollTo(0, 0);
+  };
+  useEffect(() => {
+    const onPop = () => setR(route());
+    addEventListener('popstate', onPop);
+    return () => removeEventListener('popstate', onPop);
+  }, []);
+  const needsUser = r.page === 'sites' || r.page === 'settings';
+  useEffect(() => {
+    if (!needsUser || me) return;
+    api<{ email: string }>('GET', 'me').then(
+      (u) => setMe(u.email),
+      () => {
+        setMe(null);
+        navigate(`/login?next=${encodeURIComponent(location.pathname + location.search)}`);
+      },
+    );
+  }, [r]);
+  if (r.page === 'login')
+    return (
+      <Login
+        onDone={() => {
+          invalidate();
+          const next = new URLSearchParams(location.search).get('next');
+          setMe(undefined);
+          navigate(next && next.startsWith('/') && !next.startsWith('//') ? next : '/');
+        }}
+      />
+    );
+  if (r.page === 'site' || r.page === 'share') return <SitePage r={r} navigate={navigate} />;
+  if (!me) return <main class="narrow" aria-busy="true" />;
+  if (r.page === 'settings') return <Settings domain={r.domain} navigate={navigate} />;
+  return (
+    <Sites
+      email={me}
+      navigate={navigate}
+      onLogout={() => {
+        setMe(null);
+        invalidate();
+        navigate('/login');
+      }}
+    />
+  );
+}
+
+render(<App />, document.getElementById('app')!);
