@@ -207,8 +207,22 @@ export async function handleDashboard(req: IncomingMessage, res: ServerResponse,
     case 'POST /share/unlock':
       return unlock(req, res, deps);
     case 'GET /me': {
-      const u = user(req, deps);
-      return u ? sendJson(res, 200, { email: u.user.email }) : sendError(res, 401, UNAUTHORIZED);
+      // Not a data endpoint: tells the page whether to show the login form (without a failed request in the console).
+      return sendJson(res, 200, { email: user(req, deps)?.user.email ?? null });
+    }
+    case 'GET /access': {
+      // How this browser may open a site: 'user', 'link', 'public', or null (no access, or no such site: the same
+      // answer), and whether a shared link waits for its password.
+      const site = deps.admin.byDomain(normalizeDomain(url.searchParams.get('site') ?? ''));
+      if (user(req, deps)) return sendJson(res, 200, { access: site ? 'user' : null, exists: !!site });
+      if (!site) return sendJson(res, 200, { access: null });
+      const link = deps.accounts.linkByToken(header(req, SHARE_HEADER));
+      if (link && link.siteId === site.id) {
+        const unlocked = deps.accounts.principal(readCookie(req, LINK_COOKIE));
+        if (!link.hasPassword || (unlocked?.kind === 'link' && unlocked.link.id === link.id)) return sendJson(res, 200, { access: 'link' });
+        return sendJson(res, 200, { access: null, passwordRequired: true });
+      }
+      return sendJson(res, 200, { access: site.public ? 'public' : null });
     }
     case 'GET /sites': {
       if (!user(req, deps)) return sendError(res, 401, UNAUTHORIZED);

@@ -40,10 +40,16 @@ function SitePage({ r, navigate }: { r: Extract<Route, { page: 'site' | 'share' 
     setShareToken(r.page === 'share' ? r.token : null);
     setSite(null);
     setErr(null);
-    api<SiteView>('GET', `site?site=${encodeURIComponent(r.domain)}`).then(setSite, (e: HttpError) => {
-      if (e.status === 401 && r.page === 'site' && !e.body.passwordRequired) navigate(`/login?next=${encodeURIComponent(location.pathname + location.search)}`);
-      else setErr(e);
-    });
+    const q = `site=${encodeURIComponent(r.domain)}`;
+    api<{ access: string | null; passwordRequired?: boolean; exists?: boolean }>('GET', `access?${q}`)
+      .then((a) => {
+        if (a.access) return api<SiteView>('GET', `site?${q}`).then(setSite);
+        if (a.passwordRequired) return setErr(new HttpError(401, 'password required', { passwordRequired: true }));
+        if (a.exists === false) return setErr(new HttpError(404, `There is no site ${r.domain}.`, {}));
+        if (r.page === 'site') return navigate(`/login?next=${encodeURIComponent(location.pathname + location.search)}`);
+        setErr(new HttpError(401, 'The link is wrong, or it was removed.', {}));
+      })
+      .catch((e: HttpError) => setErr(e));
   }, [r.domain, r.page, n]);
   if (err?.body.passwordRequired && r.page === 'share') return <SharePassword token={r.token} onDone={() => setN(n + 1)} />;
   if (err) return <Message title={err.status === 401 ? 'This link is not valid' : err.status === 404 ? 'No such site' : 'Something went wrong'}>{<p>{err.message}</p>}</Message>;
@@ -67,13 +73,10 @@ function App() {
   const needsUser = r.page === 'sites' || r.page === 'settings';
   useEffect(() => {
     if (!needsUser || me) return;
-    api<{ email: string }>('GET', 'me').then(
-      (u) => setMe(u.email),
-      () => {
-        setMe(null);
-        navigate(`/login?next=${encodeURIComponent(location.pathname + location.search)}`);
-      },
-    );
+    api<{ email: string | null }>('GET', 'me').then((u) => {
+      setMe(u.email);
+      if (!u.email) navigate(`/login?next=${encodeURIComponent(location.pathname + location.search)}`);
+    });
   }, [r]);
   if (r.page === 'login')
     return (
