@@ -15,7 +15,7 @@ export async function downloadCsv(ctx: Ctx): Promise<void> {
   const tops = topMetrics(ctx);
   const interval = ctx.state.period === 'realtime' ? 'minute' : ctx.state.interval ?? ctx.range.interval;
   const parts: Array<[string, string, QueryBody]> = [
-    ['visitors.csv', 'date', ctx.body({ metrics: tops, dimensions: [`time:${interval}`] })],
+    ['visitors.csv', 'date', ctx.body({ metrics: tops.filter((m) => m !== 'views_per_visit'), dimensions: [`time:${interval}`] })],
     ['sources.csv', 'source', ctx.body({ metrics: ['visitors', 'visits', 'bounce_rate', 'visit_duration'], dimensions: ['visit:source'], pagination: { limit: 10_000, offset: 0 } })],
     ['pages.csv', 'page', ctx.body({ metrics: ['visitors', 'pageviews', 'bounce_rate'], dimensions: ['event:page'], pagination: { limit: 10_000, offset: 0 } })],
     ['locations.csv', 'country', ctx.body({ metrics: ['visitors', 'percentage'], dimensions: ['visit:country_name'], pagination: { limit: 10_000, offset: 0 } })],
@@ -26,7 +26,16 @@ export async function downloadCsv(ctx: Ctx): Promise<void> {
   await Promise.all(
     parts.map(async ([name, dimName, body]) => {
       const r = await runQuery(body);
-      files[name] = strToU8(csv([dimName, ...body.metrics], r.results.map((x) => [...x.dimensions, ...x.metrics.map((m: MetricValue) => m)])));
+      const header = [dimName, ...body.metrics];
+      let rows = r.results.map((x) => [...x.dimensions, ...x.metrics.map((m: MetricValue) => m)]);
+      if (name === 'visitors.csv' && tops.includes('views_per_visit')) {
+        // not a time-series metric of the Stats API: pageviews / visits of each bucket
+        const p = body.metrics.indexOf('pageviews') + 1;
+        const v = body.metrics.indexOf('visits') + 1;
+        header.push('views_per_visit');
+        rows = rows.map((row) => [...row, Number(row[v]) ? Math.round((Number(row[p]) / Number(row[v])) * 100) / 100 : 0]);
+      }
+      files[name] = strToU8(csv(header, rows));
     }),
   );
   const zip = zipSync(files);

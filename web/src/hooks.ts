@@ -5,6 +5,8 @@ export interface Async<T> {
   data?: T;
   error?: Error;
   loading: boolean;
+  /** The key the data or error belongs to. */
+  key?: string | null;
 }
 
 const cache = new Map<string, unknown>();
@@ -17,7 +19,7 @@ export function invalidate(): void {
 
 /** Runs `fn` whenever `key` changes (cancelling the previous run); answers are cached by key for back/forward. */
 export function useAsync<T>(key: string | null, fn: (signal: AbortSignal) => Promise<T>, refreshMs = 0): Async<T> {
-  const [state, setState] = useState<Async<T>>(() => (key !== null && cache.has(key) ? { data: cache.get(key) as T, loading: false } : { loading: key !== null }));
+  const [state, setState] = useState<Async<T>>({ loading: key !== null, key: undefined });
   const [tick, setTick] = useState(0);
   useEffect(() => {
     if (!refreshMs) return;
@@ -25,25 +27,26 @@ export function useAsync<T>(key: string | null, fn: (signal: AbortSignal) => Pro
     return () => clearInterval(t);
   }, [refreshMs]);
   useEffect(() => {
-    if (key === null) return setState({ loading: false });
+    if (key === null) return setState({ loading: false, key });
     const ck = `${generation}:${key}`;
-    if (tick === 0 && cache.has(ck)) return setState({ data: cache.get(ck) as T, loading: false });
+    if (tick === 0 && cache.has(ck)) return setState({ data: cache.get(ck) as T, loading: false, key });
     const ctl = new AbortController();
-    setState((s) => ({ data: s.data, loading: true }));
+    setState((s) => ({ data: s.data, loading: true, key: s.key }));
     fn(ctl.signal).then(
       (data) => {
         if (ctl.signal.aborted) return;
         if (cache.size > 300) cache.clear();
         cache.set(ck, data);
-        setState({ data, loading: false });
+        setState({ data, loading: false, key });
       },
       (error: Error) => {
-        if (!ctl.signal.aborted) setState({ error, loading: false });
+        if (!ctl.signal.aborted) setState({ error, loading: false, key });
       },
     );
     return () => ctl.abort();
   }, [key, tick]);
-  return state;
+  // Until the answer for this key is in, whatever is shown is the previous key's: still loading.
+  return state.key === key ? state : { ...state, loading: true };
 }
 
 export function useQuery(body: QueryBody | null, refreshMs = 0): Async<QueryResult> {

@@ -1,5 +1,6 @@
 import uPlot from 'uplot';
 import { useEffect, useRef } from 'preact/hooks';
+import type { MetricValue } from '../api';
 import type { Ctx } from '../ctx';
 import { formatMetric, METRIC_LABELS, numeric } from '../format';
 import { useQuery } from '../hooks';
@@ -30,9 +31,12 @@ export function Graph({ ctx, metrics }: { ctx: Ctx; metrics: string[] }) {
   const options = intervalsFor(ctx);
   const interval = ctx.state.interval && options.includes(ctx.state.interval) ? ctx.state.interval : options.includes(ctx.range.interval) ? ctx.range.interval : options[0]!;
   const realtime = ctx.state.period === 'realtime';
-  const cur = useQuery(ctx.body({ metrics: [metric], dimensions: [`time:${interval}`], include: { time_labels: true } }), realtime ? 10_000 : 0);
+  // Views per visit cannot be broken down by time in the Stats API: it is pageviews / visits of each bucket.
+  const asked = metric === 'views_per_visit' ? ['pageviews', 'visits'] : [metric];
+  const cur = useQuery(ctx.body({ metrics: asked, dimensions: [`time:${interval}`], include: { time_labels: true } }), realtime ? 10_000 : 0);
   const cmp = ctx.state.comparison && !realtime ? comparisonRange(ctx.range, ctx.state.comparison) : null;
-  const prev = useQuery(cmp ? ctx.body({ metrics: [metric], date_range: cmp, dimensions: [`time:${interval}`], include: { time_labels: true } }) : null);
+  const prev = useQuery(cmp ? ctx.body({ metrics: asked, date_range: cmp, dimensions: [`time:${interval}`], include: { time_labels: true } }) : null);
+  const valueOf = (m: MetricValue[]): number => (asked.length === 2 ? (numeric(m[1]) ? Math.round((numeric(m[0]) / numeric(m[1])) * 100) / 100 : 0) : numeric(m[0]));
   const el = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
 
@@ -40,10 +44,10 @@ export function Graph({ ctx, metrics }: { ctx: Ctx; metrics: string[] }) {
     const data = cur.data;
     if (!data || !el.current) return;
     const labels = data.meta.time_labels ?? [];
-    const byLabel = new Map(data.results.map((r) => [r.dimensions[0], numeric(r.metrics[0])]));
+    const byLabel = new Map(data.results.map((r) => [r.dimensions[0], valueOf(r.metrics)]));
     const values = labels.map((l) => byLabel.get(l) ?? 0);
     const prevLabels = prev.data?.meta.time_labels ?? [];
-    const prevBy = new Map((prev.data?.results ?? []).map((r) => [r.dimensions[0], numeric(r.metrics[0])]));
+    const prevBy = new Map((prev.data?.results ?? []).map((r) => [r.dimensions[0], valueOf(r.metrics)]));
     const prevValues = labels.map((_, i) => (i < prevLabels.length ? prevBy.get(prevLabels[i]!) ?? 0 : null));
     // The bucket holding "now" is not over: drawn dashed, apart from the finished ones.
     const live = ctx.range.live && values.length > 0;
@@ -106,7 +110,7 @@ export function Graph({ ctx, metrics }: { ctx: Ctx; metrics: string[] }) {
         )}
       </div>
       {cur.error && <p class="error">{cur.error.message}</p>}
-      <div ref={el} class="plot" aria-busy={cur.loading} />
+      <div ref={el} class="plot" aria-busy={cur.loading || prev.loading} />
     </section>
   );
 }

@@ -22,7 +22,7 @@ export function TopStats({ ctx }: { ctx: Ctx }) {
   const values = cur.data?.results[0]?.metrics;
   const before = prev.data?.results[0]?.metrics;
   return (
-    <section class="top-stats" aria-label="Top stats" aria-busy={cur.loading}>
+    <section class="top-stats" aria-label="Top stats" aria-busy={cur.loading || prev.loading}>
       {cur.error && <p class="error">{cur.error.message}</p>}
       {metrics.map((m, i) => {
         const ch = values && before ? change(m, values[i], before[i]) : null;

@@ -1,0 +1,286 @@
+/**
+ * The dashboard in a real browser (Debian's Chromium driven by playwright-core): log in, read every top stat and
+ * the first rows of every panel and compare them with what the Stats API answers for the same query; filter by a
+ * source, change the period and the comparison, export CSV, open a shared link without an account, and refuse a
+ * wrong one; no console errors. Screenshots (desktop, phone, dark) go to test-output/.
+ *
+ * Chromium comes from scripts/install-chromium.sh (CI runs it). Without it the file is skipped, unless
+ * FOOTFALL_REQUIRE_BROWSER=1 (set by .ci/run), where a missing browser is a failure.
+ */
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { unzipSync, strFromU8 } from 'fflate';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { newKey, startServer, tempDir, type TestServer } from '../helpers/server.js';
+import { SEED_DOMAIN, SEED_USER, seedDashboard } from '../helpers/seed.js';
+
+const CHROMIUM = process.env.FOOTFALL_CHROMIUM ?? '/usr/bin/chromium';
+const haveBrowser = fs.existsSync(CHROMIUM);
+if (!haveBrowser && process.env.FOOTFALL_REQUIRE_BROWSER === '1') throw new Error(`no Chromium at ${CHROMIUM}: run scripts/install-chromium.sh`);
+const skip = haveBrowser ? false : `no Chromium at ${CHROMIUM} (scripts/install-chromium.sh installs it)`;
+const OUT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../../test-output');
+
+let srv: TestServer;
+let key: string;
+let browser: Browser;
+let ctx: BrowserContext;
+let page: Page;
+const consoleErrors: string[] = [];
+
+const today = new Date().toISOString().slice(0, 10);
+const daysAgo = (n: number) => new Date(Date.parse(today) - n * 86_400_000).toISOString().slice(0, 10);
+
+function watch(p: Page, into: string[]): void {
+  p.on('console', (m) => {
+    if (m.type() === 'error') into.push(m.text());
+  });
+  p.on('pageerror', (e) => into.push(`pageerror: ${e.message}`));
+}
+
+async function statsApi(body: Record<string, unknown>): Promise<any> {
+  const res = await fetch(`${srv.url}/api/v2/query`, { method: 'POST', headers: { authorization: `Bearer ${key}` }, body: JSON.stringify({ site_id: SEED_DOMAIN, ...body }) });
+  const json = await res.json();
+  assert.equal(res.status, 200, JSON.stringify(json));
+  return json;
+}
+
+/** Waits until nothing on the page is loading and the top stats have numbers. */
+async function settled(p: Page): Promise<void> {
+  // a function, not a string: the page's CSP (rightly) forbids eval
+  await p.waitForFunction(
+    () => {
+      const d = (globalThis as any).document;
+      return d.querySelectorAll('[data-metric]').length > 0 && d.querySelectorAll('[data-metric][data-value=""]').length === 0 && d.querySelectorAll('[aria-busy="true"]').length === 0;
+    },
+    undefined,
+    { timeout: 20_000 },
+  );
+}
+
+async function topStats(p: Page): Promise<Record<string, { value: string; text: string }>> {
+  const out: Record<string, { value: string; text: string }> = {};
+  for (const el of await p.locator('[data-metric]').all()) {
+    out[(await el.getAttribute('data-metric'))!] = { value: (await el.getAttribute('data-value'))!, text: (await el.textContent())!.trim() };
+  }
+  return out;
+}
+
+const shown = (metric: string, v: number): string =>
+  metric === 'bounce_rate' ? `${v}%` : metric === 'views_per_visit' ? v.toFixed(2) : metric === 'visit_duration' ? (v >= 60 ? `${Math.floor(v / 60)}m ${v % 60}s` : `${v}s`) : v.toLocaleString('en-US');
+
+async function assertTopStats(p: Page, range: [string, string], filters: unknown[] = []): Promise<Record<string, number>> {
+  const stats = await topStats(p);
+  const metrics = Object.keys(stats);
+  const api = await statsApi({ metrics, date_range: range, filters });
+  const values = api.results[0].metrics as number[];
+  const byMetric: Record<string, number> = {};
+  metrics.forEach((m, i) => {
+    byMetric[m] = values[i]!;
+    assert.equal(Number(stats[m]!.value), values[i], `${m} over ${range}: page ${stats[m]!.value}, API ${values[i]}`);
+    assert.ok(stats[m]!.text.includes(shown(m, values[i]!)), `${m} shows "${stats[m]!.text}", expected ${shown(m, values[i]!)}`);
+  });
+  return byMetric;
+}
+
+const PANELS: Array<[string, string, string | null]> = [
+  ['sources', 'visit:channel', 'channels'],
+  ['pages', 'event:page', null],
+  ['locations', 'visit:country_name', 'countries'],
+  ['devices', 'visit:browser', null],
+  ['goals', 'event:goal', null],
+  ['props', 'event:props:plan', null],
+];
+
+async function panelRows(p: Page, panel: string): Promise<Array<[string, string]>> {
+  const rows: Array<[string, string]> = [];
+  for (const li of await p.locator(`[data-panel="${panel}"] li[data-row]`).all()) rows.push([(await li.getAttribute('data-row'))!, (await li.locator('.num').textContent())!.trim()]);
+  return rows;
+}
+
+async function assertPanels(p: Page, range: [string, string], filters: unknown[] = []): Promise<void> {
+  for (const [panel, dim, tab] of PANELS) {
+    if (tab) {
+      await p.click(`[data-panel="${panel}"] [data-tab="${tab}"]`);
+      await settled(p);
+    }
+    const api = await statsApi({ metrics: ['visitors'], date_range: range, dimensions: [dim], filters, order_by: [['visitors', 'desc'], [dim, 'asc']], pagination: { limit: 9, offset: 0 } });
+    const expected = (api.results as Array<{ metrics: number[]; dimensions: string[] }>).map((r) => [r.dimensions[0], r.metrics[0]!.toLocaleString('en-US')]);
+    assert.deepEqual(await panelRows(p, panel), expected, `panel ${panel} (${dim}) over ${range} with ${JSON.stringify(filters)}`);
+  }
+}
+
+before(async () => {
+  if (skip) return;
+  fs.mkdirSync(OUT, { recursive: true });
+  const dir = tempDir();
+  await seedDashboard(dir);
+  srv = await startServer({ dataDir: dir });
+  key = await newKey(dir);
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  page = await ctx.newPage();
+  watch(page, consoleErrors);
+});
+
+after(async () => {
+  await browser?.close();
+  await srv?.stop();
+});
+
+test('a wrong password is refused on the login page', { skip }, async () => {
+  const p = await ctx.newPage(); // its expected 401 is not counted as a console error of the main page
+  await p.goto(`${srv.url}/login`);
+  await p.fill('input[name=email]', SEED_USER.email);
+  await p.fill('input[name=password]', 'not the password');
+  await p.click('button[type=submit]');
+  await p.getByText('Wrong email or password').waitFor();
+  assert.match(p.url(), /\/login$/);
+  await p.close();
+});
+
+test('log in, then every top stat and the first rows of every panel equal the Stats API', { skip }, async () => {
+  await page.goto(`${srv.url}/${SEED_DOMAIN}`);
+  await page.waitForURL(/\/login\?next=/);
+  await page.fill('input[name=email]', SEED_USER.email);
+  await page.fill('input[name=password]', SEED_USER.password);
+  await page.click('button[type=submit]');
+  await page.waitForURL(new RegExp(`/${SEED_DOMAIN.replace('.', '\\.')}$`));
+  await settled(page);
+  const range: [string, string] = [daysAgo(29), today];
+  const top = await assertTopStats(page, range);
+  assert.ok(top.visitors! > 100, 'the seeded data is in the default range (last 30 days)');
+  assert.deepEqual(Object.keys(top), ['visitors', 'visits', 'pageviews', 'views_per_visit', 'bounce_rate', 'visit_duration']);
+  await page.screenshot({ path: path.join(OUT, 'dashboard-desktop.png'), fullPage: true });
+  assert.ok((await page.locator('.map path[data-row]').count()) >= 3, 'the map colours the visitors’ countries');
+  await assertPanels(page, range);
+});
+
+test('clicking a source filters every panel and the top stats', { skip }, async () => {
+  await page.click('[data-panel="sources"] [data-tab="sources"]');
+  await settled(page);
+  const first = page.locator('[data-panel="sources"] li[data-row]').first();
+  const source = (await first.getAttribute('data-row'))!;
+  await first.locator('button').click();
+  await page.waitForURL(/filters=/);
+  await settled(page);
+  const filters = [['is', 'visit:source', [source]]];
+  assert.deepEqual(JSON.parse(new URL(page.url()).searchParams.get('filters')!), filters);
+  await page.locator('.chip', { hasText: source }).waitFor();
+  const range: [string, string] = [daysAgo(29), today];
+  await assertTopStats(page, range, filters);
+  await assertPanels(page, range, filters);
+  await page.click(`[aria-label="Remove filter Source"]`);
+  await settled(page);
+  assert.equal(new URL(page.url()).searchParams.get('filters'), null);
+});
+
+test('the filter menu adds any dimension with an operator', { skip }, async () => {
+  await page.click('text=+ Filter');
+  await page.selectOption('.modal select >> nth=0', 'visit:browser');
+  await page.selectOption('.modal select >> nth=1', 'is_not');
+  await page.fill('.modal input[list]', 'Firefox');
+  await page.click('.modal button[type=submit]');
+  await page.waitForURL(/filters=/);
+  await settled(page);
+  await assertTopStats(page, [daysAgo(29), today], [['is_not', 'visit:browser', ['Firefox']]]);
+  await page.click('[aria-label="Remove filter Browser"]');
+  await settled(page);
+});
+
+test('the period (keyboard) and the comparison change the numbers correctly', { skip }, async () => {
+  await page.locator('body').press('w');
+  await page.waitForURL(/period=7d/);
+  await settled(page);
+  const cur = await assertTopStats(page, [daysAgo(6), today]);
+  await page.selectOption('.compare select', 'previous_period');
+  await page.waitForURL(/comparison=previous_period/);
+  await settled(page);
+  const prev = (await statsApi({ metrics: ['visitors', 'pageviews'], date_range: [daysAgo(13), daysAgo(7)] })).results[0].metrics as number[];
+  const visitorsChange = Math.round(((cur.visitors! - prev[0]!) / prev[0]!) * 100);
+  const text = (await page.locator('.stat', { has: page.locator('[data-metric="visitors"]') }).locator('.change').textContent())!;
+  assert.equal(text.replace(/[↑↓]/, ''), `${Math.abs(visitorsChange)}%`, `change shown ${text}, expected ${visitorsChange}%`);
+  assert.ok((await page.locator('.u-legend').textContent())!.includes('Comparison'), 'the comparison series is drawn');
+  await page.locator('body').press('ArrowLeft'); // one period back: the 7 days before
+  await page.waitForURL(new RegExp(`date=${daysAgo(7)}`));
+  await settled(page);
+  await assertTopStats(page, [daysAgo(13), daysAgo(7)]);
+  await page.locator('body').press('d');
+  await page.waitForURL(/period=day/);
+  await settled(page);
+  await assertTopStats(page, [today, today]);
+  await page.selectOption('.period select', { label: 'Last 30 days (T)' });
+  await page.waitForURL((u) => !u.searchParams.has('period'));
+  await settled(page);
+});
+
+test('the view downloads as CSV files in a zip', { skip }, async () => {
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('text=Download CSV')]);
+  const zip = unzipSync(new Uint8Array(fs.readFileSync(await download.path())));
+  assert.deepEqual(Object.keys(zip).sort(), ['devices.csv', 'goals.csv', 'locations.csv', 'pages.csv', 'sources.csv', 'visitors.csv']);
+  const sources = strFromU8(zip['sources.csv']!).trim().split('\r\n');
+  assert.equal(sources[0], 'source,visitors,visits,bounce_rate,visit_duration');
+  const api = await statsApi({ metrics: ['visitors'], date_range: [daysAgo(29), today], dimensions: ['visit:source'], pagination: { limit: 10000, offset: 0 } });
+  assert.equal(sources.length - 1, api.results.length);
+});
+
+test('screenshots on a phone and in the dark theme', { skip }, async () => {
+  const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, storageState: await ctx.storageState() });
+  const pp = await phone.newPage();
+  const errs: string[] = [];
+  watch(pp, errs);
+  await pp.goto(`${srv.url}/${SEED_DOMAIN}`);
+  await settled(pp);
+  const width = await pp.evaluate(() => (globalThis as any).document.documentElement.scrollWidth as number);
+  assert.ok(width <= 390, `no sideways scrolling on a phone (page is ${width}px wide)`);
+  await pp.screenshot({ path: path.join(OUT, 'dashboard-phone.png'), fullPage: true });
+  await phone.close();
+  const dark = await browser.newContext({ viewport: { width: 1280, height: 900 }, colorScheme: 'dark', storageState: await ctx.storageState() });
+  const dp = await dark.newPage();
+  watch(dp, errs);
+  await dp.goto(`${srv.url}/${SEED_DOMAIN}?period=7d&comparison=previous_period`);
+  await settled(dp);
+  assert.equal(await dp.evaluate(() => (globalThis as any).getComputedStyle((globalThis as any).document.body).backgroundColor as string), 'rgb(17, 19, 24)');
+  await dp.screenshot({ path: path.join(OUT, 'dashboard-dark.png'), fullPage: true });
+  await dark.close();
+  assert.deepEqual(errs, []);
+});
+
+test('a shared link opens the dashboard without a login; a wrong token is refused', { skip }, async () => {
+  await page.goto(`${srv.url}/${SEED_DOMAIN}/settings`);
+  await page.locator('section[aria-label="Shared links"] input[name=name]').fill('Team');
+  await page.locator('section[aria-label="Shared links"] button[type=submit]').click();
+  const link = await page.locator('.secret input').inputValue();
+  assert.match(link, new RegExp(`^${srv.url}/share/${SEED_DOMAIN.replace('.', '\\.')}\\?auth=[A-Za-z0-9_-]{43}$`));
+  await page.getByText('Team').first().waitFor();
+
+  const anon = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const ap = await anon.newPage();
+  const errs: string[] = [];
+  watch(ap, errs);
+  await ap.goto(link);
+  await settled(ap);
+  await assertTopStats(ap, [daysAgo(29), today]);
+  assert.equal(await ap.locator('text=Settings').count(), 0, 'read-only: no settings');
+  await ap.goto(`${srv.url}/share/${SEED_DOMAIN}?auth=wrong-token`);
+  await ap.getByText('This link is not valid').waitFor();
+  assert.equal(await ap.locator('[data-metric]').count(), 0);
+  const direct = await ap.request.post(`${srv.url}/api/dashboard/query`, {
+    headers: { 'x-footfall-share': 'wrong-token', origin: srv.url, 'content-type': 'application/json' },
+    data: { site_id: SEED_DOMAIN, metrics: ['visitors'], date_range: 'day' },
+  });
+  assert.equal(direct.status(), 401);
+  await ap.goto(`${srv.url}/${SEED_DOMAIN}`);
+  await ap.waitForURL(/\/login/, { timeout: 10_000 });
+  await anon.close();
+  assert.deepEqual(errs, []);
+});
+
+test('no console errors on the logged-in pages', { skip }, () => {
+  assert.deepEqual(consoleErrors, []);
+});
