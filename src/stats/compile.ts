@@ -102,7 +102,8 @@ export function dimensionExpr(ctx: CompileContext, dim: string, table: Table): s
   const ts = timeColumn(table);
   switch (dim) {
     case 'time:minute':
-      return `formatDateTime(${ts}, '%Y-%m-%d %H:%M:00', ${tz})`;
+      // not formatDateTime: its %M is the minute on 18.16 but the month's name on recent versions (chDB)
+      return `toString(toStartOfMinute(${ts}), ${tz})`;
     case 'time:hour':
       return `formatDateTime(${ts}, '%Y-%m-%d %H:00:00', ${tz})`;
     case 'time:day':

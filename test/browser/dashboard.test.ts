@@ -84,13 +84,14 @@ async function assertTopStats(p: Page, range: [string, string], filters: unknown
   return byMetric;
 }
 
-const PANELS: Array<[string, string, string | null]> = [
-  ['sources', 'visit:channel', 'channels'],
-  ['pages', 'event:page', null],
-  ['locations', 'visit:country_name', 'countries'],
-  ['devices', 'visit:browser', null],
-  ['goals', 'event:goal', null],
-  ['props', 'event:props:plan', null],
+/** Panel, its tab's dimension, the tab to click (null: the default one), the tab's own filters. */
+const PANELS: Array<[string, string, string | null, unknown[]]> = [
+  ['sources', 'visit:channel', 'channels', []],
+  ['pages', 'event:page', null, [['is', 'event:name', ['pageview']]]],
+  ['locations', 'visit:country_name', 'countries', []],
+  ['devices', 'visit:browser', null, []],
+  ['goals', 'event:goal', null, []],
+  ['props', 'event:props:plan', null, []],
 ];
 
 async function panelRows(p: Page, panel: string): Promise<Array<[string, string]>> {
@@ -100,12 +101,12 @@ async function panelRows(p: Page, panel: string): Promise<Array<[string, string]
 }
 
 async function assertPanels(p: Page, range: [string, string], filters: unknown[] = []): Promise<void> {
-  for (const [panel, dim, tab] of PANELS) {
+  for (const [panel, dim, tab, own] of PANELS) {
     if (tab) {
       await p.click(`[data-panel="${panel}"] [data-tab="${tab}"]`);
       await settled(p);
     }
-    const api = await statsApi({ metrics: ['visitors'], date_range: range, dimensions: [dim], filters, order_by: [['visitors', 'desc'], [dim, 'asc']], pagination: { limit: 9, offset: 0 } });
+    const api = await statsApi({ metrics: ['visitors'], date_range: range, dimensions: [dim], filters: [...filters, ...own], order_by: [['visitors', 'desc'], [dim, 'asc']], pagination: { limit: 9, offset: 0 } });
     const expected = (api.results as Array<{ metrics: number[]; dimensions: string[] }>).map((r) => [r.dimensions[0], r.metrics[0]!.toLocaleString('en-US')]);
     assert.deepEqual(await panelRows(p, panel), expected, `panel ${panel} (${dim}) over ${range} with ${JSON.stringify(filters)}`);
   }
@@ -178,6 +179,17 @@ test('clicking a source filters every panel and the top stats', { skip }, async 
   await page.click(`[aria-label="Remove filter Source"]`);
   await settled(page);
   assert.equal(new URL(page.url()).searchParams.get('filters'), null);
+});
+
+test('filtering by a goal shows its conversions', { skip }, async () => {
+  await page.locator('[data-panel="goals"] li[data-row="Signup"] button').click();
+  await page.waitForURL(/filters=/);
+  await settled(page);
+  const top = await assertTopStats(page, [daysAgo(29), today], [['is', 'event:goal', ['Signup']]]);
+  assert.deepEqual(Object.keys(top), ['visitors', 'events', 'conversion_rate']);
+  assert.equal(await page.locator('.graph h2').textContent(), 'Unique conversions');
+  await page.click('[aria-label="Remove filter Goal"]');
+  await settled(page);
 });
 
 test('the filter menu adds any dimension with an operator', { skip }, async () => {

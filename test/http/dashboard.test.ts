@@ -180,6 +180,7 @@ test('the dashboard query runs the Stats API engine: same answers as /api/v2/que
   assert.equal(rt.status, 200, JSON.stringify(rt.body));
   assert.ok(rt.body.meta.time_labels.length >= 30 && rt.body.meta.time_labels.length <= 32, String(rt.body.meta.time_labels.length));
   assert.equal(rt.body.results.reduce((n: number, r: any) => n + r.metrics[0], 0), 3);
+  for (const r of rt.body.results) assert.ok(rt.body.meta.time_labels.includes(r.dimensions[0]), `${r.dimensions[0]} is one of the minute labels`);
   const cur = await dash('query', { method: 'POST', body: { site_id: domain, metrics: ['visitors'], date_range: 'current' }, cookie });
   assert.deepEqual(cur.body.results, [{ metrics: [2], dimensions: [] }]);
   const publicApi = await fetch(`${srv.url}/api/v2/query`, { method: 'POST', headers: { authorization: `Bearer ${key}` }, body: JSON.stringify({ ...body, dimensions: ['time:minute'] }) });

@@ -5,6 +5,7 @@ import type { Ctx } from '../ctx';
 import { formatMetric, METRIC_LABELS, numeric } from '../format';
 import { useQuery } from '../hooks';
 import { comparisonRange, type Interval } from '../periods';
+import { GOAL_LABELS } from './TopStats';
 
 const INTERVALS: Interval[] = ['hour', 'day', 'week', 'month'];
 
@@ -37,6 +38,7 @@ export function Graph({ ctx, metrics }: { ctx: Ctx; metrics: string[] }) {
   const cmp = ctx.state.comparison && !realtime ? comparisonRange(ctx.range, ctx.state.comparison) : null;
   const prev = useQuery(cmp ? ctx.body({ metrics: asked, date_range: cmp, dimensions: [`time:${interval}`], include: { time_labels: true } }) : null);
   const valueOf = (m: MetricValue[]): number => (asked.length === 2 ? (numeric(m[1]) ? Math.round((numeric(m[0]) / numeric(m[1])) * 100) / 100 : 0) : numeric(m[0]));
+  const title = (ctx.state.filters.some((f) => f[1] === 'event:goal') ? GOAL_LABELS[metric] : undefined) ?? METRIC_LABELS[metric]!;
   const el = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
 
@@ -56,7 +58,7 @@ export function Graph({ ctx, metrics }: { ctx: Ctx; metrics: string[] }) {
     const xs = labels.map((_, i) => i);
     const series: uPlot.Series[] = [
       { label: 'Time', value: (_u, v) => (v === null || labels[v] === undefined ? '' : label(labels[v]!, interval)) },
-      { label: METRIC_LABELS[metric], stroke: css('--accent'), width: 2, fill: css('--accent-fill'), value: (_u, v) => formatMetric(metric, v), points: { show: values.length < 40 } },
+      { label: title, stroke: css('--accent'), width: 2, fill: css('--accent-fill'), value: (_u, v) => formatMetric(metric, v), points: { show: values.length < 40 } },
       { label: 'Not over yet', stroke: css('--accent'), width: 2, dash: [6, 6], value: (_u, v) => formatMetric(metric, v), points: { show: false } },
     ];
     const rows: uPlot.AlignedData = [xs, done, open];
@@ -71,6 +73,7 @@ export function Graph({ ctx, metrics }: { ctx: Ctx; metrics: string[] }) {
       {
         width,
         height: 240,
+        padding: [8, 28, 0, 0],
         series,
         legend: { live: true },
         cursor: { y: false, points: { size: 7 } },
@@ -95,9 +98,9 @@ export function Graph({ ctx, metrics }: { ctx: Ctx; metrics: string[] }) {
   useEffect(() => () => plot.current?.destroy(), []);
 
   return (
-    <section class="card graph" aria-label={`${METRIC_LABELS[metric]} over time`}>
+    <section class="card graph" aria-label={`${title} over time`}>
       <div class="graph-head">
-        <h2>{METRIC_LABELS[metric]}</h2>
+        <h2>{title}</h2>
         {options.length > 1 && (
           <label class="interval">
             <span class="sr-only">Interval</span>

@@ -10,7 +10,7 @@ export function topMetrics(ctx: Ctx): string[] {
   return ['visitors', 'visits', 'pageviews', 'views_per_visit', 'bounce_rate', 'visit_duration'];
 }
 
-const GOAL_LABELS: Record<string, string> = { visitors: 'Unique conversions', events: 'Total conversions', conversion_rate: 'Conversion rate' };
+export const GOAL_LABELS: Record<string, string> = { visitors: 'Unique conversions', events: 'Total conversions', conversion_rate: 'Conversion rate' };
 
 export function TopStats({ ctx }: { ctx: Ctx }) {
   const metrics = topMetrics(ctx);

@@ -33,7 +33,8 @@ export function PagesPanel({ ctx }: { ctx: Ctx }) {
       name="pages"
       title="Top pages"
       tabs={[
-        { key: 'top', label: 'Top pages', dimension: 'event:page', metric: 'visitors', details: ['visitors', 'pageviews', 'bounce_rate', 'time_on_page', 'scroll_depth'] },
+        // pageviews only, as Plausible's Top pages (a custom event's page is not a view of it)
+        { key: 'top', label: 'Top pages', dimension: 'event:page', metric: 'visitors', details: ['visitors', 'pageviews', 'bounce_rate', 'time_on_page', 'scroll_depth'], filters: [['is', 'event:name', ['pageview']]] },
         { key: 'entry', label: 'Entry pages', dimension: 'visit:entry_page', metric: 'visitors', metricLabel: 'Unique entrances', details: ['visitors', 'visits', 'bounce_rate', 'visit_duration'] },
         { key: 'exit', label: 'Exit pages', dimension: 'visit:exit_page', metric: 'visitors', metricLabel: 'Unique exits', details: ['visitors', 'visits'] },
       ]}

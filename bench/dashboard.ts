@@ -1,0 +1,166 @@
+/**
+ * Dashboard benchmark: the first load of a site's dashboard (default view, last 30 days, every panel filled) in
+ * headless Chromium, on the 10-million-event data set of bench/query, served by the built server on the embedded
+ * store. Each run is a fresh browser context (empty HTTP cache), logged in by cookie; the time is from navigation to
+ * the moment every top stat has its number and nothing is loading. Also prints what the page ships, gzipped.
+ *
+ *   npm run build && node dist/bench/dashboard.js
+ *     BENCH_EVENTS=10000000 BENCH_RUNS=7 BENCH_DATA_DIR=(temp; one holding the data set is reused)
+ *     FOOTFALL_CHROMIUM=/usr/bin/chromium (scripts/install-chromium.sh installs it)
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { Accounts } from '../src/core/accounts.js';
+import { Admin } from '../src/core/admin.js';
+import { GeoIp } from '../src/ingest/geo.js';
+import { ChdbBackend } from '../src/store/chdb.js';
+import { Store } from '../src/store/store.js';
+import { createLogger } from '../src/util/log.js';
+import { EVENTS, generate, goals, sites } from './dataset.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const RUNS = Number(process.env.BENCH_RUNS ?? 7);
+const CHROMIUM = process.env.FOOTFALL_CHROMIUM ?? '/usr/bin/chromium';
+const USER = { email: 'bench@example.com', password: 'benchmark password' };
+const log = createLogger('warn');
+
+/** The data set, its sites and goals in the state tables, and a user. */
+async function prepare(dataDir: string): Promise<number> {
+  fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const store = new Store(ChdbBackend.open(path.join(dataDir, 'chdb')), { db: 'footfall', flushRows: 50_000, flushIntervalMs: 60_000, bufferMaxRows: 10_000_000, log });
+  try {
+    await store.migrate();
+    const [row] = await store.backend.queryRows<{ n: string }>('SELECT count() AS n FROM footfall.events');
+    if (Number(row!.n) === 0) {
+      process.stderr.write(`generating ${EVENTS.toLocaleString('en-US')} events into ${dataDir} …\n`);
+      const geo = GeoIp.open({ cacheSize: 250_000 });
+      await geo.warmUp();
+      await generate([store], geo);
+      await store.backend.command('OPTIMIZE TABLE footfall.events FINAL');
+      await store.backend.command('OPTIMIZE TABLE footfall.sessions FINAL');
+    }
+    const admin = new Admin(store);
+    await admin.load();
+    for (const s of sites) {
+      if (admin.byDomain(s.domain)) continue;
+      const added = await admin.addSite(s.domain, s.timezone);
+      if (added.id !== s.id) throw new Error(`site ${s.domain} got id ${added.id}, the data set has ${s.id}: use a fresh BENCH_DATA_DIR`);
+    }
+    if (admin.goalsOf(1).length === 0) for (const g of goals) await admin.addGoal(sites[0]!.domain, { eventName: g.eventName, pagePath: g.pagePath, currency: g.currency });
+    const accounts = new Accounts(store.accounts);
+    await accounts.load();
+    if (!accounts.listUsers().some((u) => u.email === USER.email)) await accounts.addUser(USER.email, USER.password);
+    const [all] = await store.backend.queryRows<{ n: string }>('SELECT count() AS n FROM footfall.events');
+    return Number(all!.n);
+  } finally {
+    await store.close();
+  }
+}
+
+async function startServer(dataDir: string): Promise<{ url: string; stop: () => Promise<void> }> {
+  const port = 19000 + Math.floor(Math.random() * 1000);
+  const proc = spawn(process.execPath, [path.join(here, '../src/main.js')], {
+    env: { ...process.env, PORT: String(port), LISTEN_ADDRESS: '127.0.0.1', FOOTFALL_DATA_DIR: dataDir, FOOTFALL_LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let logs = '';
+  await new Promise<void>((resolve, reject) => {
+    const t = setInterval(async () => {
+      try {
+        if ((await fetch(`http://127.0.0.1:${port}/api/system/health/ready`)).ok) {
+          clearInterval(t);
+          resolve();
+        }
+      } catch {
+        /* not yet */
+      }
+    }, 200);
+    proc.stderr!.on('data', (d: Buffer) => (logs += d.toString()));
+    proc.once('exit', (code) => {
+      clearInterval(t);
+      reject(new Error(`server exited ${code}: ${logs}`));
+    });
+  });
+  return {
+    url: `http://127.0.0.1:${port}`,
+    stop: async () => {
+      proc.kill('SIGTERM');
+      await new Promise((r) => proc.once('exit', r));
+    },
+  };
+}
+
+function shipped(): { js: number; css: number; map: number; html: number } {
+  const dir = path.join(here, '../web/assets');
+  const gz = (f: string) => zlib.gzipSync(fs.readFileSync(f), { level: 9 }).length;
+  const sum = (re: RegExp) => fs.readdirSync(dir).filter((f) => re.test(f)).reduce((n, f) => n + gz(path.join(dir, f)), 0);
+  return { js: sum(/\.js$/), css: sum(/\.css$/), map: sum(/^world-.*\.json$/), html: gz(path.join(here, '../web/index.html')) };
+}
+
+async function main(): Promise<void> {
+  if (!fs.existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: run scripts/install-chromium.sh`);
+  const dataDir = process.env.BENCH_DATA_DIR ?? fs.mkdtempSync(path.join(os.tmpdir(), 'footfall-bench-query-'));
+  const stored = await prepare(dataDir);
+  const server = await startServer(dataDir);
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  try {
+    const login = await fetch(`${server.url}/api/dashboard/login`, { method: 'POST', headers: { 'content-type': 'application/json', origin: server.url }, body: JSON.stringify(USER) });
+    if (!login.ok) throw new Error(`login failed: ${login.status}`);
+    const [name, value] = login.headers.get('set-cookie')!.split(';')[0]!.split('=') as [string, string];
+    const cookies = [{ name, value, domain: '127.0.0.1', path: '/', httpOnly: true, secure: false, sameSite: 'Lax' as const, expires: -1 }];
+    const [count] = ((await (
+      await fetch(`${server.url}/api/dashboard/query`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', origin: server.url, cookie: `${name}=${value}` },
+        body: JSON.stringify({ site_id: sites[0]!.domain, metrics: ['pageviews', 'visitors'], date_range: '30d' }),
+      })
+    ).json()) as { results: Array<{ metrics: number[] }> }).results[0]!.metrics;
+    const ready = () => {
+      const d = (globalThis as any).document;
+      return d.querySelectorAll('[data-metric]').length > 0 && d.querySelectorAll('[data-metric][data-value=""]').length === 0 && d.querySelectorAll('[data-panel]').length >= 6 && d.querySelectorAll('[aria-busy="true"]').length === 0;
+    };
+    const cold: number[] = [];
+    const warm: number[] = [];
+    let requests = 0;
+    for (let i = 0; i < RUNS + 1; i++) {
+      const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+      await context.addCookies(cookies);
+      const page = await context.newPage();
+      let n = 0;
+      page.on('request', () => n++);
+      const t0 = performance.now();
+      await page.goto(`${server.url}/${sites[0]!.domain}`);
+      await page.waitForFunction(ready, undefined, { timeout: 60_000, polling: 10 });
+      const ms = performance.now() - t0;
+      if (i > 0) cold.push(ms); // the first run warms the server's caches (and the OS page cache)
+      requests = n;
+      const t1 = performance.now();
+      await page.reload();
+      await page.waitForFunction(ready, undefined, { timeout: 60_000, polling: 10 });
+      if (i > 0) warm.push(performance.now() - t1);
+      await context.close();
+    }
+    const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+    const s = shipped();
+    console.log(`\nDashboard first load, ${sites[0]!.domain} (${Number(count).toLocaleString('en-US')} pageviews in the last 30 days; ${stored.toLocaleString('en-US')} events in the store)`);
+    console.log(`| | median ms | min | max | runs |`);
+    console.log(`|---|---:|---:|---:|---:|`);
+    console.log(`| first load, empty browser cache (page, JS, CSS, map, ${requests} requests, all panels filled) | ${med(cold).toFixed(0)} | ${Math.min(...cold).toFixed(0)} | ${Math.max(...cold).toFixed(0)} | ${cold.length} |`);
+    console.log(`| reload, cached assets | ${med(warm).toFixed(0)} | ${Math.min(...warm).toFixed(0)} | ${Math.max(...warm).toFixed(0)} | ${warm.length} |`);
+    console.log(`\nShipped, gzipped: JS ${(s.js / 1024).toFixed(1)} kB, CSS ${(s.css / 1024).toFixed(1)} kB, HTML ${(s.html / 1024).toFixed(1)} kB, world map shapes ${(s.map / 1024).toFixed(1)} kB (fetched by the map tab)`);
+  } finally {
+    await browser.close();
+    await server.stop();
+  }
+}
+
+await main();
