@@ -8,6 +8,7 @@ import { Admin } from './core/admin.js';
 import { Accounts } from './core/accounts.js';
 import { AttemptLimiter } from './http/dashboard-auth.js';
 import { WebAssets } from './http/static.js';
+import { TrackerScript } from './http/tracker.js';
 import { IngestCounters } from './core/counters.js';
 import { Metrics } from './core/metrics.js';
 import { createAdminServer, createPublicServer, type AppDeps } from './http/server.js';
@@ -165,6 +166,8 @@ export async function startApp(config: Config, log: Logger, onListening?: (app: 
     trustForwardedProto: config.trustForwardedProto,
     loginLimiter: new AttemptLimiter(config.loginAttempts, 15 * 60_000),
     web: WebAssets.builtIn(),
+    tracker: TrackerScript.builtIn(config.eventPath, config.trackerScriptName),
+    eventPath: config.eventPath,
     isReady: () => ready,
   };
 

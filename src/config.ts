@@ -63,6 +63,10 @@ export interface Config {
   trustForwardedProto: boolean;
   /** Failed dashboard logins per client IP (and per email) in 15 minutes before 429 (`FOOTFALL_LOGIN_ATTEMPTS`, default 10). */
   loginAttempts: number;
+  /** Also serve the tracker as `/js/<name>[.<variants>].js` (`FOOTFALL_TRACKER_SCRIPT_NAME`; `script` and `plausible` always work). */
+  trackerScriptName: string | undefined;
+  /** Also accept events at this path, and make it the served tracker's default endpoint (`FOOTFALL_EVENT_PATH`, default /api/event). */
+  eventPath: string;
   /** Log level: debug, info, warn, error (`FOOTFALL_LOG_LEVEL`, default info). */
   logLevel: 'debug' | 'info' | 'warn' | 'error';
 }
@@ -99,6 +103,20 @@ function trusted(raw: string | undefined): string | undefined {
 function database(name: string): string {
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new ConfigError(`FOOTFALL_CLICKHOUSE_DATABASE must be an identifier, got ${JSON.stringify(name)}`);
   return name;
+}
+
+function scriptName(raw: string | undefined): string | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(raw)) throw new ConfigError(`FOOTFALL_TRACKER_SCRIPT_NAME must be 1–64 letters, digits, - or _ (no dots), got ${JSON.stringify(raw)}`);
+  return raw;
+}
+
+function eventPath(raw: string | undefined): string {
+  if (raw === undefined || raw === '') return '/api/event';
+  if (!/^\/[A-Za-z0-9_\-/]{1,100}$/.test(raw) || raw.endsWith('/') || raw.includes('//') || raw.startsWith('/api/dashboard/') || raw.startsWith('/assets/') || raw.startsWith('/js/')) {
+    throw new ConfigError(`FOOTFALL_EVENT_PATH must be a path such as /api/collect (letters, digits, -, _, /), got ${JSON.stringify(raw)}`);
+  }
+  return raw;
 }
 
 function onOff(env: NodeJS.ProcessEnv, name: string, def: boolean): boolean {
@@ -146,6 +164,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     requestTimeoutMs: int(env, 'FOOTFALL_REQUEST_TIMEOUT_MS', 10_000, 1000, 600_000),
     trustForwardedProto: onOff(env, 'FOOTFALL_TRUST_FORWARDED_PROTO', false),
     loginAttempts: int(env, 'FOOTFALL_LOGIN_ATTEMPTS', 10, 1, 1_000_000),
+    trackerScriptName: scriptName(env.FOOTFALL_TRACKER_SCRIPT_NAME),
+    eventPath: eventPath(env.FOOTFALL_EVENT_PATH),
     logLevel: level as Config['logLevel'],
   };
 }

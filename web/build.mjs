@@ -76,6 +76,26 @@ const icon = Buffer.from(
   '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="7" fill="#4f46e5"/><path d="M8 22l5-7 4 4 7-10" stroke="#fff" stroke-width="3" fill="none" stroke-linecap="round" stroke-linejoin="round"/></svg>',
 );
 const iconFile = emit('icon', '.svg', icon);
+// The tracker script (web/tracker): the official Plausible tracker library behind the legacy snippet, one classic
+// script for every variant; the server puts its event path in and compresses it at start.
+const tracker = await esbuild.build({
+  entryPoints: [path.join(root, 'tracker/script.ts')],
+  bundle: true,
+  minify: true,
+  format: 'iife',
+  target: ['es2017'],
+  write: false,
+  legalComments: 'none',
+  logLevel: 'warning',
+});
+const trackerLicense = fs.readFileSync(path.join(path.dirname(require.resolve('@plausible-analytics/tracker')), 'LICENSE.md'), 'utf8');
+const trackerJs = Buffer.concat([
+  Buffer.from(`/* Footfall's tracker: the official Plausible tracker library (@plausible-analytics/tracker) with the script-tag interface.\n\n${trackerLicense.replace(/\*\//g, '* /').trim()}\n*/\n`),
+  Buffer.from(tracker.outputFiles[0].contents),
+]);
+if (!trackerJs.includes('__FOOTFALL_EVENT_PATH__')) throw new Error('the tracker lost its event-path placeholder');
+fs.writeFileSync(path.join(out, 'tracker.js'), trackerJs);
+
 const html = `<!doctype html>
 <html lang="en">
 <head>
@@ -94,4 +114,5 @@ const html = `<!doctype html>
 fs.writeFileSync(path.join(out, 'index.html'), html);
 compress(path.join(out, 'index.html'), Buffer.from(html));
 const gz = (b) => zlib.gzipSync(b, { level: 9 }).length;
+console.log(`tracker: ${(trackerJs.length / 1024).toFixed(1)} kB (${(gz(trackerJs) / 1024).toFixed(1)} kB gzipped)`);
 console.log(`web: ${jsFile} ${(js.length / 1024).toFixed(1)} kB (${(gz(js) / 1024).toFixed(1)} kB gzipped), ${cssFile} ${(gz(css) / 1024).toFixed(1)} kB gzipped, map ${(gz(fs.readFileSync(path.join(assets, mapFile))) / 1024).toFixed(1)} kB gzipped`);

@@ -10,13 +10,14 @@ import { handleQuery, handleV1, type StatsRouteDeps } from './stats.js';
 import { sendError } from './respond.js';
 import { handleDashboard, type DashboardRouteDeps } from './dashboard.js';
 import type { WebAssets } from './static.js';
+import type { TrackerScript } from './tracker.js';
 
 export type AppDeps = EventRouteDeps &
   ExportRouteDeps &
   HealthDeps &
   AdminRouteDeps &
   StatsRouteDeps &
-  DashboardRouteDeps & { log: Logger; metrics: Metrics; requestTimeoutMs: number; web: WebAssets };
+  DashboardRouteDeps & { log: Logger; metrics: Metrics; requestTimeoutMs: number; web: WebAssets; tracker: TrackerScript | null; eventPath: string };
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse, url: URL) => Promise<void> | void;
 
 /** Wraps a router so that no request can crash the process or hang: every failure becomes a JSON error. */
@@ -73,7 +74,9 @@ function publicRouter(deps: AppDeps): Handler {
         return handleV1(req, res, url, path.slice('/api/v1/stats/'.length), deps);
       default:
         if (path.startsWith('/api/dashboard/')) return handleDashboard(req, res, url, deps);
+        if (path === deps.eventPath) return handleEvent(req, res, deps);
         req.resume();
+        if (deps.tracker?.serve(req, res, url.pathname)) return;
         if (deps.web.serve(req, res, url.pathname)) return;
         return sendError(res, 404, 'Not found');
     }

@@ -265,4 +265,7 @@ test('the page and its assets: CSP on the page, immutable compressed assets, pag
   assert.equal((await fetch(`${srv.url}/a/b/c`)).status, 404);
   for (const p of ['/', '/login', '/share/x.example', '/x.example/settings']) assert.equal((await fetch(`${srv.url}${p}`)).status, 200, p);
   assert.equal((await fetch(`${srv.url}/robots.txt`)).status, 200);
+  const tracker = await fetch(`${srv.url}/js/script.outbound-links.js`);
+  assert.equal(tracker.status, 200);
+  assert.ok((await tracker.text()).includes('"/api/event"'), 'by default the tracker posts to /api/event of its own origin');
 });
