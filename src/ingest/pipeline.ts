@@ -83,8 +83,7 @@ export function sourceStage(db: ReferrerDatabase): Stage {
       const ref = parseReferrer(ev.referrerUrl, row.hostname);
       row.referrer = ref.referrer;
       if (ev.url.taggedSource) row.referrer_source = db.tagged(ev.url.taggedSource);
-      else if (ref.host.startsWith('android-app://')) row.referrer_source = db.byHost(ref.host.slice(14)) ?? ref.host;
-      else if (ref.host) row.referrer_source = db.byHost(ref.host) ?? ref.host;
+      else if (ref.host) row.referrer_source = db.sourceOf(ref.host, ref.referrer.slice(ref.host.length));
       if (!row.utm_medium) {
         if (row.click_id_param === 'gclid' && row.referrer_source === 'Google') row.utm_medium = '(gclid)';
         else if (row.click_id_param === 'msclkid' && row.referrer_source === 'Bing') row.utm_medium = '(msclkid)';

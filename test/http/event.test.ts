@@ -329,7 +329,7 @@ describe('derived from the url', () => {
     assert.equal((await storeOne({ n: 'pageview', u: 'https://e.com/', r: 'not a url' })).referrer, '');
     const app = await storeOne({ n: 'pageview', u: 'https://e.com/', r: 'android-app://com.google.android.gm/' });
     assert.equal(app.referrer, 'android-app://com.google.android.gm');
-    assert.equal(app.referrer_source, 'Gmail');
+    assert.equal(app.referrer_source, 'android-app://com.google.android.gm', 'no app ids in Snowplow’s data: kept as the referrer, as Plausible does');
     const unknownApp = await storeOne({ n: 'pageview', u: 'https://e.com/', r: 'android-app://org.example.reader' });
     assert.equal(unknownApp.referrer_source, 'android-app://org.example.reader');
     const unknown = await storeOne({ n: 'pageview', u: 'https://e.com/', r: 'https://www.markosaric.com/x/' });
