@@ -129,6 +129,7 @@ async function main(): Promise<void> {
       return d.querySelectorAll('[data-metric]').length > 0 && d.querySelectorAll('[data-metric][data-value=""]').length === 0 && d.querySelectorAll('[data-panel]').length >= 6 && d.querySelectorAll('[aria-busy="true"]').length === 0;
     };
     const cold: number[] = [];
+    const coldInPage: number[] = [];
     const warm: number[] = [];
     let requests = 0;
     for (let i = 0; i < RUNS + 1; i++) {
@@ -141,7 +142,12 @@ async function main(): Promise<void> {
       await page.goto(`${server.url}/${sites[0]!.domain}`);
       await page.waitForFunction(ready, undefined, { timeout: 60_000, polling: 10 });
       const ms = performance.now() - t0;
-      if (i > 0) cold.push(ms); // the first run warms the server's caches (and the OS page cache)
+      // the page's own clock: from the start of its navigation (Navigation Timing's time origin) to all filled
+      const inPage = await page.evaluate(() => (globalThis as any).performance.now() as number);
+      if (i > 0) {
+        cold.push(ms); // the first run warms the server's caches (and the OS page cache)
+        coldInPage.push(inPage);
+      }
       requests = n;
       const t1 = performance.now();
       await page.reload();
@@ -154,7 +160,8 @@ async function main(): Promise<void> {
     console.log(`\nDashboard first load, ${sites[0]!.domain} (${Number(count).toLocaleString('en-US')} pageviews in the last 30 days; ${stored.toLocaleString('en-US')} events in the store)`);
     console.log(`| | median ms | min | max | runs |`);
     console.log(`|---|---:|---:|---:|---:|`);
-    console.log(`| first load, empty browser cache (page, JS, CSS, map, ${requests} requests, all panels filled) | ${med(cold).toFixed(0)} | ${Math.min(...cold).toFixed(0)} | ${Math.max(...cold).toFixed(0)} | ${cold.length} |`);
+    console.log(`| first load, empty browser cache (page, JS, CSS, map, ${requests} requests, all panels filled), page clock from navigation start | ${med(coldInPage).toFixed(0)} | ${Math.min(...coldInPage).toFixed(0)} | ${Math.max(...coldInPage).toFixed(0)} | ${coldInPage.length} |`);
+    console.log(`| the same, wall clock from page.goto in a fresh browser context (includes the new renderer process) | ${med(cold).toFixed(0)} | ${Math.min(...cold).toFixed(0)} | ${Math.max(...cold).toFixed(0)} | ${cold.length} |`);
     console.log(`| reload, cached assets | ${med(warm).toFixed(0)} | ${Math.min(...warm).toFixed(0)} | ${Math.max(...warm).toFixed(0)} | ${warm.length} |`);
     console.log(`\nShipped, gzipped: JS ${(s.js / 1024).toFixed(1)} kB, CSS ${(s.css / 1024).toFixed(1)} kB, HTML ${(s.html / 1024).toFixed(1)} kB, world map shapes ${(s.map / 1024).toFixed(1)} kB (fetched by the map tab)`);
   } finally {

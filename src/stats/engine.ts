@@ -1,6 +1,7 @@
 import type { SqlBackend } from '../store/backend.js';
-import { sqlUInt } from '../store/sql.js';
+import { sqlString, sqlUInt } from '../store/sql.js';
 import { timeLabels } from './dates.js';
+import { channelExpression, channelOf } from './channel.js';
 import { baseWhere, dimensionExpr, filtersWhere, goalsInScope, presenceCondition, type CompileContext, type FilterOptions, type Places, type Table } from './compile.js';
 import { goalDisplayName } from './goals.js';
 import { EVENT_METRICS, isEventDimension, leaves, propKey, SESSION_METRICS, SESSION_ONLY_DIMENSIONS, type Metric, type Query } from './query.js';
@@ -77,8 +78,8 @@ export class StatsEngine {
     return rows.map((r) => r.k);
   }
 
-  private sql(ctx: CompileContext, p: Part): string {
-    const dimSelect = p.dims.map((d, i) => `${dimensionExpr(ctx, d, p.table)} AS d${i}`);
+  private sql(ctx: CompileContext, p: Part, channels?: string): string {
+    const dimSelect = p.dims.map((d, i) => `${d === 'visit:channel' && channels ? channels : dimensionExpr(ctx, d, p.table)} AS d${i}`);
     const groupBy = p.dims.map((_, i) => `d${i}`);
     const where = [baseWhere(ctx, p.table), p.where, ...presenceCondition(p.dims)];
     if (p.table === 'events') where.push(p.engagement ? "name = 'engagement'" : "name != 'engagement'");
@@ -97,8 +98,33 @@ export class StatsEngine {
     return sql;
   }
 
+  /**
+   * `visit:channel` as a grouping key: the channel of each distinct (source, UTM tags, click id) combination of the
+   * range, computed here by the same rules as the SQL expression, then looked up per row with `transform` — the
+   * full expression costs ≈ 0.75 µs a row plus ≈ 15 ms to prepare, 150 ms for a month of a busy site.
+   */
+  private async channelLookup(ctx: CompileContext, table: Table): Promise<string> {
+    const cols = ['referrer_source', 'utm_source', 'utm_medium', 'utm_campaign', 'click_id_param'];
+    const combos = await this.backend.queryRows<Record<string, string>>(
+      `SELECT ${cols.join(', ')} FROM ${ctx.db}.${table} WHERE ${baseWhere(ctx, table)} GROUP BY ${cols.join(', ')} LIMIT 100001`,
+    );
+    if (combos.length > 100_000) return channelExpression(); // too many to list: evaluate per row
+    const keys: string[] = [];
+    const channels: string[] = [];
+    for (const c of combos) {
+      const ch = channelOf(c.referrer_source ?? '', c.utm_source ?? '', c.utm_medium ?? '', c.utm_campaign ?? '', c.click_id_param ?? '');
+      if (ch === 'Direct') continue; // the default
+      keys.push(cols.map((k) => c[k] ?? '').join('\u0001'));
+      channels.push(ch);
+    }
+    if (!keys.length) return `'Direct'`;
+    const key = `concat(${cols.map((c) => `${c}`).join(", '\\x01', ")})`;
+    return `transform(${key}, [${keys.map(sqlString).join(', ')}], [${channels.map(sqlString).join(', ')}], 'Direct')`;
+  }
+
   private async run(ctx: CompileContext, p: Part): Promise<Map<string, Row>> {
-    const rows = await this.backend.queryRows<Row>(this.sql(ctx, p));
+    const channels = p.dims.includes('visit:channel') ? await this.channelLookup(ctx, p.table) : undefined;
+    const rows = await this.backend.queryRows<Row>(this.sql(ctx, p, channels));
     const out = new Map<string, Row>();
     for (const raw of rows) {
       const r: Row = {};

@@ -9,6 +9,8 @@ import { ChdbBackend } from '../../src/store/chdb.js';
 import { ClickHouseBackend } from '../../src/store/clickhouse.js';
 import type { Goal, Site } from '../../src/store/repo.js';
 import { Store } from '../../src/store/store.js';
+import { channelExpression, channelOf } from '../../src/stats/channel.js';
+import { sqlString } from '../../src/store/sql.js';
 import { StatsEngine } from '../../src/stats/engine.js';
 import { parseQuery, QueryError } from '../../src/stats/query.js';
 import { createLogger } from '../../src/util/log.js';
@@ -284,6 +286,26 @@ for (const b of backends) {
       assert.deepEqual(await rows({ metrics: ['visits', 'bounce_rate'], filters: [['has_done', ['contains', 'event:page', ['blog']]]] }), [[2, 50]]);
       await bad({ metrics: ['visitors'], filters: [['has_done', ['is', 'visit:source', ['Google']]]] }, 'Invalid filters. Behavioral filters (has_done, has_not_done) can only be used with event dimension filters.');
       await bad({ metrics: ['visitors'], filters: [['has_done', ['has_done', ['is', 'event:name', ['x']]]]] }, 'Invalid filters. Behavioral filters (has_done, has_not_done) cannot be nested.');
+    });
+
+    test('the channel rules in SQL (filters) and in TypeScript (grouping) agree on every combination', async () => {
+      const sources = ['', 'Google', 'Bing', 'Facebook', 'Youtube', 'amazon', 'Gmail', 'newsletter', 'Hacker News', 'chatgpt.com', 'some.blog', 'Ecosia', 'Instagram'];
+      const utmSources = ['', 'google', 'fb-ads', 'newsletter', 'firebase', 'sms', 'tiktok'];
+      const media = ['', 'cpc', 'email', 'social', 'display', 'affiliate', 'audio', 'video', 'push', 'organic', 'referral', 'paid-social', 'SMS'];
+      const campaigns = ['', 'spring-shop', 'cross-network-q1', 'launch'];
+      const clicks = ['', 'gclid', 'msclkid'];
+      const all: string[][] = [];
+      for (const src of sources) for (const us of utmSources) for (const med of media) for (const camp of campaigns) for (const click of clicks) all.push([src, us, med, camp, click]);
+      const combos = all.filter((_, i) => i % 7 === 0); // 2,028 of 14,196, spread over every field (7 is coprime to the sizes)
+      assert.ok(combos.length > 2000, String(combos.length));
+      const values = combos.map((c) => `(${c.map(sqlString).join(', ')})`).join(', ');
+      const rows = await backend.queryRows<{ c: string }>(
+        `SELECT ${channelExpression()} AS c FROM (SELECT tupleElement(t, 1) AS referrer_source, tupleElement(t, 2) AS utm_source, tupleElement(t, 3) AS utm_medium, tupleElement(t, 4) AS utm_campaign, tupleElement(t, 5) AS click_id_param, tupleElement(t, 6) AS i FROM (SELECT arrayJoin(arrayMap((x, n) -> tuple(x.1, x.2, x.3, x.4, x.5, n), [${values}], arrayEnumerate([${values}]))) AS t)) ORDER BY i`,
+      );
+      assert.equal(rows.length, combos.length);
+      const differ = combos.map((c, i) => [c, rows[i]!.c, channelOf(c[0]!, c[1]!, c[2]!, c[3]!, c[4]!)]).filter(([, sql, ts]) => sql !== ts);
+      assert.deepEqual(differ.slice(0, 10), []);
+      assert.ok(new Set(rows.map((r) => r.c)).size >= 12, 'the combinations reach most channels');
     });
 
     test('ordering and pagination with total_rows', async () => {

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useState } from 'preact/hooks';
 import { runQuery, type QueryBody, type QueryResult } from './api';
 
 export interface Async<T> {
@@ -17,6 +17,11 @@ export function invalidate(): void {
   cache.clear();
 }
 
+/** Stores an answer that came with another one (the first custom property's rows come with the keys). */
+export function prime(key: string, data: unknown): void {
+  cache.set(`${generation}:${key}`, data);
+}
+
 /** Runs `fn` whenever `key` changes (cancelling the previous run); answers are cached by key for back/forward. */
 export function useAsync<T>(key: string | null, fn: (signal: AbortSignal) => Promise<T>, refreshMs = 0): Async<T> {
   const [state, setState] = useState<Async<T>>({ loading: key !== null, key: undefined });
@@ -26,7 +31,9 @@ export function useAsync<T>(key: string | null, fn: (signal: AbortSignal) => Pro
     const t = setInterval(() => setTick((n) => n + 1), refreshMs);
     return () => clearInterval(t);
   }, [refreshMs]);
-  useEffect(() => {
+  // A layout effect: the request starts right after the render, not after the next animation frame (which a
+  // background tab, or a headless browser, may deliver late).
+  useLayoutEffect(() => {
     if (key === null) return setState({ loading: false, key });
     const ck = `${generation}:${key}`;
     if (tick === 0 && cache.has(ck)) return setState({ data: cache.get(ck) as T, loading: false, key });

@@ -1,7 +1,7 @@
 import 'uplot/dist/uPlot.min.css';
 import './style.css';
 import { render } from 'preact';
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useState } from 'preact/hooks';
 import { api, HttpError, setShareToken, type SiteView } from './api';
 import { invalidate } from './hooks';
 import { Dashboard } from './components/Dashboard';
@@ -36,14 +36,14 @@ function SitePage({ r, navigate }: { r: Extract<Route, { page: 'site' | 'share' 
   const [site, setSite] = useState<SiteView | null>(null);
   const [err, setErr] = useState<HttpError | null>(null);
   const [n, setN] = useState(0);
-  useEffect(() => {
+  useLayoutEffect(() => {
     setShareToken(r.page === 'share' ? r.token : null);
     setSite(null);
     setErr(null);
     const q = `site=${encodeURIComponent(r.domain)}`;
-    api<{ access: string | null; passwordRequired?: boolean; exists?: boolean }>('GET', `access?${q}`)
+    api<{ access: string | null; passwordRequired?: boolean; exists?: boolean; site?: SiteView }>('GET', `access?${q}`)
       .then((a) => {
-        if (a.access) return api<SiteView>('GET', `site?${q}`).then(setSite);
+        if (a.access && a.site) return setSite(a.site);
         if (a.passwordRequired) return setErr(new HttpError(401, 'password required', { passwordRequired: true }));
         if (a.exists === false) return setErr(new HttpError(404, `There is no site ${r.domain}.`, {}));
         if (r.page === 'site') return navigate(`/login?next=${encodeURIComponent(location.pathname + location.search)}`);

@@ -1,7 +1,7 @@
-import { api, type Filter } from '../api';
+import { api, type Filter, type QueryResult } from '../api';
 import type { Ctx } from '../ctx';
-import { useAsync } from '../hooks';
-import { Panel, type Tab } from './Panel';
+import { prime, useAsync } from '../hooks';
+import { Panel, tabBody, type Tab } from './Panel';
 import { WorldMap } from './WorldMap';
 
 const VISIT_DETAILS = ['visitors', 'visits', 'bounce_rate', 'visit_duration'];
@@ -98,9 +98,17 @@ export function GoalsPanel({ ctx }: { ctx: Ctx }) {
   );
 }
 
+const propTab = (k: string): Tab => ({ key: k, label: k, group: 'Property', dimension: `event:props:${k}`, metric: 'visitors', details: ['visitors', 'events', 'percentage'] });
+
 export function PropsPanel({ ctx }: { ctx: Ctx }) {
   const dr = ctx.body({ metrics: [] }).date_range;
-  const keys = useAsync(JSON.stringify(['props', ctx.site.domain, dr]), (signal) => api<{ keys: string[] }>('POST', 'prop-keys', { site_id: ctx.site.domain, date_range: dr }, signal));
+  const firstBody = (k: string) => tabBody(ctx, propTab(k), ['visitors'], 9);
+  const keys = useAsync(JSON.stringify(['props', ctx.site.domain, dr, ctx.state.filters]), async (signal) => {
+    // the keys, and the rows of the most used one in the same round trip
+    const r = await api<{ keys: string[]; first?: QueryResult }>('POST', 'prop-keys', { site_id: ctx.site.domain, date_range: dr, first: firstBody('*') }, signal);
+    if (r.first && r.keys[0] !== undefined) prime(JSON.stringify(firstBody(r.keys[0])), r.first);
+    return r;
+  });
   const list = keys.data?.keys ?? [];
   if (keys.data && list.length === 0)
     return (
@@ -117,7 +125,7 @@ export function PropsPanel({ ctx }: { ctx: Ctx }) {
       ctx={ctx}
       name="props"
       title="Custom properties"
-      tabs={list.map((k) => ({ key: k, label: k, group: 'Property', dimension: `event:props:${k}`, metric: 'visitors', details: ['visitors', 'events', 'percentage'] }))}
+      tabs={list.map(propTab)}
     />
   );
 }
