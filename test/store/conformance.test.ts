@@ -10,6 +10,7 @@ import { deriveFromUrl } from '../../src/ingest/url.js';
 import type { SqlBackend } from '../../src/store/backend.js';
 import { ChdbBackend } from '../../src/store/chdb.js';
 import { ClickHouseBackend } from '../../src/store/clickhouse.js';
+import { AccountsRepo } from '../../src/store/accounts-repo.js';
 import { migrate } from '../../src/store/migrate.js';
 import { Repo } from '../../src/store/repo.js';
 import { sqlString } from '../../src/store/sql.js';
@@ -97,8 +98,35 @@ for (const b of backends) {
       const latest = MIGRATIONS[MIGRATIONS.length - 1]!.version;
       assert.deepEqual(first, { from: 0, to: latest, applied: MIGRATIONS.map((m) => m.version) });
       const tables = (await backend.queryRows<{ name: string }>(`SELECT name FROM system.tables WHERE database = '${db}' ORDER BY name`)).map((r) => r.name);
-      assert.deepEqual(tables, ['api_keys', 'events', 'goals', 'schema_migrations', 'sessions', 'shields', 'sites']);
+      assert.deepEqual(tables, ['api_keys', 'events', 'goals', 'login_sessions', 'schema_migrations', 'sessions', 'shared_links', 'shields', 'sites', 'users']);
       assert.deepEqual(await migrate(backend, db), { from: latest, to: latest, applied: [] });
+    });
+
+    test('dashboard accounts: users, logins with expiry, shared links, and the public flag of a site', async () => {
+      const db = `acc_${process.pid}_${++dbCounter}`;
+      await migrate(backend, db);
+      const acc = new AccountsRepo(backend, db);
+      const ada = await acc.writeUser({ email: 'ada@example.com', passwordHash: 'scrypt$x' }, false);
+      const bob = await acc.writeUser({ email: 'bob@example.com', passwordHash: 'scrypt$y' }, false);
+      assert.deepEqual([ada.id, bob.id], [1, 2]);
+      await acc.writeUser({ ...bob, passwordHash: 'scrypt$z' }, false);
+      await acc.writeUser(ada, true);
+      assert.deepEqual((await acc.listUsers()).map((u) => [u.email, u.passwordHash]), [['bob@example.com', 'scrypt$z']]);
+      const now = Date.parse('2026-06-01T12:00:00Z');
+      await acc.writeLogin({ tokenHash: 'a'.repeat(64), userId: 2, linkId: 0, expiresMs: now + 3600_000 }, false);
+      await acc.writeLogin({ tokenHash: 'b'.repeat(64), userId: 2, linkId: 0, expiresMs: now - 1000 }, false);
+      await acc.writeLogin({ tokenHash: 'c'.repeat(64), userId: 0, linkId: 7, expiresMs: now + 60_000 }, false);
+      await acc.writeLogin({ tokenHash: 'c'.repeat(64), userId: 0, linkId: 7, expiresMs: now + 60_000 }, true);
+      assert.deepEqual(await acc.listLogins(now), [{ tokenHash: 'a'.repeat(64), userId: 2, linkId: 0, expiresMs: now + 3600_000 }]);
+      const link = await acc.writeSharedLink({ siteId: 3, name: 'Team', tokenHash: 'd'.repeat(64), passwordHash: '' }, false);
+      await acc.writeSharedLink({ siteId: 3, name: 'Board', tokenHash: 'e'.repeat(64), passwordHash: 'scrypt$w' }, false);
+      await acc.writeSharedLink(link, true);
+      assert.deepEqual((await acc.listSharedLinks()).map((l) => [l.name, l.passwordHash]), [['Board', 'scrypt$w']]);
+      const repo = new Repo(backend, db);
+      const site = await repo.insertSite('public.example', 'Etc/UTC');
+      assert.equal((await repo.listSites())[0]!.public, false);
+      await repo.updateSite({ ...site, public: true });
+      assert.equal((await repo.listSites())[0]!.public, true);
     });
 
     test('migrations from version 1 (with data) and from the previous version', async () => {
