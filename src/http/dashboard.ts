@@ -180,6 +180,35 @@ async function changeSetting(site: Site, b: Record<string, unknown>, deps: Dashb
   }
 }
 
+/**
+ * What the page may know before its first request, put in the HTML (saves a round trip before the dashboard's
+ * queries start): on a site's page the site's view when this browser has access (the share token from the URL),
+ * on the other pages who is logged in. Nothing when there is no access: the same page as for a site that does
+ * not exist.
+ */
+export function pageBootstrap(req: IncomingMessage, url: URL, deps: DashboardRouteDeps): Record<string, unknown> | null {
+  const m = /^\/(share\/)?([^/]+)\/?$/.exec(url.pathname);
+  const me = user(req, deps);
+  if (!m || m[2] === 'login') return me ? { me: me.user.email } : null;
+  let raw: string;
+  try {
+    raw = decodeURIComponent(m[2]!);
+  } catch {
+    return null;
+  }
+  const site = raw.length <= 300 ? deps.admin.byDomain(normalizeDomain(raw)) : undefined;
+  if (!site) return null;
+  if (me) return { me: me.user.email, access: 'user', site: siteView(site, 'user', deps) };
+  if (m[1]) {
+    const link = deps.accounts.linkByToken(url.searchParams.get('auth') ?? undefined);
+    if (!link || link.siteId !== site.id) return null;
+    const unlocked = deps.accounts.principal(readCookie(req, LINK_COOKIE));
+    if (link.hasPassword && !(unlocked?.kind === 'link' && unlocked.link.id === link.id)) return null;
+    return { access: 'link', site: siteView(site, 'link', deps) };
+  }
+  return site.public ? { access: 'public', site: siteView(site, 'public', deps) } : null;
+}
+
 /** `/api/dashboard/*`: the dashboard's JSON API (cookie logins, shared links, public sites). */
 export async function handleDashboard(req: IncomingMessage, res: ServerResponse, url: URL, deps: DashboardRouteDeps): Promise<void> {
   const route = `${req.method} ${url.pathname.slice('/api/dashboard'.length).replace(/\/$/, '')}`;

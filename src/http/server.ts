@@ -8,7 +8,7 @@ import { handleExport, type ExportRouteDeps } from './export.js';
 import { handleHealth, handleLive, handleReady, type HealthDeps } from './health.js';
 import { handleQuery, handleV1, type StatsRouteDeps } from './stats.js';
 import { sendError } from './respond.js';
-import { handleDashboard, type DashboardRouteDeps } from './dashboard.js';
+import { handleDashboard, pageBootstrap, type DashboardRouteDeps } from './dashboard.js';
 import type { WebAssets } from './static.js';
 import type { TrackerScript } from './tracker.js';
 
@@ -77,7 +77,7 @@ function publicRouter(deps: AppDeps): Handler {
         if (path === deps.eventPath) return handleEvent(req, res, deps);
         req.resume();
         if (deps.tracker?.serve(req, res, url.pathname)) return;
-        if (deps.web.serve(req, res, url.pathname)) return;
+        if (deps.web.serve(req, res, url.pathname, () => pageBootstrap(req, url, deps))) return;
         return sendError(res, 404, 'Not found');
     }
   };

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { sendError } from './respond.js';
 
@@ -57,8 +58,11 @@ export class WebAssets {
     return WebAssets.load(path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../web'));
   }
 
-  /** True when this request was for the dashboard's page or files (an answer was sent). */
-  serve(req: IncomingMessage, res: ServerResponse, pathname: string): boolean {
+  /**
+   * True when this request was for the dashboard's page or files (an answer was sent). `boot` is what the page
+   * may know at once (see pageBootstrap), put in as a JSON data block (not a script: the CSP allows none inline).
+   */
+  serve(req: IncomingMessage, res: ServerResponse, pathname: string, boot?: () => Record<string, unknown> | null): boolean {
     if (req.method !== 'GET' && req.method !== 'HEAD') return false;
     if (pathname.startsWith('/assets/')) {
       const a = this.assets.get(pathname.slice('/assets/'.length));
@@ -76,7 +80,24 @@ export class WebAssets {
       sendError(res, 503, 'The dashboard is not built: run npm run build');
       return true;
     }
-    send(req, res, this.page, { 'cache-control': 'no-cache', ...PAGE_HEADERS });
+    const data = boot?.();
+    if (!data) {
+      send(req, res, this.page, { 'cache-control': 'no-cache', ...PAGE_HEADERS });
+      return true;
+    }
+    const json = JSON.stringify(data).replace(/</g, '\\u003c');
+    const html = Buffer.from(this.page.raw.toString('utf8').replace('</head>', `<script type="application/json" id="footfall-boot">${json}</script>\n</head>`));
+    const gzip = /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
+    const body = gzip ? zlib.gzipSync(html, { level: 6 }) : html;
+    res.writeHead(200, {
+      ...PAGE_HEADERS,
+      'cache-control': 'no-store', // personal: who is logged in
+      'content-type': TYPES['.html']!,
+      vary: 'accept-encoding, cookie',
+      ...(gzip ? { 'content-encoding': 'gzip' } : {}),
+      'content-length': String(body.length),
+    });
+    res.end(req.method === 'HEAD' ? undefined : body);
     return true;
   }
 }

@@ -244,6 +244,30 @@ test('shared links: the token opens one site read-only; a password link needs it
   assert.equal((await dash('query', { method: 'POST', body: q, share: open.token })).status, 401);
 });
 
+test('the page carries what its viewer may know at once, and nothing for others', async () => {
+  await addUser('boot@example.com');
+  const cookie = await login('boot@example.com');
+  const domain = await newSite(srv.dataDir);
+  const page = async (p: string, headers: Record<string, string> = {}) => {
+    const r = await fetch(`${srv.url}${p}`, { headers });
+    return { cc: r.headers.get('cache-control'), html: await r.text() };
+  };
+  const mine = await page(`/${domain}`, { cookie });
+  assert.equal(mine.cc, 'no-store');
+  const boot = JSON.parse(/<script type="application\/json" id="footfall-boot">(.*?)<\/script>/.exec(mine.html)![1]!);
+  assert.equal(boot.me, 'boot@example.com');
+  assert.equal(boot.site.domain, domain);
+  const anonymous = await page(`/${domain}`);
+  const missing = await page('/no-such-site.example');
+  assert.equal(anonymous.html, missing.html, 'a private site’s page is the page of a site that does not exist');
+  assert.ok(!anonymous.html.includes('footfall-boot'));
+  assert.equal(anonymous.cc, 'no-cache');
+  const link = (await dash('settings', { method: 'POST', body: { site: domain, action: 'link-add', name: 'Boot' }, cookie })).body.result;
+  const shared = await page(`/share/${domain}?auth=${link.token}`);
+  assert.ok(shared.html.includes(`"access":"link"`));
+  assert.ok(!(await page(`/share/${domain}?auth=wrong`)).html.includes('footfall-boot'));
+});
+
 test('the page and its assets: CSP on the page, immutable compressed assets, page routes only', async () => {
   const page = await fetch(`${srv.url}/some-site.example?period=7d`, { headers: { 'accept-encoding': 'gzip' } });
   assert.equal(page.status, 200);
@@ -251,7 +275,8 @@ test('the page and its assets: CSP on the page, immutable compressed assets, pag
   assert.match(page.headers.get('content-security-policy')!, /script-src 'self';/);
   assert.equal(page.headers.get('x-frame-options'), 'DENY');
   const html = await page.text();
-  const js = /src="(\/assets\/app-[0-9a-f]{10}\.js)"/.exec(html)![1]!;
+  const js = /src="(\/assets\/app-[A-Za-z0-9]+\.js)"/.exec(html)![1]!;
+  assert.match(html, /<link rel="modulepreload" href="\/assets\/chunk-/, 'the first view’s chunks are announced');
   for (const enc of ['br', 'gzip']) {
     const a = await fetch(`${srv.url}${js}`, { headers: { 'accept-encoding': enc } });
     assert.equal(a.status, 200);

@@ -3,11 +3,29 @@ import './style.css';
 import { render } from 'preact';
 import { useEffect, useLayoutEffect, useState } from 'preact/hooks';
 import { api, HttpError, setShareToken, type SiteView } from './api';
-import { invalidate } from './hooks';
+import { invalidate, useAsync } from './hooks';
 import { Dashboard } from './components/Dashboard';
 import { Login, SharePassword } from './components/Login';
-import { Settings } from './components/Settings';
 import { Sites } from './components/Sites';
+
+/** What the server put in the page (the site's view when this browser may see it, who is logged in); used once. */
+interface Boot {
+  me?: string;
+  access?: 'user' | 'link' | 'public';
+  site?: SiteView;
+}
+let boot: Boot | null = (() => {
+  try {
+    return JSON.parse(document.getElementById('footfall-boot')?.textContent ?? 'null') as Boot | null;
+  } catch {
+    return null;
+  }
+})();
+function takeBoot(): Boot | null {
+  const b = boot;
+  boot = null;
+  return b;
+}
 
 type Route = { page: 'login' } | { page: 'sites' } | { page: 'site'; domain: string } | { page: 'settings'; domain: string } | { page: 'share'; domain: string; token: string };
 
@@ -33,11 +51,18 @@ function Message({ title, children }: { title: string; children?: preact.Compone
 }
 
 function SitePage({ r, navigate }: { r: Extract<Route, { page: 'site' | 'share' }>; navigate: (p: string) => void }) {
-  const [site, setSite] = useState<SiteView | null>(null);
+  // before any child renders: the dashboard's queries (started in its layout effects, which run before this
+  // component's) must carry the link's token
+  setShareToken(r.page === 'share' ? r.token : null);
+  const [site, setSite] = useState<SiteView | null>(() => {
+    const b = takeBoot();
+    return b?.site && b.site.domain === r.domain.toLowerCase().replace(/^www\./, '') ? b.site : null;
+  });
   const [err, setErr] = useState<HttpError | null>(null);
   const [n, setN] = useState(0);
   useLayoutEffect(() => {
     setShareToken(r.page === 'share' ? r.token : null);
+    if (site && site.domain === r.domain.toLowerCase().replace(/^www\./, '') && n === 0) return; // known from the page itself
     setSite(null);
     setErr(null);
     const q = `site=${encodeURIComponent(r.domain)}`;
@@ -57,9 +82,16 @@ function SitePage({ r, navigate }: { r: Extract<Route, { page: 'site' | 'share' 
   return <Dashboard site={site} navigate={navigate} shareToken={r.page === 'share' ? r.token : null} />;
 }
 
+/** The settings page is a chunk of its own: most visits never open it. */
+function LazySettings(props: { domain: string; navigate: (p: string) => void }) {
+  const mod = useAsync('settings-module', () => import('./components/Settings'));
+  if (mod.error) return <Message title="Something went wrong">{<p>{mod.error.message}</p>}</Message>;
+  return mod.data ? <mod.data.Settings {...props} /> : <main class="narrow" aria-busy="true" />;
+}
+
 function App() {
   const [r, setR] = useState<Route>(route);
-  const [me, setMe] = useState<string | null | undefined>(undefined);
+  const [me, setMe] = useState<string | null | undefined>(() => (r.page === 'sites' || r.page === 'settings' ? takeBoot()?.me : undefined));
   const navigate = (path: string) => {
     history.pushState(null, '', path);
     setR(route());
@@ -91,7 +123,7 @@ function App() {
     );
   if (r.page === 'site' || r.page === 'share') return <SitePage r={r} navigate={navigate} />;
   if (!me) return <main class="narrow" aria-busy="true" />;
-  if (r.page === 'settings') return <Settings domain={r.domain} navigate={navigate} />;
+  if (r.page === 'settings') return <LazySettings domain={r.domain} navigate={navigate} />;
   return (
     <Sites
       email={me}

@@ -1,7 +1,6 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import type { Filter, QueryBody, SiteView } from '../api';
 import { withFilter, type Ctx } from '../ctx';
-import { downloadCsv } from '../csv';
 import { formatNumber, numeric } from '../format';
 import { useQuery } from '../hooks';
 import { PERIODS, addDays, addMonths, rangeOf, shiftAnchor, todayIn } from '../periods';
@@ -99,7 +98,9 @@ export function Dashboard({ site, navigate, shareToken }: { site: SiteView; navi
             disabled={exporting}
             onClick={() => {
               setExporting(true);
-              downloadCsv(ctx).finally(() => setExporting(false));
+              import('../csv')
+                .then((m) => m.downloadCsv(ctx))
+                .finally(() => setExporting(false));
             }}
             title="Download the current view as CSV files (zip)"
           >

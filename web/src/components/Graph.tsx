@@ -1,9 +1,13 @@
-import uPlot from 'uplot';
+import type uPlot from 'uplot';
 import { useEffect, useRef } from 'preact/hooks';
 import type { MetricValue } from '../api';
 import type { Ctx } from '../ctx';
 import { formatMetric, METRIC_LABELS, numeric } from '../format';
-import { useQuery } from '../hooks';
+import { useAsync, useQuery } from '../hooks';
+
+/** The graph library is a chunk of its own, fetched while the first queries run. */
+let uplotModule: Promise<typeof uPlot> | null = null;
+const loadUPlot = (): Promise<typeof uPlot> => (uplotModule ??= import('uplot').then((m) => m.default));
 import { comparisonRange, type Interval } from '../periods';
 import { GOAL_LABELS } from './TopStats';
 
@@ -42,9 +46,11 @@ export function Graph({ ctx, metrics }: { ctx: Ctx; metrics: string[] }) {
   const el = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
 
+  const lib = useAsync('uplot', () => loadUPlot());
   useEffect(() => {
     const data = cur.data;
-    if (!data || !el.current) return;
+    const UPlot = lib.data;
+    if (!data || !el.current || !UPlot) return;
     const labels = data.meta.time_labels ?? [];
     const byLabel = new Map(data.results.map((r) => [r.dimensions[0], valueOf(r.metrics)]));
     const values = labels.map((l) => byLabel.get(l) ?? 0);
@@ -69,7 +75,7 @@ export function Graph({ ctx, metrics }: { ctx: Ctx; metrics: string[] }) {
     const width = el.current.clientWidth || 600;
     plot.current?.destroy();
     const axisColor = css('--muted');
-    plot.current = new uPlot(
+    plot.current = new UPlot(
       {
         width,
         height: 240,
@@ -94,7 +100,7 @@ export function Graph({ ctx, metrics }: { ctx: Ctx; metrics: string[] }) {
     const ro = new ResizeObserver(() => el.current && plot.current?.setSize({ width: el.current.clientWidth, height: 240 }));
     ro.observe(el.current);
     return () => ro.disconnect();
-  }, [cur.data, prev.data, metric, interval]);
+  }, [cur.data, prev.data, metric, interval, lib.data]);
   useEffect(() => () => plot.current?.destroy(), []);
 
   return (
@@ -113,7 +119,7 @@ export function Graph({ ctx, metrics }: { ctx: Ctx; metrics: string[] }) {
         )}
       </div>
       {cur.error && <p class="error">{cur.error.message}</p>}
-      <div ref={el} class="plot" aria-busy={cur.loading || prev.loading} />
+      <div ref={el} class="plot" aria-busy={cur.loading || prev.loading || !lib.data} />
     </section>
   );
 }
