@@ -95,6 +95,26 @@ async function startServer(dataDir: string): Promise<{ url: string; stop: () => 
   };
 }
 
+/** Runs in the page: records `__filledAt` (ms since navigation start) the first time every panel is filled. */
+function watchFilled(): void {
+  const g = globalThis as any;
+  const filled = () => {
+    const d = g.document;
+    return d.querySelectorAll('[data-metric]').length > 0 && d.querySelectorAll('[data-metric][data-value=""]').length === 0 && d.querySelectorAll('[data-panel]').length >= 6 && d.querySelectorAll('[aria-busy="true"]').length === 0;
+  };
+  const start = () => {
+    const obs = new g.MutationObserver(() => {
+      if (g.__filledAt === undefined && filled()) {
+        g.__filledAt = g.performance.now();
+        obs.disconnect();
+      }
+    });
+    obs.observe(g.document.documentElement, { subtree: true, childList: true, attributes: true, characterData: true });
+  };
+  if (g.document.documentElement) start();
+  else g.document.addEventListener('DOMContentLoaded', start);
+}
+
 function shipped(): { js: number; css: number; map: number; html: number } {
   const dir = path.join(here, '../web/assets');
   const gz = (f: string) => zlib.gzipSync(fs.readFileSync(f), { level: 9 }).length;
@@ -124,10 +144,6 @@ async function main(): Promise<void> {
         body: JSON.stringify({ site_id: sites[0]!.domain, metrics: ['pageviews', 'visitors'], date_range: '30d' }),
       })
     ).json()) as { results: Array<{ metrics: number[] }> }).results[0]!.metrics;
-    const ready = () => {
-      const d = (globalThis as any).document;
-      return d.querySelectorAll('[data-metric]').length > 0 && d.querySelectorAll('[data-metric][data-value=""]').length === 0 && d.querySelectorAll('[data-panel]').length >= 6 && d.querySelectorAll('[aria-busy="true"]').length === 0;
-    };
     const cold: number[] = [];
     const coldInPage: number[] = [];
     const warm: number[] = [];
@@ -135,24 +151,26 @@ async function main(): Promise<void> {
     for (let i = 0; i < RUNS + 1; i++) {
       const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
       await context.addCookies(cookies);
+      // The page notes the moment it is complete itself (a MutationObserver, checked after each change), so that the
+      // measurement does not poll the page from outside every few milliseconds (that costs the renderer time too).
+      await context.addInitScript(`(${watchFilled.toString()})()`);
       const page = await context.newPage();
       let n = 0;
       page.on('request', () => n++);
       const t0 = performance.now();
       await page.goto(`${server.url}/${sites[0]!.domain}`);
-      await page.waitForFunction(ready, undefined, { timeout: 60_000, polling: 10 });
-      const ms = performance.now() - t0;
-      // the page's own clock: from the start of its navigation (Navigation Timing's time origin) to all filled
-      const inPage = await page.evaluate(() => (globalThis as any).performance.now() as number);
+      await page.waitForFunction(() => (globalThis as any).__filledAt !== undefined, undefined, { timeout: 60_000, polling: 100 });
+      const inPage = await page.evaluate(() => (globalThis as any).__filledAt as number);
+      // wall clock up to the same moment: the page's time origin is the start of its navigation
+      const ms = performance.now() - t0 - ((await page.evaluate(() => (globalThis as any).performance.now() as number)) - inPage);
       if (i > 0) {
         cold.push(ms); // the first run warms the server's caches (and the OS page cache)
         coldInPage.push(inPage);
       }
       requests = n;
-      const t1 = performance.now();
       await page.reload();
-      await page.waitForFunction(ready, undefined, { timeout: 60_000, polling: 10 });
-      if (i > 0) warm.push(performance.now() - t1);
+      await page.waitForFunction(() => (globalThis as any).__filledAt !== undefined, undefined, { timeout: 60_000, polling: 100 });
+      if (i > 0) warm.push(await page.evaluate(() => (globalThis as any).__filledAt as number));
       await context.close();
     }
     const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -160,9 +178,9 @@ async function main(): Promise<void> {
     console.log(`\nDashboard first load, ${sites[0]!.domain} (${Number(count).toLocaleString('en-US')} pageviews in the last 30 days; ${stored.toLocaleString('en-US')} events in the store)`);
     console.log(`| | median ms | min | max | runs |`);
     console.log(`|---|---:|---:|---:|---:|`);
-    console.log(`| first load, empty browser cache (page, JS, CSS, map, ${requests} requests, all panels filled), page clock from navigation start | ${med(coldInPage).toFixed(0)} | ${Math.min(...coldInPage).toFixed(0)} | ${Math.max(...coldInPage).toFixed(0)} | ${coldInPage.length} |`);
+    console.log(`| first load, empty browser cache (page, JS, CSS, map, ${requests} requests, all panels filled), page clock from navigation start to all filled | ${med(coldInPage).toFixed(0)} | ${Math.min(...coldInPage).toFixed(0)} | ${Math.max(...coldInPage).toFixed(0)} | ${coldInPage.length} |`);
     console.log(`| the same, wall clock from page.goto in a fresh browser context (includes the new renderer process) | ${med(cold).toFixed(0)} | ${Math.min(...cold).toFixed(0)} | ${Math.max(...cold).toFixed(0)} | ${cold.length} |`);
-    console.log(`| reload, cached assets | ${med(warm).toFixed(0)} | ${Math.min(...warm).toFixed(0)} | ${Math.max(...warm).toFixed(0)} | ${warm.length} |`);
+    console.log(`| reload, cached assets (page clock) | ${med(warm).toFixed(0)} | ${Math.min(...warm).toFixed(0)} | ${Math.max(...warm).toFixed(0)} | ${warm.length} |`);
     console.log(`\nShipped, gzipped: JS ${(s.js / 1024).toFixed(1)} kB, CSS ${(s.css / 1024).toFixed(1)} kB, HTML ${(s.html / 1024).toFixed(1)} kB, world map shapes ${(s.map / 1024).toFixed(1)} kB (fetched by the map tab)`);
   } finally {
     await browser.close();
