@@ -36,16 +36,40 @@ function worldMap() {
   const geo = feature(topo, topo.objects.countries);
   const W = 1000, TOP = 84, BOTTOM = -60;
   const H = Math.round((W * (TOP - BOTTOM)) / 360);
-  const x = (lon) => (((lon + 180) / 360) * W).toFixed(1);
-  const y = (lat) => (((TOP - Math.max(BOTTOM, Math.min(TOP, lat))) / 360) * W).toFixed(1);
-  const ring = (r) => 'M' + r.map(([lon, lat]) => `${x(lon)} ${y(lat)}`).join('L') + 'Z';
+  // Whole units on a 1000-unit-wide map (the map is shown ≈ 400–600 px wide): points that round to the same unit
+  // are dropped, and so are islands smaller than 3 units across; a third of the vertices remain, which the page
+  // parses and paints much faster, at no visible cost.
+  const px = (lon) => Math.round(((lon + 180) / 360) * W);
+  const py = (lat) => Math.round(((TOP - Math.max(BOTTOM, Math.min(TOP, lat))) / 360) * W);
+  const ring = (r, keepSmall = false) => {
+    const pts = [];
+    for (const [lon, lat] of r) {
+      const p = [px(lon), py(lat)];
+      const last = pts[pts.length - 1];
+      if (!last || last[0] !== p[0] || last[1] !== p[1]) pts.push(p);
+    }
+    const xs = pts.map((p) => p[0]);
+    const ys = pts.map((p) => p[1]);
+    if (pts.length < 2 || (!keepSmall && (pts.length < 3 || Math.max(...xs) - Math.min(...xs) + Math.max(...ys) - Math.min(...ys) < 3))) return '';
+    // a ring that crosses the antimeridian (Russia's far east, Fiji) would draw a line across the whole map:
+    // it continues as a new subpath where it jumps
+    let d = `M${pts[0][0]} ${pts[0][1]}`;
+    for (let i = 1; i < pts.length; i++) {
+      const dx = pts[i][0] - pts[i - 1][0];
+      d += Math.abs(dx) > W / 2 ? `M${pts[i][0]} ${pts[i][1]}` : `l${dx} ${pts[i][1] - pts[i - 1][1]}`;
+    }
+    return d + 'z';
+  };
   const shapes = {};
   for (const f of geo.features) {
     if (f.id === undefined || f.id === '010') continue; // no code; Antarctica
     const code = countries.numericToAlpha2(f.id);
     if (!code) continue;
     const polys = f.geometry.type === 'Polygon' ? [f.geometry.coordinates] : f.geometry.coordinates;
-    shapes[code] = (shapes[code] ?? '') + polys.map((p) => p.map(ring).join('')).join('');
+    let d = polys.map((p) => p.map((r) => ring(r)).join('')).join('');
+    // a country too small to draw keeps its outer ring anyway, so that its visitors still show
+    if (!d) d = polys.map((p) => ring(p[0], true)).join('') || `M${px(polys[0][0][0][0])} ${py(polys[0][0][0][1])}l1 0l0 1l-1 0z`;
+    shapes[code] = (shapes[code] ?? '') + d;
   }
   return JSON.stringify({ width: W, height: H, shapes });
 }
