@@ -154,7 +154,6 @@ async function main(): Promise<void> {
       // The page notes the moment it is complete itself (a MutationObserver, checked after each change), so that the
       // measurement does not poll the page from outside every few milliseconds (that costs the renderer time too).
       await context.addInitScript(`(${watchFilled.toString()})()`);
-      if (process.env.BENCH_INIT) await context.addInitScript(process.env.BENCH_INIT);
       const page = await context.newPage();
       let n = 0;
       page.on('request', () => n++);
