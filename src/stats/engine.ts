@@ -105,21 +105,22 @@ export class StatsEngine {
    */
   private async channelLookup(ctx: CompileContext, table: Table): Promise<string> {
     const cols = ['referrer_source', 'utm_source', 'utm_medium', 'utm_campaign', 'click_id_param'];
+    // each combination is known by its 64-bit hash: cheaper per row than building a string key
+    const hash = `cityHash64(${cols.join(', ')})`;
     const combos = await this.backend.queryRows<Record<string, string>>(
-      `SELECT ${cols.join(', ')} FROM ${ctx.db}.${table} WHERE ${baseWhere(ctx, table)} GROUP BY ${cols.join(', ')} LIMIT 100001`,
+      `SELECT ${cols.join(', ')}, toString(${hash}) AS h FROM ${ctx.db}.${table} WHERE ${baseWhere(ctx, table)} GROUP BY ${cols.join(', ')} LIMIT 100001`,
     );
     if (combos.length > 100_000) return channelExpression(); // too many to list: evaluate per row
     const keys: string[] = [];
     const channels: string[] = [];
     for (const c of combos) {
       const ch = channelOf(c.referrer_source ?? '', c.utm_source ?? '', c.utm_medium ?? '', c.utm_campaign ?? '', c.click_id_param ?? '');
-      if (ch === 'Direct') continue; // the default
-      keys.push(cols.map((k) => c[k] ?? '').join('\u0001'));
+      if (ch === 'Direct' || !/^\d+$/.test(c.h ?? '')) continue; // Direct is the default
+      keys.push(c.h!);
       channels.push(ch);
     }
     if (!keys.length) return `'Direct'`;
-    const key = `concat(${cols.map((c) => `${c}`).join(", '\\x01', ")})`;
-    return `transform(${key}, [${keys.map(sqlString).join(', ')}], [${channels.map(sqlString).join(', ')}], 'Direct')`;
+    return `transform(${hash}, [${keys.join(', ')}], [${channels.map(sqlString).join(', ')}], 'Direct')`;
   }
 
   private async run(ctx: CompileContext, p: Part): Promise<Map<string, Row>> {
