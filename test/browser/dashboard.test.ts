@@ -203,6 +203,17 @@ test('the filter menu adds any dimension with an operator', { skip }, async () =
   await assertTopStats(page, [daysAgo(29), today], [['is_not', 'visit:browser', ['Firefox']]]);
   await page.click('[aria-label="Remove filter Browser"]');
   await settled(page);
+  // custom properties of the period are offered too
+  await page.click('text=+ Filter');
+  await page.locator('.modal option[value="event:props:plan"]').waitFor({ state: 'attached' });
+  await page.selectOption('.modal select >> nth=0', 'event:props:plan');
+  await page.fill('.modal input[list]', 'pro');
+  await page.click('.modal button[type=submit]');
+  await page.waitForURL(/filters=/);
+  await settled(page);
+  await assertTopStats(page, [daysAgo(29), today], [['is', 'event:props:plan', ['pro']]]);
+  await page.click('[aria-label="Remove filter Property plan"]');
+  await settled(page);
 });
 
 test('the period (keyboard) and the comparison change the numbers correctly', { skip }, async () => {

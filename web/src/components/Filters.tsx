@@ -2,7 +2,8 @@ import { useEffect, useState } from 'preact/hooks';
 import type { Filter } from '../api';
 import { withFilter, type Ctx } from '../ctx';
 import { DIMENSIONS, dimLabel, OPERATORS, opLabel } from '../dims';
-import { useQuery } from '../hooks';
+import { useAsync, useQuery } from '../hooks';
+import { api } from '../api';
 import { countryName } from './WorldMap';
 import { Modal } from './Modal';
 
@@ -39,6 +40,9 @@ export function FilterChips({ ctx }: { ctx: Ctx }) {
 /** The filter menu: any dimension, the Stats API's operators, and value suggestions from the data. */
 export function FilterMenu({ ctx, onClose }: { ctx: Ctx; onClose: () => void }) {
   const [dim, setDim] = useState(DIMENSIONS[0]!.dim);
+  // custom properties of the period, offered beside the fixed dimensions
+  const dr = ctx.body({ metrics: [] }).date_range;
+  const props = useAsync(JSON.stringify(['filter-props', ctx.site.domain, dr]), (signal) => api<{ keys: string[] }>('POST', 'prop-keys', { site_id: ctx.site.domain, date_range: dr }, signal));
   const [op, setOp] = useState<Filter[0]>('is');
   const [value, setValue] = useState('');
   const [typed, setTyped] = useState('');
@@ -75,6 +79,13 @@ export function FilterMenu({ ctx, onClose }: { ctx: Ctx; onClose: () => void }) 
                 ))}
               </optgroup>
             ))}
+            {(props.data?.keys.length ?? 0) > 0 && (
+              <optgroup label="Custom properties">
+                {props.data!.keys.map((k) => (
+                  <option value={`event:props:${k}`}>{k}</option>
+                ))}
+              </optgroup>
+            )}
           </select>
         </label>
         <label>
