@@ -89,6 +89,15 @@ function goalMatchesLeaf(g: Goal, leaf: Leaf): boolean {
   });
 }
 
+/**
+ * The events that complete at least one goal in scope: grouping by `event:goal` needs no others (an event that
+ * completes none yields no row), and the condition on `name` lets the engine skip most of the table.
+ */
+export function goalPresence(q: Query): string {
+  const goals = goalsInScope(q);
+  return goals.length ? `(${goals.map(goalCondition).join(' OR ')})` : '0';
+}
+
 /** `event:goal` as a dimension: one row per goal an event completes (arrayJoin), '' rows dropped by the caller. */
 function goalDimension(q: Query): string {
   const goals = goalsInScope(q);

@@ -2,7 +2,7 @@ import type { SqlBackend } from '../store/backend.js';
 import { sqlString, sqlUInt } from '../store/sql.js';
 import { timeLabels } from './dates.js';
 import { channelExpression, channelOf } from './channel.js';
-import { baseWhere, dimensionExpr, filtersWhere, goalsInScope, presenceCondition, type CompileContext, type FilterOptions, type Places, type Table } from './compile.js';
+import { baseWhere, dimensionExpr, filtersWhere, goalPresence, goalsInScope, presenceCondition, type CompileContext, type FilterOptions, type Places, type Table } from './compile.js';
 import { goalDisplayName } from './goals.js';
 import { EVENT_METRICS, isEventDimension, leaves, propKey, SESSION_METRICS, SESSION_ONLY_DIMENSIONS, type Metric, type Query } from './query.js';
 
@@ -83,6 +83,7 @@ export class StatsEngine {
     const groupBy = p.dims.map((_, i) => `d${i}`);
     const where = [baseWhere(ctx, p.table), p.where, ...presenceCondition(p.dims)];
     if (p.table === 'events') where.push(p.engagement ? "name = 'engagement'" : "name != 'engagement'");
+    if (p.table === 'events' && p.dims.includes('event:goal')) where.push(goalPresence(ctx.q));
     if (p.perSession) {
       // scroll depth: per session (and dimension group) the deepest scroll (255 = not measured), then the average
       where.push('scroll_depth <= 100');
