@@ -79,7 +79,7 @@ export function Graph({ ctx, metrics }: { ctx: Ctx; metrics: string[] }) {
       {
         width,
         height: 240,
-        padding: [8, 28, 0, 0],
+        padding: [8, 44, 0, 0],
         series,
         legend: { live: true },
         cursor: { y: false, points: { size: 7 } },
