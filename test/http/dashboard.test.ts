@@ -189,6 +189,36 @@ test('the dashboard query runs the Stats API engine: same answers as /api/v2/que
   assert.deepEqual(bad, { status: 400, headers: bad.headers, body: { error: '#/metrics/0: Invalid metric "nope"' } });
 });
 
+test('the batch endpoint: answers as JSON lines, each query judged on its own; bad input is a 4xx, never a 500', async () => {
+  await addUser('batch@example.com');
+  const cookie = await login('batch@example.com');
+  const domain = await newSite(srv.dataDir);
+  const ok = { site_id: domain, metrics: ['visitors'], date_range: 'day' };
+  const res = await fetch(`${srv.url}/api/dashboard/batch`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', origin: srv.url, cookie },
+    body: JSON.stringify({ queries: [ok, { ...ok, metrics: ['nope'] }, { ...ok, site_id: 'no-such.example' }, 'not an object', { ...ok, dimensions: ['time:minute'], date_range: 'realtime' }] }),
+  });
+  assert.equal(res.status, 200);
+  assert.equal(res.headers.get('content-type'), 'application/x-ndjson; charset=utf-8');
+  const lines = (await res.text()).trim().split('\n').map((l) => JSON.parse(l) as { i: number; status: number; body: any });
+  const byI = new Map(lines.map((l) => [l.i, l]));
+  assert.equal(lines.length, 5);
+  assert.deepEqual(byI.get(0)!.body.results, [{ metrics: [0], dimensions: [] }]);
+  assert.deepEqual([byI.get(1)!.status, byI.get(1)!.body], [400, { error: '#/metrics/0: Invalid metric "nope"' }]);
+  assert.equal(byI.get(2)!.status, 404);
+  assert.equal(byI.get(3)!.status, 400);
+  assert.equal(byI.get(4)!.status, 200);
+  const post = (body: unknown, c = cookie) => dash('batch', { method: 'POST', body, cookie: c });
+  for (const bad of [{}, { queries: [] }, { queries: 'x' }, { queries: Array.from({ length: 51 }, () => ok) }]) assert.equal((await post(bad)).status, 400, JSON.stringify(bad).slice(0, 40));
+  const anon = await fetch(`${srv.url}/api/dashboard/batch`, { method: 'POST', headers: { 'content-type': 'application/json', origin: srv.url }, body: JSON.stringify({ queries: [ok] }) });
+  assert.equal(anon.status, 200);
+  const line = JSON.parse((await anon.text()).trim());
+  assert.deepEqual(line, { i: 0, status: 401, body: { error: 'Authentication required' } }, 'without access each query is refused like /query');
+  const badJson = await fetch(`${srv.url}/api/dashboard/batch`, { method: 'POST', headers: { 'content-type': 'application/json', origin: srv.url, cookie }, body: '{oops' });
+  assert.equal(badJson.status, 400);
+});
+
 test('settings through the dashboard API use the admin code: time zone, goals, shields, rate limit, keys', async () => {
   await addUser('owner@example.com');
   const cookie = await login('owner@example.com');
