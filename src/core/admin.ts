@@ -105,33 +105,25 @@ export class Admin {
         if (!Number.isInteger(v) || v < 0 || v > 10_000_000) throw new AdminError(400, `${name} must be an integer from 0 to 10000000`);
       }
       if ((perMinute === 0) !== (burst === 0)) throw new AdminError(400, 'set both per-minute and burst, or both to 0 for the default');
-      const updated = { ...site, rateLimitPerMinute: perMinute, rateLimitBurst: burst };
-      await this.store.repo.updateSite(updated);
-      this.sites.set(site.domain, updated);
-      return updated;
+      return this.saveSite({ ...site, rateLimitPerMinute: perMinute, rateLimitBurst: burst });
     });
   }
 
   /** Sets the time zone the site's dashboard and Stats API use for days. */
   setTimezone(rawDomain: string, timezone: string): Promise<Site> {
-    return this.serial(async () => {
-      const site = this.site(rawDomain);
-      const updated = { ...site, timezone: validateTimezone(timezone) };
-      await this.store.repo.updateSite(updated);
-      this.sites.set(site.domain, updated);
-      return updated;
-    });
+    return this.serial(async () => this.saveSite({ ...this.site(rawDomain), timezone: validateTimezone(timezone) }));
   }
 
   /** Makes the site's dashboard readable by anyone (true) or only by users and shared links (false). */
   setPublic(rawDomain: string, value: boolean): Promise<Site> {
-    return this.serial(async () => {
-      const site = this.site(rawDomain);
-      const updated = { ...site, public: value };
-      await this.store.repo.updateSite(updated);
-      this.sites.set(site.domain, updated);
-      return updated;
-    });
+    return this.serial(async () => this.saveSite({ ...this.site(rawDomain), public: value }));
+  }
+
+  /** Writes a changed site and caches it (inside `serial`). */
+  private async saveSite(updated: Site): Promise<Site> {
+    await this.store.repo.updateSite(updated);
+    this.sites.set(updated.domain, updated);
+    return updated;
   }
 
   siteById(id: number): Site | undefined {

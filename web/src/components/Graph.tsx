@@ -16,7 +16,7 @@ const INTERVALS: Interval[] = ['hour', 'day', 'week', 'month'];
 function intervalsFor(ctx: Ctx): Interval[] {
   if (ctx.state.period === 'realtime') return ['minute'];
   const days = (Date.parse(ctx.range.to) - Date.parse(ctx.range.from)) / 86_400_000 + 1;
-  return INTERVALS.filter((i) => (i === 'hour' ? days <= 31 : i === 'week' ? days >= 14 : i === 'month' ? days >= 28 : days > 1 || true));
+  return INTERVALS.filter((i) => (i === 'hour' ? days <= 31 : i === 'week' ? days >= 14 : i === 'month' ? days >= 28 : true));
 }
 
 function label(l: string, interval: Interval): string {
