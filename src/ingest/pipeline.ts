@@ -213,18 +213,16 @@ export function sessionStage(store: SessionStore): Stage {
     run(ev, ctx) {
       const now = ctx.now.getTime();
       const row = ev.row;
-      let key = `${ev.site.id}:${row.user_id}`;
+      let key = row.user_id;
       let live = store.get(key, now);
       const previousId = live ? '' : ev.previousUserId();
       if (previousId) {
-        const prevKey = `${ev.site.id}:${previousId}`;
-        live = store.get(prevKey, now);
-        if (live) key = prevKey;
+        live = store.get(previousId, now);
+        if (live) key = previousId;
       }
       if (isEngagement(row.name)) {
         if (!live) return 'engagement_without_session';
-        live.lastMs = now;
-        store.set(key, live);
+        store.touch(key, now);
         row.session_id = live.row.session_id;
         row.user_id = live.row.user_id;
         inheritVisit(row, live.row);

@@ -21,7 +21,18 @@ export interface SaltSource {
   previous(now: Date): Salt | undefined;
 }
 
-const utcDay = (d: Date): string => d.toISOString().slice(0, 10);
+const DAY_MS = 86_400_000;
+let cachedDay = NaN;
+let cachedDayText = '';
+/** 'YYYY-MM-DD' of a time, UTC (the last day cached: every event asks). */
+function utcDay(d: Date): string {
+  const day = Math.floor(d.getTime() / DAY_MS);
+  if (day !== cachedDay) {
+    cachedDayText = d.toISOString().slice(0, 10);
+    cachedDay = day;
+  }
+  return cachedDayText;
+}
 
 /**
  * Salts persisted in `<dataDir>/salts.json` (mode 0600) so that a restart keeps visitor ids. Rotation happens

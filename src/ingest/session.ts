@@ -1,7 +1,8 @@
-import { randomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 import fs from 'node:fs';
 import readline from 'node:readline';
 import type { EventRow, VisitFields } from './event.js';
+import { sqlDateTimeText } from '../store/sql.js';
 
 /** One row of the `sessions` table (VersionedCollapsingMergeTree(sign, events)). */
 export interface SessionRow extends VisitFields {
@@ -31,43 +32,169 @@ export interface LiveSession {
   lastMs: number;
 }
 
-/** Live sessions by `${site_id}:${user_id}`. An interface so that Redis can back it for several ingest nodes. */
+/** Live sessions by visitor id (`user_id`, which is per site). An interface so that Redis can back it for several ingest nodes. */
 export interface SessionStore {
-  /** The live session, if it was active within the timeout. */
+  /** The live session, if it was active within the timeout (a copy: change it, then `set` it). */
   get(key: string, nowMs: number): LiveSession | undefined;
   set(key: string, s: LiveSession): void;
+  /** Marks the live session active at `nowMs` (an engagement event), its row unchanged. */
+  touch(key: string, nowMs: number): void;
   delete(key: string): void;
   readonly size: number;
 }
 
 export const SESSION_TIMEOUT_MS = 30 * 60 * 1000;
 
-/** Fixed heap cost of one live session besides its variable strings (object, Map entry, key, ids, timestamps): `bench/sessions` measures ≈ 910 bytes per typical session. */
-const SESSION_BASE_BYTES = 900;
-
-/**
- * An estimate of a live session's heap bytes: a fixed part plus its variable-length strings (pages, referrer,
- * UTM tags, entry props). Props are at most 30 pairs of 300 + 2,000 characters, so one session can hold ~70 KB:
- * the store is bounded in these bytes, not only in sessions.
- */
-export function liveSessionBytes(row: SessionRow): number {
-  let n = SESSION_BASE_BYTES + row.referrer.length + row.entry_page.length + row.exit_page.length + row.utm_campaign.length + row.utm_content.length + row.utm_term.length;
-  const keys = row['entry_meta.key'];
-  const values = row['entry_meta.value'];
-  for (let i = 0; i < keys.length; i++) n += 32 + keys[i]!.length + (values[i]?.length ?? 0);
-  return n;
-}
-
 /** Lines of the saved-sessions file are written in chunks of about this many characters. */
 const SAVE_CHUNK_CHARS = 1 << 20;
+
+/**
+ * A live session packs, in this order: last activity (ms after the start), start (ms), the row's timestamp (s
+ * after the start's second), pageviews, events, is_bounce, duration, site_id, the user_id when it is not the key
+ * (else empty), then the session id and the columns that never change after the first row, then the hostname, entry
+ * and exit page (and the pages' hostnames when they differ from the hostname).
+ */
+const HEAD = 9;
+
+/**
+ * Heap bytes of one live session besides its two strings (key and packed value): its Map entry.
+ * `bench/sessions` checks the estimate against the heap.
+ */
+const ENTRY_BYTES = 32;
+/** A string's header in V8's heap. */
+const STRING_BYTES = 16;
+const NON_LATIN1 = /[^\u0000-\u00ff]/;
+
+function stringBytes(s: string): number {
+  return STRING_BYTES + 8 * Math.ceil(((NON_LATIN1.test(s) ? 2 : 1) * s.length) / 8);
+}
+
+let lastParsed = '';
+let lastParsedSec = NaN;
+/** Whole seconds of a stored 'YYYY-MM-DD hh:mm:ss' time (the last one cached). */
+function secondsOf(t: string): number {
+  if (t === lastParsed) return lastParsedSec;
+  lastParsed = t;
+  return (lastParsedSec = Date.UTC(+t.slice(0, 4), +t.slice(5, 7) - 1, +t.slice(8, 10), +t.slice(11, 13), +t.slice(14, 16), +t.slice(17, 19)) / 1000);
+}
+
+const textCache = new Map<number, string>();
+/** 'YYYY-MM-DD hh:mm:ss' of whole seconds since the epoch (recent ones cached: events arrive many per second). */
+function textOf(sec: number): string {
+  let t = textCache.get(sec);
+  if (t === undefined) {
+    if (textCache.size >= 64) textCache.delete(textCache.keys().next().value as number);
+    t = sqlDateTimeText(new Date(sec * 1000));
+    textCache.set(sec, t);
+  }
+  return t;
+}
+
+/** Separates a packed session's values; a value that holds it (or starts with `JSON_MARK`) is stored as JSON. */
+const SEP = '\x1f';
+const JSON_MARK = '\x1e';
+
+function enc(v: string): string {
+  return v.includes(SEP) || v.charCodeAt(0) === 0x1e ? JSON_MARK + JSON.stringify(v) : v; // JSON escapes both
+}
+
+function dec(v: string): string {
+  return v.charCodeAt(0) === 0x1e ? (JSON.parse(v.slice(1)) as string) : v;
+}
+
+/**
+ * A live session as one string: its values (see `HEAD`) joined by `SEP`, props as JSON arrays. Not JSON for all
+ * of it: its quotes and commas would cost a third of the bytes. Built by `join`, so it is one flat, tight string
+ * (a concatenation is a rope of pieces; `JSON.stringify`'s result keeps spare capacity).
+ */
+function pack(key: string, s: LiveSession): string {
+  const row = s.row;
+  const startSec = Math.floor(s.startMs / 1000);
+  const h = row.hostname;
+  // (written out, not looped over column names: this runs for every event of a session)
+  const a: Array<string | number> = [
+    s.lastMs - s.startMs, s.startMs, secondsOf(row.timestamp) - startSec, row.pageviews, row.events, row.is_bounce, row.duration, row.site_id,
+    key === row.user_id ? '' : JSON_MARK + JSON.stringify(row.user_id),
+    enc(row.session_id), enc(row.referrer), enc(row.referrer_source), enc(row.utm_medium), enc(row.utm_source), enc(row.utm_campaign),
+    enc(row.utm_content), enc(row.utm_term), enc(row.click_id_param), enc(row.country_code), enc(row.subdivision1_code),
+    enc(row.subdivision2_code), row.city_geoname_id, enc(row.screen_size), enc(row.operating_system), enc(row.operating_system_version),
+    enc(row.browser), enc(row.browser_version), JSON.stringify(row['entry_meta.key']), JSON.stringify(row['entry_meta.value']),
+    enc(h), enc(row.entry_page), enc(row.exit_page),
+  ];
+  // the hostnames of the pages are the session's in almost every session: then not repeated
+  if (row.entry_page_hostname !== h || row.exit_page_hostname !== h) a.push(enc(row.entry_page_hostname), enc(row.exit_page_hostname));
+  return a.join(SEP);
+}
+
+function unpack(key: string, packed: string): LiveSession {
+  const a = packed.split(SEP);
+  const startMs = Number(a[1]);
+  const startSec = Math.floor(startMs / 1000);
+  const i = HEAD;
+  const host = dec(a[i + 20]!);
+  const row: SessionRow = {
+    session_id: dec(a[i]!),
+    sign: 1,
+    site_id: Number(a[7]),
+    user_id: a[8] === '' ? key : dec(a[8]!),
+    hostname: host,
+    timestamp: textOf(startSec + Number(a[2])),
+    start: textOf(startSec),
+    is_bounce: Number(a[5]),
+    entry_page: dec(a[i + 21]!),
+    entry_page_hostname: a.length > i + 23 ? dec(a[i + 23]!) : host,
+    exit_page: dec(a[i + 22]!),
+    exit_page_hostname: a.length > i + 23 ? dec(a[i + 24]!) : host,
+    pageviews: Number(a[3]),
+    events: Number(a[4]),
+    duration: Number(a[6]),
+    referrer: dec(a[i + 1]!),
+    referrer_source: dec(a[i + 2]!),
+    utm_medium: dec(a[i + 3]!),
+    utm_source: dec(a[i + 4]!),
+    utm_campaign: dec(a[i + 5]!),
+    utm_content: dec(a[i + 6]!),
+    utm_term: dec(a[i + 7]!),
+    click_id_param: dec(a[i + 8]!),
+    country_code: dec(a[i + 9]!),
+    subdivision1_code: dec(a[i + 10]!),
+    subdivision2_code: dec(a[i + 11]!),
+    city_geoname_id: Number(a[i + 12]),
+    screen_size: dec(a[i + 13]!),
+    operating_system: dec(a[i + 14]!),
+    operating_system_version: dec(a[i + 15]!),
+    browser: dec(a[i + 16]!),
+    browser_version: dec(a[i + 17]!),
+    'entry_meta.key': JSON.parse(a[i + 18]!) as string[],
+    'entry_meta.value': JSON.parse(a[i + 19]!) as string[],
+  };
+  return { row, startMs, lastMs: startMs + Number(a[0]) };
+}
+
+/** Last activity of a packed session (its first value, ms after the start, then the start): read without splitting. */
+function lastMsOf(packed: string): number {
+  const s1 = packed.indexOf(SEP);
+  return Number(packed.slice(0, s1)) + Number(packed.slice(s1 + 1, packed.indexOf(SEP, s1 + 1)));
+}
+
+/**
+ * An estimate of a live session's heap bytes in `MemorySessionStore`. Props are at most 30 pairs of 300 + 2,000
+ * characters, so one session can hold ~70 KB (twice that in non-Latin-1 text): the store is bounded in these
+ * bytes, not only in count.
+ */
+export function liveSessionBytes(key: string, s: LiveSession): number {
+  return ENTRY_BYTES + stringBytes(key) + stringBytes(pack(key, s));
+}
 
 /**
  * Live sessions in memory: a Map kept in order of last activity (an update moves the entry to the end), so
  * expired sessions and, beyond `maxSize` sessions or `maxBytes` (estimated heap), the least recently active ones
  * are dropped from the front. A dropped session is simply not continued: the visitor's next event starts a new one.
+ * Keys are visitor ids (`user_id`: the visitor hash includes the site's domain, so a visitor has a key per site);
+ * each session is held as one packed string (`pack`; ≈ 270 bytes for a typical session with its key and entry).
  */
 export class MemorySessionStore implements SessionStore {
-  private readonly map = new Map<string, LiveSession & { bytes?: number }>();
+  private readonly map = new Map<string, string>();
   private heldBytes = 0;
   /** Sessions dropped to stay within the bounds while still live. */
   evicted = 0;
@@ -82,37 +209,52 @@ export class MemorySessionStore implements SessionStore {
     return this.map.size;
   }
 
-  /** The estimated heap bytes of the live sessions (`liveSessionBytes` summed). */
+  /** The estimated heap bytes of the live sessions. */
   get bytes(): number {
     return this.heldBytes;
   }
 
   get(key: string, nowMs: number): LiveSession | undefined {
-    const s = this.map.get(key);
-    if (!s) return undefined;
-    if (nowMs - s.lastMs >= this.timeoutMs) {
+    const packed = this.map.get(key);
+    if (packed === undefined) return undefined;
+    if (nowMs - lastMsOf(packed) >= this.timeoutMs) {
       this.delete(key);
       return undefined;
     }
-    return s;
+    return unpack(key, packed);
   }
 
+  /**
+   * Keeps a session's state. `row.start` must be the whole second of `startMs` (as the session stage and the
+   * store's rows make them): the start is kept once, as `startMs`.
+   */
   set(key: string, s: LiveSession): void {
+    this.put(key, pack(key, s));
+  }
+
+  touch(key: string, nowMs: number): void {
+    const packed = this.map.get(key);
+    if (packed === undefined) return;
+    const s1 = packed.indexOf(SEP);
+    const startMs = Number(packed.slice(s1 + 1, packed.indexOf(SEP, s1 + 1)));
+    this.put(key, [nowMs - startMs, packed.slice(s1)].join(''));
+  }
+
+  delete(key: string): void {
+    const packed = this.map.get(key);
+    if (packed === undefined) return;
+    this.map.delete(key);
+    this.heldBytes -= ENTRY_BYTES + stringBytes(key) + stringBytes(packed);
+  }
+
+  private put(key: string, packed: string): void {
     this.delete(key);
-    const bytes = liveSessionBytes(s.row);
-    this.map.set(key, { row: s.row, startMs: s.startMs, lastMs: s.lastMs, bytes });
-    this.heldBytes += bytes;
+    this.map.set(key, packed);
+    this.heldBytes += ENTRY_BYTES + stringBytes(key) + stringBytes(packed);
     while (this.map.size > this.maxSize || (this.heldBytes > this.maxBytes && this.map.size > 1)) {
       this.delete(this.map.keys().next().value as string);
       this.evicted++;
     }
-  }
-
-  delete(key: string): void {
-    const s = this.map.get(key);
-    if (!s) return;
-    this.map.delete(key);
-    this.heldBytes -= s.bytes ?? 0;
   }
 
   /** Adds sessions (in order of last activity), skipping expired ones and keys already live. */
@@ -129,8 +271,8 @@ export class MemorySessionStore implements SessionStore {
   /** Drops sessions idle for longer than the timeout (they are at the front). */
   sweep(nowMs: number): number {
     let n = 0;
-    for (const [k, s] of this.map) {
-      if (nowMs - s.lastMs < this.timeoutMs) break;
+    for (const [k, packed] of this.map) {
+      if (nowMs - lastMsOf(packed) < this.timeoutMs) break;
       this.delete(k);
       n++;
     }
@@ -153,8 +295,8 @@ export class MemorySessionStore implements SessionStore {
         chunk = [];
         chars = 0;
       };
-      for (const [k, s] of this.map) {
-        const line = JSON.stringify([k, { row: s.row, startMs: s.startMs, lastMs: s.lastMs }]) + '\n';
+      for (const [k, packed] of this.map) {
+        const line = JSON.stringify([k, unpack(k, packed)]) + '\n';
         chunk.push(line);
         chars += line.length;
         if (chars >= SAVE_CHUNK_CHARS) flush();
@@ -185,7 +327,9 @@ export class MemorySessionStore implements SessionStore {
       }
       if (!Array.isArray(entry) || typeof entry[0] !== 'string' || typeof entry[1]?.lastMs !== 'number') continue;
       if (nowMs - entry[1].lastMs < this.timeoutMs) {
-        this.set(entry[0], entry[1]);
+        const row = entry[1].row;
+        // files saved before 0.2 keyed sessions by `${site_id}:${user_id}`
+        this.set(entry[0] === `${row.site_id}:${row.user_id}` ? row.user_id : entry[0], entry[1]);
         n++;
       }
     }
@@ -207,7 +351,7 @@ export function liveSessionsFromRows(rows: ReadonlyArray<Record<string, unknown>
     const lastMs = ms(row.timestamp);
     const startMs = ms(row.start);
     if (!Number.isFinite(lastMs) || !Number.isFinite(startMs)) continue;
-    out.push([`${row.site_id}:${row.user_id}`, { row, startMs, lastMs }]);
+    out.push([row.user_id, { row, startMs, lastMs }]);
   }
   return out.sort((a, b) => a[1].lastMs - b[1].lastMs);
 }
@@ -216,8 +360,19 @@ export function isPageview(name: string): boolean {
   return name === 'pageview';
 }
 
+/** Random bytes for session ids, drawn 8 at a time from a pool (one system call per 512 sessions, not one each). */
+const idPool = Buffer.alloc(4096);
+let idOffset = idPool.length;
+
+/** A random 64-bit session id, as a decimal string. */
 export function newSessionId(): string {
-  return randomBytes(8).readBigUInt64LE().toString();
+  if (idOffset === idPool.length) {
+    randomFillSync(idPool);
+    idOffset = 0;
+  }
+  const id = idPool.readBigUInt64LE(idOffset);
+  idOffset += 8;
+  return id.toString();
 }
 
 /**

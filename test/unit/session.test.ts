@@ -182,23 +182,42 @@ describe('sessions', () => {
     assert.ok(store.get('k4', 10));
     assert.equal(store.sweep(30 * MIN + 3), 2);
     assert.equal(store.size, 1);
-    assert.equal(store.bytes, liveSessionBytes(sessionRow()));
+    assert.equal(store.bytes, liveSessionBytes('k4', live(4)));
   });
 
   test('the store is bounded in bytes: sessions with large props push the least recently active out', () => {
-    const small = liveSessionBytes(sessionRow());
     const big = sessionRow(maxProps('x'));
-    assert.ok(liveSessionBytes(big) > 60_000, `${liveSessionBytes(big)} bytes for a session with maximal props`);
+    const bigBytes = liveSessionBytes('big000', { row: big, startMs: 0, lastMs: 0 });
+    assert.ok(bigBytes > 60_000, `${bigBytes} bytes for a session with maximal props`);
+    const text = (ch: string) => ({ row: { ...sessionRow(), 'entry_meta.key': ['k'], 'entry_meta.value': [ch.repeat(10_000)] }, startMs: 0, lastMs: 0 });
+    assert.ok(liveSessionBytes('big000', text('\u0101')) > liveSessionBytes('big000', text('x')) + 9_900, 'non-Latin-1 text counts twice');
     const store = new MemorySessionStore(1_000_000, 30 * MIN, 1_000_000);
-    for (let i = 0; i < 100; i++) store.set(`big${i}`, { row: big, startMs: i, lastMs: i });
+    for (let i = 0; i < 100; i++) store.set(`big${String(i).padStart(3, '0')}`, { row: big, startMs: i, lastMs: i });
     assert.ok(store.bytes <= 1_000_000, `${store.bytes} bytes held`);
-    assert.equal(store.size, Math.floor(1_000_000 / liveSessionBytes(big)));
-    assert.ok(store.get('big99', 100) && !store.get('big0', 100), 'the oldest went first');
-    for (let i = 0; i < 10_000; i++) store.set(`s${i}`, { row: sessionRow(), startMs: 200, lastMs: 200 });
+    assert.equal(store.size, Math.floor(1_000_000 / bigBytes));
+    assert.ok(store.get('big099', 100) && !store.get('big000', 100), 'the oldest went first');
+    const small = liveSessionBytes('s00000', { row: sessionRow(), startMs: 200, lastMs: 200 });
+    for (let i = 0; i < 10_000; i++) store.set(`s${String(i).padStart(5, '0')}`, { row: sessionRow(), startMs: 200, lastMs: 200 });
     assert.equal(store.size, Math.floor(1_000_000 / small));
     assert.equal(store.evicted, 100 + 10_000 - store.size);
-    for (const k of ['s9999', 's9000']) store.delete(k);
+    for (const k of ['s09999', 's09000']) store.delete(k);
     assert.equal(store.bytes, store.size * small);
+  });
+
+  test('a live session comes back from its compact form exactly as it was set, under keyed and other keys', () => {
+    const store = new MemorySessionStore();
+    const row = { ...sessionRow({ plan: 'pro', 'ключ': 'значение \u0001"' }), user_id: '18446744073709551615', session_id: '12345678901234567890', referrer: 'https://news.example/a"b', utm_campaign: 'spring', city_geoname_id: 2950159 };
+    const later = { ...row, timestamp: '2026-03-10 12:05:00', exit_page: '/exit', pageviews: 2, events: 3, duration: 300, is_bounce: 0 };
+    for (const key of ['18446744073709551615', 'other']) {
+      store.set(key, { row, startMs: T0, lastMs: T0 });
+      assert.deepEqual(store.get(key, T0), { row, startMs: T0, lastMs: T0 });
+      store.set(key, { row: later, startMs: T0, lastMs: T0 + 5 * MIN });
+      assert.deepEqual(store.get(key, T0 + 5 * MIN)?.row, later);
+      store.set(key, { row: { ...later, session_id: '7', referrer: 'https://other.example/' }, startMs: T0, lastMs: T0 + 6 * MIN });
+      assert.equal(store.get(key, T0 + 6 * MIN)?.row.referrer, 'https://other.example/', 'a new session packs its own columns');
+      store.touch(key, T0 + 20 * MIN);
+      assert.equal(store.get(key, T0 + 45 * MIN)?.lastMs, T0 + 20 * MIN, 'touch keeps it alive');
+    }
   });
 
   test('save and restore keep live sessions, not expired ones', async () => {
@@ -208,7 +227,7 @@ describe('sessions', () => {
     assert.equal(t.store.save(file, T0 + MIN), 1);
     const fresh = new MemorySessionStore();
     assert.equal(await fresh.restore(file, T0 + 2 * MIN), 1);
-    assert.equal(fresh.get(`1:${a.user_id}`, T0 + 2 * MIN)?.row.session_id, a.session_id);
+    assert.equal(fresh.get(a.user_id, T0 + 2 * MIN)?.row.session_id, a.session_id);
     assert.ok(!fs.existsSync(file));
     t.store.save(file, T0 + MIN);
     assert.equal(await new MemorySessionStore().restore(file, T0 + 40 * MIN), 0);
@@ -220,7 +239,7 @@ describe('sessions', () => {
     // beyond V8's longest string (the whole map as one JSON string threw "Invalid string length").
     const store = new MemorySessionStore();
     const poison = sessionRow(maxProps('\u0001'));
-    for (let i = 0; i < 1350; i++) store.set(`1:${i}`, { row: { ...poison, user_id: String(i) }, startMs: T0, lastMs: T0 + i });
+    for (let i = 0; i < 1350; i++) store.set(String(i), { row: { ...poison, user_id: String(i) }, startMs: T0, lastMs: T0 + i });
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'footfall-poison-'));
     const file = path.join(dir, 'sessions.jsonl');
     try {
@@ -228,7 +247,7 @@ describe('sessions', () => {
       assert.ok(fs.statSync(file).size > 0x1fffffe8, `${fs.statSync(file).size} bytes saved`);
       const fresh = new MemorySessionStore();
       assert.equal(await fresh.restore(file, T0 + 2 * MIN), 1350);
-      const back = fresh.get('1:1349', T0 + 2 * MIN)!;
+      const back = fresh.get('1349', T0 + 2 * MIN)!;
       assert.deepEqual(back.row['entry_meta.value'], poison['entry_meta.value']);
       assert.equal(back.lastMs, T0 + 1349);
     } finally {
@@ -258,7 +277,7 @@ describe('sessions', () => {
     // as the store returns it: 64-bit integers as strings, no sign column semantics beyond 1
     const fromStore = { ...stored, site_id: String(stored.site_id) } as unknown as Record<string, unknown>;
     const entries = liveSessionsFromRows([fromStore]);
-    assert.deepEqual(entries.map(([k, s]) => [k, s.startMs, s.lastMs]), [[`1:${stored.user_id}`, Date.parse('2026-03-10T12:00:00Z'), Date.parse('2026-03-10T12:01:00Z')]]);
+    assert.deepEqual(entries.map(([k, s]) => [k, s.startMs, s.lastMs]), [[stored.user_id, Date.parse('2026-03-10T12:00:00Z'), Date.parse('2026-03-10T12:01:00Z')]]);
     const rebuilt = new MemorySessionStore();
     assert.equal(rebuilt.load(entries, T0 + 40 * MIN), 0, 'expired ones are skipped');
     assert.equal(rebuilt.load(entries, T0 + 5 * MIN), 1);
