@@ -20,8 +20,9 @@ export interface BenchServer {
 export async function startFootfall(site: string, env: Record<string, string> = {}): Promise<BenchServer> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'footfall-bench-'));
   const port = 18000 + Math.floor(Math.random() * 1000);
-  const full = { ...process.env, PORT: String(port), LISTEN_ADDRESS: '127.0.0.1', FOOTFALL_DATA_DIR: dataDir, ...env };
-  const proc = spawn(process.execPath, [path.join(here, '../src/main.js')], { env: full, stdio: ['ignore', 'ignore', 'pipe'] });
+  const full: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), LISTEN_ADDRESS: '127.0.0.1', FOOTFALL_DATA_DIR: dataDir, ...env };
+  // as `npm start` runs it: with the heap bound
+  const proc = spawn(process.execPath, [`--max-old-space-size=${full.FOOTFALL_HEAP_MB ?? 512}`, path.join(here, '../src/main.js')], { env: full, stdio: ['ignore', 'ignore', 'pipe'] });
   await new Promise<void>((resolve) => {
     let logs = '';
     proc.stderr!.on('data', (d: Buffer) => {

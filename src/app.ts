@@ -1,3 +1,4 @@
+import v8 from 'node:v8';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -212,6 +213,11 @@ export async function startApp(config: Config, log: Logger, onListening?: (app: 
   const app: RunningApp = { port, store, admin, accounts, counters, stop };
   onListening?.(app);
   // startupMs: from the process start to accepting events (store, migrations, journal replay, sessions, GeoIP).
-  log.info('listening', { port, address: config.listenAddress, adminSocket: sock, sites: admin.listSites().length, restoredSessions: restored, startupMs: Math.round(performance.now()) });
+  // The heap bound is a Node flag, so it is given where Node starts (npm start, ./footfall start); say when it is not.
+  const heapLimitMb = Math.round(v8.getHeapStatistics().heap_size_limit / 1024 / 1024);
+  if (heapLimitMb > config.heapMb + 256) {
+    log.warn('the JavaScript heap is not bounded as configured: memory may grow past the documented ceiling; start with `npm start`, `./footfall start` or `node --max-old-space-size=<FOOTFALL_HEAP_MB>`', { heapLimitMb, heapMb: config.heapMb });
+  }
+  log.info('listening', { port, address: config.listenAddress, adminSocket: sock, sites: admin.listSites().length, restoredSessions: restored, startupMs: Math.round(performance.now()), heapLimitMb });
   return app;
 }

@@ -27,8 +27,10 @@ export interface Config {
   uaQueueMax: number;
   /** Live sessions held in memory at most (`FOOTFALL_MAX_LIVE_SESSIONS`, default 1,000,000). */
   maxLiveSessions: number;
-  /** Live sessions' estimated heap bytes at most (`FOOTFALL_MAX_SESSION_BYTES`, default 192 MiB); least recently active dropped first. */
+  /** Live sessions' estimated heap bytes at most (`FOOTFALL_MAX_SESSION_BYTES`, default 96 MiB); least recently active dropped first. */
   maxSessionBytes: number;
+  /** The JavaScript heap's bound in MiB (`FOOTFALL_HEAP_MB`, default 512): given to Node as `--max-old-space-size` by `npm start` and `./footfall start`; checked at start. */
+  heapMb: number;
   /** A newer IP database to use instead of the shipped DB-IP City Lite (`FOOTFALL_GEOIP_DB`, a GeoIP2-City or DB-IP .mmdb). */
   geoipDb: string | undefined;
   /** The embedded engine's own memory bound (`FOOTFALL_STORE_MAX_MEMORY_BYTES`, default 512 MiB). */
@@ -145,7 +147,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     uaCacheSize: int(env, 'FOOTFALL_UA_CACHE_SIZE', 10_000, 1, 10_000_000),
     uaQueueMax: int(env, 'FOOTFALL_UA_QUEUE_MAX', 256, 1, 1_000_000),
     maxLiveSessions: int(env, 'FOOTFALL_MAX_LIVE_SESSIONS', 1_000_000, 1, 100_000_000),
-    maxSessionBytes: int(env, 'FOOTFALL_MAX_SESSION_BYTES', 192 * 1024 * 1024, 1024 * 1024, Number.MAX_SAFE_INTEGER),
+    maxSessionBytes: int(env, 'FOOTFALL_MAX_SESSION_BYTES', 96 * 1024 * 1024, 1024 * 1024, Number.MAX_SAFE_INTEGER),
+    heapMb: int(env, 'FOOTFALL_HEAP_MB', 512, 256, 1024 * 1024),
     geoipDb: env.FOOTFALL_GEOIP_DB ? path.resolve(env.FOOTFALL_GEOIP_DB) : undefined,
     storeMaxMemoryBytes: int(env, 'FOOTFALL_STORE_MAX_MEMORY_BYTES', 512 * 1024 * 1024, 64 * 1024 * 1024, Number.MAX_SAFE_INTEGER),
     clickhouseUrl: env.FOOTFALL_CLICKHOUSE_URL || undefined,

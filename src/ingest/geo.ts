@@ -7,6 +7,7 @@ import { LRUCache } from 'lru-cache';
 import { Worker } from 'node:worker_threads';
 import { Reader } from 'maxmind';
 import { normalizePlaceName } from './geo-names.js';
+import { oneByte } from '../util/strings.js';
 
 /** Where a visitor is, as stored: ISO country, ISO 3166-2 region, GeoNames city id ('' / 0 when unknown). */
 export interface GeoInfo {
@@ -307,14 +308,15 @@ export class GeoIp {
       const cc = rec.country.iso_code ?? '';
       const sub = rec.subdivisions?.[0]?.iso_code;
       const sub2 = rec.subdivisions?.[1]?.iso_code;
+      // (the reader's strings can be two-byte even for ASCII: held in caches, they are copied to one byte a character)
       return {
-        country_code: /^[A-Z]{2}$/.test(cc) ? cc : '',
-        subdivision1_code: cc && sub ? `${cc}-${sub}` : '',
-        subdivision2_code: cc && sub2 ? `${cc}-${sub2}` : '',
+        country_code: /^[A-Z]{2}$/.test(cc) ? oneByte(cc) : '',
+        subdivision1_code: cc && sub ? oneByte(`${cc}-${sub}`) : '',
+        subdivision2_code: cc && sub2 ? oneByte(`${cc}-${sub2}`) : '',
         city_geoname_id: rec.city?.geoname_id ?? 0,
       };
     }
-    const cc = (rec.country_code ?? '').toUpperCase();
+    const cc = oneByte((rec.country_code ?? '').toUpperCase());
     if (!/^[A-Z]{2}$/.test(cc) || cc === 'ZZ') return NO_GEO;
     let region = '';
     let city = 0;

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import readline from 'node:readline';
 import type { EventRow, VisitFields } from './event.js';
 import { sqlDateTimeText } from '../store/sql.js';
+import { isLatin1, oneByte } from '../util/strings.js';
 
 /** One row of the `sessions` table (VersionedCollapsingMergeTree(sign, events)). */
 export interface SessionRow extends VisitFields {
@@ -63,10 +64,8 @@ const HEAD = 9;
 const ENTRY_BYTES = 32;
 /** A string's header in V8's heap. */
 const STRING_BYTES = 16;
-const NON_LATIN1 = /[^\u0000-\u00ff]/;
-
 function stringBytes(s: string): number {
-  return STRING_BYTES + 8 * Math.ceil(((NON_LATIN1.test(s) ? 2 : 1) * s.length) / 8);
+  return STRING_BYTES + 8 * Math.ceil(((isLatin1(s) ? 1 : 2) * s.length) / 8);
 }
 
 let lastParsed = '';
@@ -104,7 +103,7 @@ function dec(v: string): string {
 
 /**
  * A live session as one string: its values (see `HEAD`) joined by `SEP`, props as JSON arrays. Not JSON for all
- * of it: its quotes and commas would cost a third of the bytes. Built by `join`, so it is one flat, tight string
+ * of it: its quotes and commas would cost a third of the bytes. Copied whole by `oneByte`, so it is one flat, tight string
  * (a concatenation is a rope of pieces; `JSON.stringify`'s result keeps spare capacity).
  */
 function pack(key: string, s: LiveSession): string {
@@ -123,7 +122,8 @@ function pack(key: string, s: LiveSession): string {
   ];
   // the hostnames of the pages are the session's in almost every session: then not repeated
   if (row.entry_page_hostname !== h || row.exit_page_hostname !== h) a.push(enc(row.entry_page_hostname), enc(row.exit_page_hostname));
-  return a.join(SEP);
+  // one flat string of one byte a character whenever its text allows (see `oneByte`), as `stringBytes` counts it
+  return oneByte(a.join(SEP));
 }
 
 function unpack(key: string, packed: string): LiveSession {

@@ -28,10 +28,13 @@ export interface TestServer {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Starts the real server (`node dist/src/main.js`) on a free port on 127.0.0.1 with its own data directory. */
+/**
+ * Starts the real server as `npm start` runs it (`node --max-old-space-size=512 dist/src/main.js`) on a free port
+ * on 127.0.0.1 with its own data directory.
+ */
 export async function startServer(opts: { dataDir?: string; env?: Record<string, string> } = {}): Promise<TestServer> {
   const dataDir = opts.dataDir ?? tempDir();
-  const proc = spawn(process.execPath, [MAIN], {
+  const proc = spawn(process.execPath, [`--max-old-space-size=${opts.env?.FOOTFALL_HEAP_MB ?? 512}`, MAIN], {
     env: {
       ...process.env,
       PORT: '0',

@@ -14,7 +14,7 @@ after(() => {
 });
 
 /** `npm start` as the README gives it, in its own process group; resolves with the port and start-up time it logs. */
-function npmStart(dataDir: string): Promise<{ port: number; startupMs: number; proc: ChildProcess }> {
+function npmStart(dataDir: string): Promise<{ port: number; startupMs: number; heapLimitMb: number; logs: () => string; proc: ChildProcess }> {
   const proc = spawn('npm', ['start', '--silent'], {
     cwd: root,
     env: { ...process.env, PORT: '0', LISTEN_ADDRESS: '127.0.0.1', FOOTFALL_DATA_DIR: dataDir },
@@ -27,10 +27,10 @@ function npmStart(dataDir: string): Promise<{ port: number; startupMs: number; p
     const timer = setTimeout(() => reject(new Error(`npm start did not listen:\n${logs}`)), 60_000);
     const onData = (d: Buffer) => {
       logs += d.toString();
-      const m = /"msg":"listening","port":(\d+).*"startupMs":(\d+)/.exec(logs);
+      const m = /"msg":"listening","port":(\d+).*"startupMs":(\d+),"heapLimitMb":(\d+)/.exec(logs);
       if (m) {
         clearTimeout(timer);
-        resolve({ port: Number(m[1]), startupMs: Number(m[2]), proc });
+        resolve({ port: Number(m[1]), startupMs: Number(m[2]), heapLimitMb: Number(m[3]), logs: () => logs, proc });
       }
     };
     proc.stdout!.on('data', onData);
@@ -39,7 +39,7 @@ function npmStart(dataDir: string): Promise<{ port: number; startupMs: number; p
   });
 }
 
-test('two servers start from one checkout at once with npm start (no rebuild on start), and log their start-up time', async (t) => {
+test('two servers start from one checkout at once with npm start (no rebuild on start, heap bounded), and log their start-up time', async (t) => {
   const before = fs.statSync(path.join(root, 'dist/src/main.js')).mtimeMs;
   const [a, b] = await Promise.all([npmStart(tempDir()), npmStart(tempDir())]);
   assert.notEqual(a.port, b.port);
@@ -49,6 +49,9 @@ test('two servers start from one checkout at once with npm start (no rebuild on 
     assert.ok(s.startupMs > 0);
   }
   t.diagnostic(`start-up to listening: ${a.startupMs} ms and ${b.startupMs} ms`);
+  // the JavaScript heap is bounded as documented (FOOTFALL_HEAP_MB, 512 MiB: the old generation, plus the young one)
+  assert.ok(a.heapLimitMb >= 512 && a.heapLimitMb <= 512 + 128, `heap limit ${a.heapLimitMb} MiB`);
+  assert.doesNotMatch(a.logs(), /heap is not bounded/);
   assert.equal(fs.statSync(path.join(root, 'dist/src/main.js')).mtimeMs, before, 'npm start did not rebuild dist/');
   for (const s of [a, b]) {
     process.kill(-s.proc.pid!, 'SIGTERM');

@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { describe, test } from 'node:test';
 import { Pipeline, sessionStage, visitorStage, type RequestContext } from '../../src/ingest/pipeline.js';
 import { parseEventObject } from '../../src/ingest/request.js';
@@ -10,6 +12,7 @@ import { MemorySessionStore, liveSessionBytes, liveSessionsFromRows, startSessio
 import { baseEventRow } from '../../src/ingest/event.js';
 import { deriveFromUrl } from '../../src/ingest/url.js';
 import { EMPTY_UA } from '../../src/ingest/useragent.js';
+import { oneByte } from '../../src/util/strings.js';
 import { registrableDomain, visitorId } from '../../src/ingest/visitor.js';
 import type { Site } from '../../src/store/repo.js';
 
@@ -344,5 +347,39 @@ describe('Plausible’s session rules', () => {
     const t = setup();
     const s = t.send({ n: 'Signup', u: 'https://a.com/', interactive: 'false' }, T0).sessionRows[0]!;
     assert.equal(s.is_bounce, 0, 'treated as interactive');
+  });
+});
+
+describe('live sessions in bytes', () => {
+  const oneByteTag = (s: string) => v8.serialize(s)[2] === 0x22; // V8's serializer tags one-byte strings '"'
+  test('oneByte copies a Latin-1 string that V8 holds in two bytes a character into one byte, and leaves others', () => {
+    const twoByte = '\u0100US-OH'.slice(1); // ASCII text cut from a two-byte string stays two-byte
+    assert.equal(oneByteTag(twoByte), false);
+    assert.equal(oneByte(twoByte), 'US-OH');
+    assert.ok(oneByteTag(oneByte(twoByte)));
+    assert.equal(oneByte('ключ'), 'ключ');
+    assert.equal(oneByte('x'.repeat(10_000) + 'é'), 'x'.repeat(10_000) + 'é');
+  });
+
+  test('a typical live session takes about 300 bytes of heap, and the store’s estimate is within 15% of it', () => {
+    v8.setFlagsFromString('--expose-gc');
+    const gc = vm.runInNewContext('gc') as () => void;
+    const N = 20_000;
+    const base = { ...sessionRow({ author: 'a1' }), referrer: 'google.com', referrer_source: 'Google', utm_source: 'news', utm_campaign: 'c1', browser: 'Chrome', browser_version: '131.0', operating_system: 'Mac', operating_system_version: '10.15', screen_size: 'Desktop', city_geoname_id: 4509177 };
+    // some of a real event's strings come two-byte from their decoders (the GeoIP reader's did)
+    const twoByte = (s: string) => ('\u0100' + s).slice(1);
+    const row = (i: number) => ({ ...base, user_id: String(10_000_000_000_000_000_000n + BigInt(i) * 7919n), session_id: String(18_000_000_000_000_000_000n - BigInt(i)), country_code: twoByte('US'), subdivision1_code: twoByte('US-OH'), entry_page: `/page/${i % 5000}`, exit_page: `/page/${i % 5000}` });
+    const store = new MemorySessionStore();
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    for (let i = 0; i < N; i++) {
+      const r = row(i);
+      store.set(r.user_id, { row: r, startMs: T0, lastMs: T0 });
+    }
+    gc();
+    const perSession = (process.memoryUsage().heapUsed - before) / N;
+    assert.equal(store.size, N);
+    assert.ok(perSession < 330, `${perSession.toFixed(0)} bytes per live session`);
+    assert.ok(Math.abs(store.bytes / N - perSession) / perSession < 0.15, `estimate ${(store.bytes / N).toFixed(0)} vs ${perSession.toFixed(0)} bytes`);
   });
 });
