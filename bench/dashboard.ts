@@ -64,7 +64,7 @@ async function prepare(dataDir: string): Promise<number> {
 
 async function startServer(dataDir: string): Promise<{ url: string; stop: () => Promise<void> }> {
   const port = 19000 + Math.floor(Math.random() * 1000);
-  const proc = spawn(process.execPath, [path.join(here, '../src/main.js')], {
+  const proc = spawn(process.execPath, ['--max-old-space-size=512', path.join(here, '../src/main.js')], {
     env: { ...process.env, PORT: String(port), LISTEN_ADDRESS: '127.0.0.1', FOOTFALL_DATA_DIR: dataDir, FOOTFALL_LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -148,6 +148,7 @@ async function main(): Promise<void> {
     const coldInPage: number[] = [];
     const warm: number[] = [];
     let requests = 0;
+    const batches: number[][] = [];
     for (let i = 0; i < RUNS + 1; i++) {
       const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
       await context.addCookies(cookies);
@@ -166,6 +167,13 @@ async function main(): Promise<void> {
       if (i > 0) {
         cold.push(ms); // the first run warms the server's caches (and the OS page cache)
         coldInPage.push(inPage);
+        // where the time goes: when the page's data request left, its first answer line, its last
+        const timing = await page.evaluate(() =>
+          ((globalThis as any).performance.getEntriesByType('resource') as Array<{ name: string; startTime: number; responseStart: number; responseEnd: number }>)
+            .filter((e) => e.name.includes('/api/dashboard/batch'))
+            .map((e) => [e.startTime, e.responseStart, e.responseEnd] as const),
+        );
+        if (timing[0]) batches.push([...timing[0]]);
       }
       requests = n;
       await page.reload();
@@ -180,6 +188,7 @@ async function main(): Promise<void> {
     console.log(`|---|---:|---:|---:|---:|`);
     console.log(`| first load, empty browser cache (page, JS, CSS, map, ${requests} requests, all panels filled), page clock from navigation start to all filled | ${med(coldInPage).toFixed(0)} | ${Math.min(...coldInPage).toFixed(0)} | ${Math.max(...coldInPage).toFixed(0)} | ${coldInPage.length} |`);
     console.log(`| the same, wall clock from page.goto in a fresh browser context (includes the new renderer process) | ${med(cold).toFixed(0)} | ${Math.min(...cold).toFixed(0)} | ${Math.max(...cold).toFixed(0)} | ${cold.length} |`);
+    if (batches.length > 0) console.log(`| of the first load: the data request sent at | ${med(batches.map((b) => b[0]!)).toFixed(0)} | | | |\n| its first answer line at | ${med(batches.map((b) => b[1]!)).toFixed(0)} | | | |\n| its last answer line at | ${med(batches.map((b) => b[2]!)).toFixed(0)} | | | |`);
     console.log(`| reload, cached assets (page clock) | ${med(warm).toFixed(0)} | ${Math.min(...warm).toFixed(0)} | ${Math.max(...warm).toFixed(0)} | ${warm.length} |`);
     console.log(`\nShipped, gzipped: JS ${(s.js / 1024).toFixed(1)} kB, CSS ${(s.css / 1024).toFixed(1)} kB, HTML ${(s.html / 1024).toFixed(1)} kB, world map shapes ${(s.map / 1024).toFixed(1)} kB (fetched by the map tab)`);
   } finally {
