@@ -24,8 +24,6 @@ import { TrustedProxies } from './ingest/ip.js';
 import { UaService } from './ingest/ua-service.js';
 import { openStore } from './store/open.js';
 import { prepareDataDir } from './store/datadir.js';
-import { QueryPrefetch } from './http/dashboard-prefetch.js';
-import { prefetchRunner } from './http/dashboard.js';
 import { StatsEngine } from './stats/engine.js';
 import { retrying, unreachable } from './store/backend.js';
 import { openJournal } from './store/intake.js';
@@ -148,9 +146,6 @@ export async function startApp(config: Config, log: Logger, onListening?: (app: 
   const pipeline = new Pipeline(admin, defaultStages({ referrers: ReferrerDatabase.load(), shields: admin, geo, spam: SpamList.load(), salts, sessions }));
   metrics.attach(counters, pipeline, store, ua, journal, sessions);
   let ready = false;
-  const stats = new StatsEngine(store.backend, store.db, geo);
-  const prefetch = new QueryPrefetch({ run: prefetchRunner({ admin, stats }) });
-  metrics.attachPrefetch(prefetch.stats);
   const deps: AppDeps = {
     log,
     store,
@@ -166,8 +161,7 @@ export async function startApp(config: Config, log: Logger, onListening?: (app: 
     journal,
     ua,
     maxBodyBytes: config.maxBodyBytes,
-    stats,
-    prefetch,
+    stats: new StatsEngine(store.backend, store.db, geo),
     apiRateLimitPerHour: config.apiRateLimitPerHour,
     accounts,
     trustForwardedProto: config.trustForwardedProto,

@@ -28,24 +28,6 @@ export class Metrics {
     this.insertSeconds.observe({ table }, seconds);
   }
 
-  /** The dashboard's prefetched queries: answers handed to pages, and answers started that no page asked for. */
-  attachPrefetch(stats: { readonly used: number; readonly wasted: number }): void {
-    for (const [name, help, read] of [
-      ['footfall_dashboard_prefetch_used_total', 'Dashboard queries answered from work started when the page was served', () => stats.used],
-      ['footfall_dashboard_prefetch_wasted_total', 'Dashboard queries started when the page was served that the page did not ask', () => stats.wasted],
-    ] as const) {
-      new client.Counter({
-        name,
-        help,
-        registers: [this.registry],
-        collect() {
-          this.reset();
-          this.inc(read());
-        },
-      });
-    }
-  }
-
   /** Wires the scrape-time readers of the running app's state. */
   attach(counters: IngestCounters, pipeline: Pipeline, store: Store, ua: UaService, journal: Journal | null = null, sessions: { size: number; bytes: number; evicted: number } | null = null): void {
     const r = [this.registry];

@@ -11,7 +11,6 @@ import { readBody } from './body.js';
 import { AttemptLimiter, LINK_COOKIE, USER_COOKIE, cookieHeader, overHttps, readCookie, sameOrigin } from './dashboard-auth.js';
 import { sendError, sendJson } from './respond.js';
 import { answer, runQuery } from './stats.js';
-import type { QueryLine, QueryPrefetch } from './dashboard-prefetch.js';
 
 export interface DashboardRouteDeps {
   admin: Admin;
@@ -19,15 +18,11 @@ export interface DashboardRouteDeps {
   stats: StatsEngine;
   trustForwardedProto: boolean;
   loginLimiter: AttemptLimiter;
-  /** Starts a logged-in user's first queries when the page is served (see QueryPrefetch). */
-  prefetch?: QueryPrefetch;
 }
 
 /** One answer for every request without access, whether or not the site exists. */
 const UNAUTHORIZED = 'Authentication required';
 const SHARE_HEADER = 'x-footfall-share';
-/** The token a page was served with, sent back with its queries so that it gets the answers started for it. */
-const PREFETCH_HEADER = 'x-footfall-prefetch';
 
 interface Access {
   site: Site;
@@ -86,41 +81,24 @@ async function batch(req: IncomingMessage, res: ServerResponse, deps: DashboardR
   res.writeHead(200, { 'content-type': 'application/x-ndjson; charset=utf-8', 'cache-control': 'no-store' });
   await Promise.all(
     queries.map(async (q: unknown, i) => {
-      let line: QueryLine;
+      let line: { status: number; body: unknown };
       if (typeof q !== 'object' || q === null || Array.isArray(q)) line = { status: 400, body: { error: 'Invalid request body: expected a JSON object' } };
       else {
         const body = q as Record<string, unknown>;
         const a = resolveAccess(req, body.site_id, deps);
-        line = 'status' in a ? a : await (prefetched(req, a, body, deps) ?? queryLine(body, a.site, deps));
+        if ('status' in a) line = a;
+        else {
+          try {
+            line = { status: 200, body: await runQuery({ ...body, site_id: a.site.domain, date_range: dashboardRange(body.date_range) }, a.site, deps, true) };
+          } catch (err) {
+            line = err instanceof QueryError ? { status: 400, body: { error: err.message } } : { status: 500, body: { error: 'internal error' } };
+          }
+        }
       }
       res.write(JSON.stringify({ i, ...line }) + '\n');
     }),
   );
   res.end();
-}
-
-/** One query of the dashboard, answered as a line: 200 with the result, 400 for a bad query, 500 otherwise. */
-async function queryLine(body: Record<string, unknown>, site: Site, deps: Pick<DashboardRouteDeps, 'admin' | 'stats'>): Promise<QueryLine> {
-  try {
-    return { status: 200, body: await runQuery({ ...body, site_id: site.domain, date_range: dashboardRange(body.date_range) }, site, deps, true) };
-  } catch (err) {
-    return err instanceof QueryError ? { status: 400, body: { error: err.message } } : { status: 500, body: { error: 'internal error' } };
-  }
-}
-
-/** The answer started for this query when the user's page was served, if it was foreseen. */
-function prefetched(req: IncomingMessage, a: Access, body: Record<string, unknown>, deps: DashboardRouteDeps): Promise<QueryLine> | undefined {
-  if (!deps.prefetch || a.via !== 'user') return undefined;
-  const me = user(req, deps);
-  return me ? deps.prefetch.take(header(req, PREFETCH_HEADER), me.user.id, a.site.id, body) : undefined;
-}
-
-/** What `QueryPrefetch` runs: a query body for a site, as `queryLine` answers it. */
-export function prefetchRunner(deps: Pick<DashboardRouteDeps, 'admin' | 'stats'>): (body: Record<string, unknown>, siteId: number) => Promise<QueryLine> {
-  return async (body, siteId) => {
-    const site = deps.admin.siteById(siteId);
-    return site ? queryLine(body, site, deps) : { status: 404, body: { error: 'no such site' } };
-  };
 }
 
 async function jsonBody(req: IncomingMessage, limit = 256 * 1024): Promise<Record<string, unknown>> {
@@ -256,10 +234,7 @@ export function pageBootstrap(req: IncomingMessage, url: URL, deps: DashboardRou
   }
   const site = raw.length <= 300 ? deps.admin.byDomain(normalizeDomain(raw)) : undefined;
   if (!site) return null;
-  if (me) {
-    const prefetch = req.method === 'GET' && !m[1] ? deps.prefetch?.pageServed(me.user.id, site.id, url.search) : undefined;
-    return { me: me.user.email, access: 'user', site: siteView(site, 'user', deps), ...(prefetch ? { prefetch } : {}) };
-  }
+  if (me) return { me: me.user.email, access: 'user', site: siteView(site, 'user', deps) };
   if (m[1]) {
     const link = deps.accounts.linkByToken(url.searchParams.get('auth') ?? undefined);
     if (!link || link.siteId !== site.id) return null;
@@ -337,11 +312,6 @@ export async function handleDashboard(req: IncomingMessage, res: ServerResponse,
       const b = await jsonBody(req);
       const a = access(req, res, b.site_id, deps);
       if (!a) return;
-      const early = prefetched(req, a, b, deps);
-      if (early) {
-        const line = await early;
-        return sendJson(res, line.status, line.body);
-      }
       const body = { ...b, site_id: a.site.domain, date_range: dashboardRange(b.date_range) };
       return answer(res, () => runQuery(body, a.site, deps, true));
     }

@@ -326,38 +326,3 @@ test('the page and its assets: CSP on the page, immutable compressed assets, pag
   assert.equal(tracker.status, 200);
   assert.ok((await tracker.text()).includes('"/api/event"'), 'by default the tracker posts to /api/event of its own origin');
 });
-
-test('the page’s first queries start when it is served (learned from the view’s last load): same answers, used once', async () => {
-  await addUser('prefetch@example.com');
-  const cookie = await login('prefetch@example.com');
-  const domain = await newSite(srv.dataDir);
-  assert.equal((await postEvent(srv.url, { n: 'pageview', u: `https://${domain}/`, d: domain }, { 'x-forwarded-for': '10.9.0.1' })).status, 202);
-  const queries = [
-    { site_id: domain, metrics: ['visitors', 'pageviews'], date_range: 'day' },
-    { site_id: domain, metrics: ['visitors'], date_range: 'day', dimensions: ['event:page'] },
-  ];
-  const token = async () => {
-    const html = await (await fetch(`${srv.url}/${domain}?period=day`, { headers: { cookie } })).text();
-    return JSON.parse(/<script type="application\/json" id="footfall-boot">(.*?)<\/script>/.exec(html)![1]!).prefetch as string;
-  };
-  const batch = async (t: string, c = cookie) => {
-    const res = await fetch(`${srv.url}/api/dashboard/batch`, { method: 'POST', headers: { 'content-type': 'application/json', origin: srv.url, cookie: c, 'x-footfall-prefetch': t }, body: JSON.stringify({ queries }) });
-    return (await res.text()).trim().split('\n').map((l) => JSON.parse(l) as { i: number; status: number; body: any }).sort((a, b) => a.i - b.i);
-  };
-  const used = async () => Number(/^footfall_dashboard_prefetch_used_total (\d+)/m.exec(await (await fetch(`${srv.url}/metrics`)).text())![1]);
-  for (const deadline = Date.now() + 15_000; (await batch(''))[0]!.body.results[0].metrics[1] !== 1 && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 50));
-  const before = await used();
-  const first = await batch(await token()); // the view's first load: nothing known yet, it is learned
-  assert.equal(await used(), before);
-  const t2 = await token(); // the second load: both queries start now
-  await addUser('stranger@example.com');
-  await batch(t2, await login('stranger@example.com')); // another user's requests with this token run on their own
-  assert.equal(await used(), before);
-  const second = await batch(t2);
-  assert.equal(await used(), before + 2, 'both answers came from the work started when the page was served');
-  assert.deepEqual(second, first);
-  await batch(t2);
-  assert.equal(await used(), before + 2, 'each answer is handed over once');
-  const page = await (await fetch(`${srv.url}/${domain}`)).text();
-  assert.ok(!page.includes('prefetch'), 'pages without a login start nothing');
-});

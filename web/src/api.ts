@@ -13,22 +13,10 @@ export function currentShareToken(): string | null {
   return shareToken;
 }
 
-let prefetch: { token: string; until: number } | null = null;
-/** The token this page was served with: the server may have started its first queries already (for a few seconds). */
-export function setPrefetchToken(token: string | undefined): void {
-  prefetch = token ? { token, until: Date.now() + 10_000 } : null;
-}
-
-function headersFor(json: boolean): Record<string, string> {
-  const headers: Record<string, string> = {};
-  if (json) headers['content-type'] = 'application/json';
-  if (shareToken) headers['x-footfall-share'] = shareToken;
-  if (prefetch && Date.now() < prefetch.until) headers['x-footfall-prefetch'] = prefetch.token;
-  return headers;
-}
-
 export async function api<T>(method: 'GET' | 'POST', path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
-  const headers = headersFor(body !== undefined);
+  const headers: Record<string, string> = {};
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  if (shareToken) headers['x-footfall-share'] = shareToken;
   const res = await fetch(`/api/dashboard/${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal, credentials: 'same-origin' });
   let data: Record<string, unknown> = {};
   try {
@@ -78,8 +66,10 @@ async function flush(): Promise<void> {
     const [one] = items;
     return api<QueryResult>('POST', 'query', one!.body).then(one!.resolve, one!.reject);
   }
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (shareToken) headers['x-footfall-share'] = shareToken;
   try {
-    const res = await fetch('/api/dashboard/batch', { method: 'POST', headers: headersFor(true), body: JSON.stringify({ queries: items.map((x) => x.body) }), credentials: 'same-origin' });
+    const res = await fetch('/api/dashboard/batch', { method: 'POST', headers, body: JSON.stringify({ queries: items.map((x) => x.body) }), credentials: 'same-origin' });
     if (!res.ok || !res.body) {
       let data: Record<string, unknown> = {};
       try {

@@ -2,7 +2,7 @@ import 'uplot/dist/uPlot.min.css';
 import './style.css';
 import { render } from 'preact';
 import { useEffect, useLayoutEffect, useState } from 'preact/hooks';
-import { api, HttpError, setPrefetchToken, setShareToken, type SiteView } from './api';
+import { api, HttpError, setShareToken, type SiteView } from './api';
 import { invalidate, useAsync } from './hooks';
 import { Dashboard } from './components/Dashboard';
 import { Login, SharePassword } from './components/Login';
@@ -13,8 +13,6 @@ interface Boot {
   me?: string;
   access?: 'user' | 'link' | 'public';
   site?: SiteView;
-  /** The server started this view's first queries when it served the page: sent back with them. */
-  prefetch?: string;
 }
 let boot: Boot | null = (() => {
   try {
@@ -23,7 +21,6 @@ let boot: Boot | null = (() => {
     return null;
   }
 })();
-setPrefetchToken(boot?.prefetch);
 function takeBoot(): Boot | null {
   const b = boot;
   boot = null;
