@@ -114,7 +114,7 @@ const recentArrays: Array<[readonly string[], string]> = [];
 function arrayJson(a: readonly string[]): string {
   for (const [arr, json] of recentArrays) if (arr === a) return json;
   let json = JSON.stringify(a);
-  if (ESCAPED_SURROGATE.test(json)) json = JSON.stringify(a.map(wellFormed));
+  if (maySurrogate(json)) json = JSON.stringify(a.map(wellFormed));
   recentArrays.unshift([a, json]);
   if (recentArrays.length > 4) recentArrays.pop();
   return json;
@@ -128,9 +128,14 @@ function propsChars(keys: unknown, values: unknown): number {
   return n;
 }
 
+/** Whether JSON text may hold an escaped lone surrogate: only text with a `\u` escape can (a quick scan first). */
+function maySurrogate(json: string): boolean {
+  return json.includes('\\u') && ESCAPED_SURROGATE.test(json);
+}
+
 function plain(row: object): string {
   const s = JSON.stringify(row);
-  if (!ESCAPED_SURROGATE.test(s)) return s;
+  if (!maySurrogate(s)) return s;
   return JSON.stringify(row, (_k, v: unknown) => (typeof v === 'string' ? wellFormed(v) : v));
 }
 

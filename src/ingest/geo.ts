@@ -294,10 +294,11 @@ export class GeoIp {
   }
 
   lookup(ip: string): GeoInfo {
-    if (!ip || isReservedIp(ip)) return NO_GEO;
+    if (!ip) return NO_GEO;
     const hit = this.cache.get(ip);
     if (hit) return hit;
-    const info = this.resolve(ip);
+    // (after the cache: the reserved-range test costs more than a cache hit, and its answer is cached too)
+    const info = isReservedIp(ip) ? NO_GEO : this.resolve(ip);
     this.cache.set(ip, info);
     return info;
   }

@@ -30,6 +30,14 @@ export function sqlIdent(name: string): string {
 }
 
 /** `YYYY-MM-DD hh:mm:ss` in UTC, the text form of a DateTime('UTC') value. */
+let lastSecond = NaN;
+let lastText = '';
 export function sqlDateTimeText(d: Date): string {
-  return d.toISOString().slice(0, 19).replace('T', ' ');
+  // the last second's text is kept: every event asks for its own time, many in the same second
+  const second = Math.floor(d.getTime() / 1000);
+  if (second !== lastSecond) {
+    lastText = d.toISOString().slice(0, 19).replace('T', ' ');
+    lastSecond = second;
+  }
+  return lastText;
 }

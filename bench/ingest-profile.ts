@@ -1,0 +1,141 @@
+/**
+ * Where an ingested event's CPU goes. Starts the built server (embedded store, journal on, as `npm start` runs it)
+ * with bench/profile-hook, warms it with the realistic mix (every User-Agent parsed once), then profiles the main
+ * thread during a measured load from a separate process, and prints: requests/s and latency, the server's CPU per
+ * request over all its threads (main, the store's, workers), and the main thread's time by category.
+ *
+ *   npm run build && node dist/bench/ingest-profile.js     (BENCH_SECONDS=20 BENCH_WARMUP_SECONDS=25;
+ *                                                          BENCH_PROFILE_OUT=file.cpuprofile keeps the profile)
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { SITES } from './realistic.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
+const WARMUP = Number(process.env.BENCH_WARMUP_SECONDS ?? 25);
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string };
+  children?: number[];
+}
+interface Profile {
+  nodes: ProfileNode[];
+  samples: number[];
+  timeDeltas: number[];
+}
+
+/** Categories of the main thread's time, by the first frame (from the sampled one up) that names one. */
+const CATEGORIES: Array<[string, RegExp]> = [
+  ['idle', /^\(idle\)/],
+  ['garbage collection', /^\(garbage collector\)/],
+  ['journal', /store\/journal/],
+  ['write buffer, intake', /store\/(buffer|intake)/],
+  ['embedded store binding (inserts)', /\/chdb\//],
+  ['row serialization (JSON)', /ingest\/event\.js/],
+  ['live sessions', /ingest\/session/],
+  ['visitor hash, salts', /siphash|ingest\/(visitor|salts)/],
+  ['GeoIP', /ingest\/geo|maxmind|mmdb-lib/],
+  ['User-Agent cache', /ingest\/ua-service|lru-cache/],
+  ['referrer, source, spam', /ingest\/(source|referrers|spam)|tldts/],
+  ['URL', /ingest\/url|internal\/url|^URL |canParse/],
+  ['body parse, validation', /ingest\/(request|json)|^parse /],
+  ['pipeline, shields, rate limit, IP', /ingest\/(pipeline|shields|ratelimit|ip)\.js/],
+  ['HTTP (Node)', /_http_|node:net|internal\/(stream|streams|http|socketaddress|timers)|\/http\/|^writev |^read |writeBuffer|HTTPParser/],
+];
+
+function categorize(p: Profile): Map<string, number> {
+  const byId = new Map(p.nodes.map((n) => [n.id, n]));
+  const parent = new Map<number, number>();
+  for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const memo = new Map<number, string>();
+  const categoryOf = (id: number): string => {
+    let c = memo.get(id);
+    if (c !== undefined) return c;
+    c = 'other (program, natives)';
+    for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) {
+      const f = byId.get(cur)!.callFrame;
+      const hit = CATEGORIES.find(([, re]) => re.test(`${f.functionName} ${f.url}`));
+      if (hit) {
+        c = hit[0];
+        break;
+      }
+    }
+    memo.set(id, c);
+    return c;
+  };
+  const out = new Map<string, number>();
+  p.samples.forEach((id, i) => out.set(categoryOf(id), (out.get(categoryOf(id)) ?? 0) + (p.timeDeltas[i] ?? 0)));
+  return out;
+}
+
+const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'footfall-profile-'));
+const profileOut = process.env.BENCH_PROFILE_OUT ? path.resolve(process.env.BENCH_PROFILE_OUT) : path.join(dataDir, 'main.cpuprofile');
+fs.rmSync(profileOut, { force: true });
+const port = 18000 + Math.floor(Math.random() * 1000);
+const env = { ...process.env, PORT: String(port), LISTEN_ADDRESS: '127.0.0.1', FOOTFALL_DATA_DIR: dataDir, FOOTFALL_LOG_LEVEL: 'warn', PROFILE_OUT: profileOut };
+const server = spawn(process.execPath, ['--max-old-space-size=512', '--import', path.join(here, 'profile-hook.js'), path.join(here, '../src/main.js')], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+try {
+  for (;;) {
+    try {
+      if ((await fetch(`http://127.0.0.1:${port}/api/system/health/ready`)).ok) break;
+    } catch {
+      /* not yet */
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  const cli = (...args: string[]) => execFileSync(process.execPath, [path.join(here, '../src/cli/main.js'), ...args], { env });
+  for (const s of SITES) {
+    cli('sites', 'add', s);
+    cli('sites', 'rate-limit', s, '--per-minute', '10000000', '--burst', '1000000');
+  }
+  const load = (seconds: number, first: number) =>
+    JSON.parse(execFileSync(process.execPath, [path.join(here, 'realistic-load.js'), String(port), String(seconds), String(first)]).toString()) as { rps: number; p50: number; p99: number; non2xx: number; total: number };
+  const cpuSeconds = () => {
+    const f = fs.readFileSync(`/proc/${server.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100; // utime + stime, in clock ticks of 1/100 s (Linux)
+  };
+  const warm = load(WARMUP, 0);
+  process.stdout.write(`warm-up ${WARMUP} s: ${warm.rps} req/s (every User-Agent parsed once)\n`);
+  await new Promise((r) => setTimeout(r, 3000));
+  server.kill('SIGUSR2');
+  await new Promise((r) => setTimeout(r, 200));
+  const c0 = cpuSeconds();
+  const m = load(SECONDS, 1_000_000);
+  const cpu = cpuSeconds() - c0;
+  server.kill('SIGUSR2');
+  for (let i = 0; i < 100 && !fs.existsSync(profileOut); i++) await new Promise((r) => setTimeout(r, 100));
+  await new Promise((r) => setTimeout(r, 500));
+  const profile = JSON.parse(fs.readFileSync(profileOut, 'utf8')) as Profile;
+  const cats = categorize(profile);
+  const total = [...cats.values()].reduce((a, b) => a + b, 0);
+  const busy = total - (cats.get('idle') ?? 0);
+  process.stdout.write(
+    `measured ${SECONDS} s, 50 connections: ${m.rps} req/s, p50 ${m.p50} ms, p99 ${m.p99} ms, ${m.non2xx} non-2xx\n` +
+      `server CPU, all threads: ${cpu.toFixed(1)} s = ${((cpu / m.total) * 1e6).toFixed(0)} µs per request; main thread busy ${(busy / 1e6).toFixed(1)} s = ${(busy / m.total).toFixed(0)} µs per request\n\n` +
+      `| main thread | share of its busy time | µs per request |\n|---|---:|---:|\n`,
+  );
+  for (const [k, v] of [...cats].filter(([k]) => k !== 'idle').sort((a, b) => b[1] - a[1])) {
+    process.stdout.write(`| ${k} | ${((100 * v) / busy).toFixed(1)} % | ${(v / m.total).toFixed(1)} |\n`);
+  }
+  process.stdout.write(`| (idle) | ${(((cats.get('idle') ?? 0) / total) * 100).toFixed(0)} % of the window | |\n\nfunctions with the most self time:\n`);
+  const self = new Map<string, number>();
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  profile.samples.forEach((id, i) => {
+    const f = byId.get(id)!.callFrame;
+    const k = `${f.functionName || '(anonymous)'} ${f.url.replace(/^.*\/(node_modules|dist)\//, '')}`;
+    self.set(k, (self.get(k) ?? 0) + (profile.timeDeltas[i] ?? 0));
+  });
+  for (const [k, v] of [...self].filter(([k]) => !k.startsWith('(idle)')).sort((a, b) => b[1] - a[1]).slice(0, 20)) {
+    process.stdout.write(`  ${(v / m.total).toFixed(1).padStart(5)} µs  ${k}\n`);
+  }
+} finally {
+  server.kill('SIGTERM');
+  await new Promise((r) => server.once('exit', r));
+  fs.rmSync(dataDir, { recursive: true, force: true });
+}
+
