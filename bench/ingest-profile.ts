@@ -45,8 +45,10 @@ const CATEGORIES: Array<[string, RegExp]> = [
   ['URL', /ingest\/url|internal\/url|^URL |canParse/],
   ['body parse, validation', /ingest\/(request|json)|^parse /],
   ['pipeline, shields, rate limit, IP', /ingest\/(pipeline|shields|ratelimit|ip)\.js/],
-  ['HTTP (Node)', /_http_|node:net|internal\/(stream|streams|http|socketaddress|timers)|\/http\/|^writev |^read |writeBuffer|HTTPParser/],
+  ['HTTP (Node)', /_http_|node:net|internal\/(stream|streams|http|socketaddress|timers)|\/http\//],
 ];
+// (Native frames — writev, read, the HTTP parser — have no URL: they count for the JS frame that called them, so a
+// journal write is the journal's, a socket write HTTP's.)
 
 function categorize(p: Profile): Map<string, number> {
   const byId = new Map(p.nodes.map((n) => [n.id, n]));
