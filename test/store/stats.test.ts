@@ -78,9 +78,10 @@ for (const b of backends) {
   describe(`stats engine: ${b.name}`, () => {
     let backend: SqlBackend;
     let engine: StatsEngine;
+    let store: Store;
     before(async () => {
       backend = await b.open();
-      const store = new Store(backend, { db: `stats_${process.pid}`, flushRows: 10_000, flushIntervalMs: 60_000, bufferMaxRows: 1_000_000, log });
+      store = new Store(backend, { db: `stats_${process.pid}`, flushRows: 10_000, flushIntervalMs: 60_000, bufferMaxRows: 1_000_000, log });
       await backend.command(`DROP DATABASE IF EXISTS stats_${process.pid}`);
       await store.migrate();
       await load(store);
@@ -306,6 +307,34 @@ for (const b of backends) {
       const differ = combos.map((c, i) => [c, rows[i]!.c, channelOf(c[0]!, c[1]!, c[2]!, c[3]!, c[4]!)]).filter(([, sql, ts]) => sql !== ts);
       assert.deepEqual(differ.slice(0, 10), []);
       assert.ok(new Set(rows.map((r) => r.c)).size >= 12, 'the combinations reach most channels');
+    });
+
+    test('channels: combinations seen before are looked up in one statement; a new one is found, never guessed', async () => {
+      const day = ['2026-03-08', '2026-03-08'];
+      const channels = async () => rows({ date_range: day, metrics: ['visits'], dimensions: ['visit:channel'] });
+      const sites = new Map([[siteA.domain, siteA]]);
+      const bf = new Backfill(store, { byDomain: (d) => sites.get(d) }, geo, path.join(tempDir(), 'salts.json'));
+      const visit = async (at: string, ip: string, query: string) => {
+        bf.add({ at: new Date(at), ip, userAgent: 'Chrome/Windows', ua: CHROME, body: { d: siteA.domain, n: 'pageview', u: `https://stats-a.test/${query}` } });
+        await bf.flush();
+      };
+      await visit('2026-03-08T10:00:00Z', IP.v1, '?utm_source=newsletter&utm_medium=email');
+      const statements: string[] = [];
+      const counting = new Proxy(backend, {
+        get: (t, k) => (k === 'queryRows' ? (sql: string) => (statements.push(sql), t.queryRows(sql)) : Reflect.get(t, k)),
+      });
+      const learning = new StatsEngine(counting, store.db, geo);
+      const ask = () => learning.query(parseQuery({ site_id: siteA.domain, date_range: day, metrics: ['visits'], dimensions: ['visit:channel'] }, siteA, goalsA, { nowMs: NOW, statsStart: null })).then((r) => r.results.map((x) => [...x.dimensions, ...x.metrics]));
+      assert.deepEqual(await ask(), [['Email', 1]]);
+      assert.equal(statements.length, 2, 'the first time: the range’s combinations, then the query');
+      statements.length = 0;
+      assert.deepEqual(await ask(), [['Email', 1]]);
+      assert.equal(statements.length, 1, 'then one statement');
+      await visit('2026-03-08T11:00:00Z', IP.v2, '?utm_source=google&utm_medium=cpc'); // a combination not seen before
+      statements.length = 0;
+      assert.deepEqual(await ask(), [['Email', 1], ['Paid Search', 1]]);
+      assert.equal(statements.length, 3, 'an unknown combination: its range read again, the query run again');
+      assert.deepEqual(await channels(), [['Email', 1], ['Paid Search', 1]]);
     });
 
     test('ordering and pagination with total_rows', async () => {
