@@ -14,7 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { chromium, type ConsoleMessage, type Page } from 'playwright-core';
 import { Accounts } from '../src/core/accounts.js';
 import { Admin } from '../src/core/admin.js';
 import { GeoIp } from '../src/ingest/geo.js';
@@ -95,7 +95,12 @@ async function startServer(dataDir: string): Promise<{ url: string; stop: () => 
   };
 }
 
-/** Runs in the page: records `__filledAt` (ms since navigation start) the first time every panel is filled. */
+/**
+ * Runs in the page: records `__filledAt` (ms since navigation start) the first time every panel is filled, and says
+ * so on the console. The harness listens for that message rather than polling with `page.waitForFunction`: that
+ * would make Playwright inject its own script into the page while it loads (≈ 60 ms of compiling on the page's main
+ * thread, measured in a trace), which is the harness's cost, not the dashboard's.
+ */
 function watchFilled(): void {
   const g = globalThis as any;
   const filled = () => {
@@ -107,12 +112,28 @@ function watchFilled(): void {
       if (g.__filledAt === undefined && filled()) {
         g.__filledAt = g.performance.now();
         obs.disconnect();
+        g.console.debug(`footfall:filled ${g.__filledAt}`);
       }
     });
     obs.observe(g.document.documentElement, { subtree: true, childList: true, attributes: true, characterData: true });
   };
   if (g.document.documentElement) start();
   else g.document.addEventListener('DOMContentLoaded', start);
+}
+
+/** The page's `footfall:filled <ms>` console message (ms since its navigation start); fails after 60 s. */
+function filledMessage(page: Page): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('the dashboard did not fill within 60 s')), 60_000);
+    const onConsole = (msg: ConsoleMessage) => {
+      const m = /^footfall:filled ([\d.]+)$/.exec(msg.text());
+      if (!m) return;
+      clearTimeout(timer);
+      page.off('console', onConsole);
+      resolve(Number(m[1]));
+    };
+    page.on('console', onConsole);
+  });
 }
 
 function shipped(): { js: number; css: number; map: number; html: number } {
@@ -159,11 +180,12 @@ async function main(): Promise<void> {
       let n = 0;
       page.on('request', () => n++);
       const t0 = performance.now();
-      await page.goto(`${server.url}/${sites[0]!.domain}`);
-      await page.waitForFunction(() => (globalThis as any).__filledAt !== undefined, undefined, { timeout: 60_000, polling: 100 });
-      const inPage = await page.evaluate(() => (globalThis as any).__filledAt as number);
-      // wall clock up to the same moment: the page's time origin is the start of its navigation
-      const ms = performance.now() - t0 - ((await page.evaluate(() => (globalThis as any).performance.now() as number)) - inPage);
+      let filledWall = 0;
+      const filledSaid = filledMessage(page).then((t) => ((filledWall = performance.now()), t));
+      await page.goto(`${server.url}/${sites[0]!.domain}`, { waitUntil: 'commit' });
+      const inPage = await filledSaid;
+      // wall clock up to the same moment (the console message reaches the harness a little later: an upper bound)
+      const ms = filledWall - t0;
       if (i > 0) {
         cold.push(ms); // the first run warms the server's caches (and the OS page cache)
         coldInPage.push(inPage);
@@ -175,10 +197,12 @@ async function main(): Promise<void> {
         );
         if (timing[0]) batches.push([...timing[0]]);
       }
+      await page.waitForLoadState('load');
       requests = n;
-      await page.reload();
-      await page.waitForFunction(() => (globalThis as any).__filledAt !== undefined, undefined, { timeout: 60_000, polling: 100 });
-      if (i > 0) warm.push(await page.evaluate(() => (globalThis as any).__filledAt as number));
+      const warmSaid = filledMessage(page);
+      await page.reload({ waitUntil: 'commit' });
+      const warmMs = await warmSaid;
+      if (i > 0) warm.push(warmMs);
       await context.close();
     }
     const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;

@@ -74,6 +74,20 @@ function worldMap() {
   return JSON.stringify({ width: W, height: H, shapes });
 }
 
+// English country names for the page (see web/src/components/WorldMap.tsx): every ISO 3166-1 alpha-2 code that
+// i18n-iso-countries knows, and Kosovo (XK), which GeoIP databases use.
+function countryNames() {
+  const countries = require('i18n-iso-countries');
+  const dn = new Intl.DisplayNames(['en'], { type: 'region' });
+  const names = {};
+  for (const code of [...Object.keys(countries.getAlpha2Codes()), 'XK'].sort()) {
+    const n = dn.of(code);
+    if (n && n !== code) names[code] = n;
+  }
+  if (names.US !== 'United States' || names.DE !== 'Germany') throw new Error('this Node has no full ICU: country names are missing');
+  return names;
+}
+
 // Code splitting: what the first view does not need (the graph library, settings, the CSV zip writer) comes in
 // chunks loaded on demand, so the first script is smaller to fetch, parse and run.
 const result = await esbuild.build({
@@ -93,7 +107,7 @@ const result = await esbuild.build({
   metafile: true,
   legalComments: 'none',
   logLevel: 'warning',
-  define: { 'process.env.NODE_ENV': '"production"' },
+  define: { 'process.env.NODE_ENV': '"production"', __COUNTRY_NAMES__: JSON.stringify(countryNames()) },
 });
 let jsFile, cssFile;
 let jsBytes = 0, jsGz = 0, firstGz = 0;

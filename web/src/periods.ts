@@ -1,3 +1,5 @@
+import { dateFormat } from './format';
+
 /** Date ranges of the dashboard's periods, computed in the site's time zone. Dates are `YYYY-MM-DD` strings. */
 export type Period = 'realtime' | 'day' | '7d' | '28d' | '30d' | '91d' | 'month' | '12mo' | 'year' | 'all' | 'custom';
 export type Interval = 'minute' | 'hour' | 'day' | 'week' | 'month';
@@ -19,7 +21,7 @@ export const PERIODS: Array<{ period: Period; label: string; key?: string; yeste
 ];
 
 export function todayIn(tz: string, now = Date.now()): string {
-  const parts = new Intl.DateTimeFormat('en-CA', { timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(new Date(now));
+  const parts = dateFormat('en-CA', { timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(new Date(now));
   const get = (t: string) => parts.find((p) => p.type === t)?.value ?? '';
   return `${get('year')}-${get('month')}-${get('day')}`;
 }
@@ -58,7 +60,7 @@ export function autoInterval(from: string, to: string): Interval {
   return 'month';
 }
 
-const fmtDate = (d: string, opts: Intl.DateTimeFormatOptions) => new Date(toMs(d)).toLocaleDateString('en-GB', { timeZone: 'UTC', ...opts });
+const fmtDate = (d: string, opts: Intl.DateTimeFormatOptions) => dateFormat('en-GB', { timeZone: 'UTC', ...opts }).format(new Date(toMs(d)));
 
 /** The range a period covers, anchored at `date` (default today in the zone). */
 export function rangeOf(period: Period, date: string | undefined, from: string | undefined, to: string | undefined, tz: string, statsStart?: string | null): Range {

@@ -2,7 +2,7 @@ import type uPlot from 'uplot';
 import { useEffect, useRef } from 'preact/hooks';
 import type { MetricValue } from '../api';
 import type { Ctx } from '../ctx';
-import { formatMetric, METRIC_LABELS, numeric } from '../format';
+import { dateFormat, formatMetric, METRIC_LABELS, numeric } from '../format';
 import { useAsync, useQuery } from '../hooks';
 
 /** The graph library is a chunk of its own, fetched while the first queries run. */
@@ -22,10 +22,10 @@ function intervalsFor(ctx: Ctx): Interval[] {
 function label(l: string, interval: Interval): string {
   const d = new Date(Date.UTC(+l.slice(0, 4), +l.slice(5, 7) - 1, +l.slice(8, 10), +(l.slice(11, 13) || 0), +(l.slice(14, 16) || 0)));
   const o: Intl.DateTimeFormatOptions = { timeZone: 'UTC' };
-  if (interval === 'minute') return d.toLocaleTimeString('en-GB', { ...o, hour: '2-digit', minute: '2-digit' });
-  if (interval === 'hour') return d.toLocaleString('en-GB', { ...o, weekday: 'short', hour: '2-digit', minute: '2-digit' });
-  if (interval === 'month') return d.toLocaleDateString('en-GB', { ...o, month: 'short', year: 'numeric' });
-  return d.toLocaleDateString('en-GB', { ...o, day: 'numeric', month: 'short', year: 'numeric' });
+  if (interval === 'minute') return dateFormat('en-GB', { ...o, hour: '2-digit', minute: '2-digit' }).format(d);
+  if (interval === 'hour') return dateFormat('en-GB', { ...o, weekday: 'short', hour: '2-digit', minute: '2-digit' }).format(d);
+  if (interval === 'month') return dateFormat('en-GB', { ...o, month: 'short', year: 'numeric' }).format(d);
+  return dateFormat('en-GB', { ...o, day: 'numeric', month: 'short', year: 'numeric' }).format(d);
 }
 
 const css = (name: string): string => getComputedStyle(document.documentElement).getPropertyValue(name).trim() || '#6366f1';

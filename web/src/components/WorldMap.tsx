@@ -14,14 +14,13 @@ function loadShapes(): Promise<Shapes> {
   return (shapes ??= fetch(url).then((r) => r.json() as Promise<Shapes>));
 }
 
-const names = (() => {
-  try {
-    return new Intl.DisplayNames(['en'], { type: 'region' });
-  } catch {
-    return null;
-  }
-})();
-export const countryName = (code: string): string => names?.of(code) ?? code;
+/**
+ * English country names, written into the bundle at build time (web/build.mjs takes them from Node's ICU, the same
+ * data as the browser's `Intl.DisplayNames`): making an `Intl.DisplayNames` in the page loads the browser's region
+ * data, which cost ≈ 60 ms of the first load's main thread in a profile.
+ */
+declare const __COUNTRY_NAMES__: Record<string, string>;
+export const countryName = (code: string): string => __COUNTRY_NAMES__[code] ?? code;
 
 /** A world map coloured by visitors; a click filters by the country. */
 export function WorldMap({ ctx }: { ctx: Ctx }) {
