@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { GeoIp, isReservedIp, NO_GEO } from '../../src/ingest/geo.js';
+import { GeoIp, hasName, isReservedIp, NO_GEO } from '../../src/ingest/geo.js';
 import { normalizePlaceName } from '../../src/ingest/geo-names.js';
 
 const geo = GeoIp.open();
@@ -46,4 +46,15 @@ test('the city index built on a worker thread gives the same answers', async () 
   const viaWorker = GeoIp.open();
   await viaWorker.warmUp();
   for (const [ip] of known) assert.deepEqual(viaWorker.lookup(ip), geo.lookup(ip), ip);
+});
+
+test('a name matches one of the |-separated names of a city, whole', () => {
+  assert.ok(hasName('london', 'london'));
+  assert.ok(hasName('londres|london|londra', 'london'));
+  assert.ok(hasName('londres|london', 'london'));
+  assert.ok(hasName('london|londres', 'london'));
+  assert.ok(!hasName('new london|londonderry', 'london'));
+  assert.ok(!hasName('londonx|xlondon', 'london'));
+  assert.ok(hasName('londonx|london', 'london'));
+  assert.ok(!hasName('', 'london'));
 });
