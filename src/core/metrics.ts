@@ -135,6 +135,23 @@ export class Metrics {
         }
       },
     });
+    new client.Gauge({
+      name: 'footfall_store_active_parts',
+      help: 'Active data parts of the events and sessions tables (each insert adds one; background merges join them)',
+      labelNames: ['table'],
+      registers: r,
+      async collect() {
+        try {
+          const rows = await store.backend.queryRows<{ t: string; n: string }>(
+            `SELECT table AS t, count() AS n FROM system.parts WHERE active AND database = '${store.db}' AND table IN ('events', 'sessions') GROUP BY table`,
+          );
+          this.reset();
+          for (const row of rows) this.set({ table: row.t }, Number(row.n));
+        } catch {
+          // the store is down: no sample
+        }
+      },
+    });
     if (sessions) {
       new client.Gauge({ name: 'footfall_live_sessions', help: 'Live sessions in memory', registers: r, collect() { this.set(sessions.size); } });
       new client.Gauge({ name: 'footfall_live_session_bytes', help: 'Estimated heap bytes of the live sessions', registers: r, collect() { this.set(sessions.bytes); } });

@@ -55,8 +55,11 @@ const NEWLINE = 0x0a;
  * row the store refuses on its own goes to the dead-letter sink instead of blocking the rows behind it.
  * Memory is bounded by maxRows and maxBytes: callers answer 503 when push() refuses.
  */
+/** A row: one JSON object as text, or as its UTF-8 bytes (no newline in either). */
+export type Row = string | Buffer;
+
 export class WriteBuffer {
-  private pending: string[] = [];
+  private pending: Row[] = [];
   /** UTF-8 bytes of each pending row. */
   private sizes: number[] = [];
   private heldBytes = 0;
@@ -93,10 +96,10 @@ export class WriteBuffer {
    * Queues rows (each one JSON object, no newline). Returns false, queuing nothing, when full or closed.
    * `force` skips the size bound: for rows already journaled, whose room was checked before they were.
    */
-  push(lines: readonly string[], force = false): boolean {
+  push(lines: readonly Row[], force = false): boolean {
     if (this.closed || (!force && !this.hasRoom(lines.length))) return false;
     for (const l of lines) {
-      const n = Buffer.byteLength(l, 'utf8');
+      const n = typeof l === 'string' ? Buffer.byteLength(l, 'utf8') : l.length;
       this.pending.push(l);
       this.sizes.push(n);
       this.heldBytes += n;
@@ -127,7 +130,8 @@ export class WriteBuffer {
     let off = 0;
     for (let i = 0; i < n; i++) {
       if (i > 0) payload[off++] = NEWLINE;
-      off += payload.write(this.pending[i]!, off, 'utf8');
+      const row = this.pending[i]!;
+      off += typeof row === 'string' ? payload.write(row, off, 'utf8') : row.copy(payload, off);
     }
     return { n, payload };
   }
@@ -158,7 +162,7 @@ export class WriteBuffer {
     if (!dl || this.headFailures < dl.attempts) return false;
     if (!(await dl.storeHealthy().catch(() => false))) return false;
     try {
-      dl.write(this.pending[0]!, err);
+      dl.write(String(this.pending[0]!), err);
     } catch (e) {
       this.opts.log.error('cannot write the dead-letter file; the row stays queued', { table: this.opts.name, err: e });
       return false;

@@ -50,15 +50,62 @@ function frame(body: Buffer): Buffer {
 
 /** One request's rows: events get seqs first, first + 1, …; its session rows the seqs after them. */
 export function encodeRows(firstSeq: number, events: readonly string[], sessions: readonly string[]): Buffer {
-  const text = events.length && sessions.length ? `${events.join('\n')}\n${sessions.join('\n')}` : events.length ? events.join('\n') : sessions.join('\n');
-  const len = Buffer.byteLength(text);
-  const body = Buffer.allocUnsafe(17 + len);
-  body[0] = KIND_ROWS;
-  writeSeq(body, firstSeq, 1);
-  body.writeUInt32LE(events.length, 9);
-  body.writeUInt32LE(sessions.length, 13);
-  body.write(text, 17, 'utf8');
-  return frame(body);
+  return encodeRowsSliced(firstSeq, events, sessions).record;
+}
+
+/**
+ * `encodeRows`, and each row's UTF-8 bytes as a view into the record: the write buffers insert those bytes as they
+ * are, so a row is encoded to UTF-8 once (not once for the journal and again for the insert) and waits for its
+ * insert off the JavaScript heap. The record is built in place: no joined text, no second copy of the body.
+ */
+export function encodeRowsSliced(
+  firstSeq: number,
+  events: readonly string[],
+  sessions: readonly string[],
+  opts: { addSeqs?: boolean } = {},
+): { record: Buffer; events: Buffer[]; sessions: Buffer[] } {
+  const n = events.length + sessions.length;
+  // With `addSeqs`, row i is written as `withSeq(row, firstSeq + i)` would make it, without making that string.
+  const addSeqs = opts.addSeqs === true;
+  const open = (l: string) => l.length > 2 && l.charCodeAt(l.length - 1) === 0x7d; /* } */
+  const tail = (seq: number) => `,"journal_seq":${seq}}`;
+  let len = n > 0 ? n - 1 : 0; // the newlines between rows
+  let seq = firstSeq;
+  for (const rows of [events, sessions]) {
+    for (const l of rows) {
+      if (!addSeqs) len += Buffer.byteLength(l, 'utf8');
+      else if (open(l)) len += Buffer.byteLength(l, 'utf8') - 1 + tail(seq).length;
+      else len += tail(seq).length; // `{` and the tail without its comma
+      seq++;
+    }
+  }
+  const out = Buffer.allocUnsafe(HEADER + 17 + len);
+  out.writeUInt32LE(17 + len, 0);
+  out[HEADER] = KIND_ROWS;
+  writeSeq(out, firstSeq, HEADER + 1);
+  out.writeUInt32LE(events.length, HEADER + 9);
+  out.writeUInt32LE(sessions.length, HEADER + 13);
+  let at = HEADER + 17;
+  seq = firstSeq;
+  const put = (rows: readonly string[]): Buffer[] =>
+    rows.map((l) => {
+      if (at > HEADER + 17) out[at++] = 0x0a;
+      const start = at;
+      if (!addSeqs) at += out.write(l, at, 'utf8');
+      else if (open(l)) {
+        at += out.write(l, at, 'utf8') - 1; // its closing brace is overwritten by the tail
+        at += out.write(tail(seq), at, 'latin1');
+      } else {
+        out[at++] = 0x7b; /* { */
+        at += out.write(tail(seq).slice(1), at, 'latin1');
+      }
+      seq++;
+      return out.subarray(start, at);
+    });
+  const ev = put(events);
+  const se = put(sessions);
+  out.writeUInt32LE(crc32(out.subarray(HEADER)), 4);
+  return { record: out, events: ev, sessions: se };
 }
 
 export function encodeConfirm(table: JournalTable, seq: number): Buffer {

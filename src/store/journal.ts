@@ -6,8 +6,7 @@ import {
   decodeSegment,
   encodeConfirm,
   encodeOpen,
-  encodeRows,
-  withSeq,
+  encodeRowsSliced,
   type JournalTable,
 } from './journal-format.js';
 
@@ -42,7 +41,8 @@ export interface Recovery {
 }
 
 /** Where written rows go, in journal order: the write buffers. */
-export type JournalSink = (table: JournalTable, lines: string[]) => void;
+/** Rows handed on: serialized JSON text, or its UTF-8 bytes (a view into the journal record). */
+export type JournalSink = (table: JournalTable, lines: ReadonlyArray<string | Buffer>) => void;
 
 export class JournalError extends Error {}
 
@@ -70,7 +70,7 @@ interface Waiter {
 interface Queued {
   buf: Buffer;
   /** The request's rows with their seqs (events first + i, sessions after them). */
-  rows?: { firstSeq: number; events: string[]; sessions: string[] };
+  rows?: { firstSeq: number; events: Buffer[]; sessions: Buffer[] };
   waiter?: Waiter;
 }
 
@@ -239,10 +239,10 @@ export class Journal {
       this.stats.appends++;
       if (events.length + sessions.length === 0) return resolve();
       const firstSeq = this.nextSeq;
-      const ev = events.map((l, i) => withSeq(l, firstSeq + i));
-      const se = sessions.map((l, i) => withSeq(l, firstSeq + ev.length + i));
-      this.nextSeq += ev.length + se.length;
-      this.queue.push({ buf: encodeRows(firstSeq, ev, se), rows: { firstSeq, events: ev, sessions: se }, waiter });
+      this.nextSeq += events.length + sessions.length;
+      // each row gets its `journal_seq` as it is written into the record (as withSeq would add it)
+      const rec = encodeRowsSliced(firstSeq, events, sessions, { addSeqs: true });
+      this.queue.push({ buf: rec.record, rows: { firstSeq, events: rec.events, sessions: rec.sessions }, waiter });
       this.schedule();
     });
   }

@@ -22,6 +22,10 @@ test('a full write buffer answers 503 with Retry-After, records nothing, and rec
     const sessions = exported.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l));
     assert.equal(sessions.length, 1);
     assert.equal(sessions[0].pageviews, 2, 'the refused event did not move the session on');
+    // the export's flush inserted a part into each table
+    const after = await (await fetch(`${srv.url}/metrics`)).text();
+    assert.match(after, /^footfall_store_active_parts\{table="events"\} [1-9]\d*$/m);
+    assert.match(after, /^footfall_store_active_parts\{table="sessions"\} [1-9]\d*$/m);
     assert.equal((await send()).status, 202);
   } finally {
     await srv.stop();

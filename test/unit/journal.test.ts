@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { decodeSegment, encodeConfirm, encodeOpen, encodeRows, seqOf, withSeq, type JournalTable } from '../../src/store/journal-format.js';
+import { decodeSegment, encodeConfirm, encodeOpen, encodeRows, encodeRowsSliced, seqOf, withSeq, type JournalTable } from '../../src/store/journal-format.js';
 import { Journal, type JournalOptions } from '../../src/store/journal.js';
 import { createLogger } from '../../src/util/log.js';
 import { tempDir } from '../helpers/server.js';
@@ -16,11 +16,28 @@ function open(dir: string, over: Partial<JournalOptions> = {}) {
   const { log, lines } = logCapture();
   const r = Journal.open({ dir, fsyncIntervalMs: 50, segmentBytes: 1 << 20, maxBytes: 1 << 30, log, ...over });
   const got: Array<[JournalTable, string[]]> = [];
-  r.journal.attach((t, l) => got.push([t, l]));
+  r.journal.attach((t, l) => got.push([t, l.map(String)])); // rows come as their UTF-8 bytes
   return { ...r, got, logs: lines };
 }
 
 const segments = (dir: string) => fs.readdirSync(dir).filter((f) => f.endsWith('.wal')).sort();
+
+test('a rows record is built in place, and its rows are views of their UTF-8 bytes in it', () => {
+  const events = ['{"e":1}', '{"p":"ü€😀"}'];
+  const sessions = ['{"s":-1}', '{"s":1}'];
+  const r = encodeRowsSliced(42, events, sessions);
+  assert.deepEqual(r.events.map(String), events);
+  assert.deepEqual(r.sessions.map(String), sessions);
+  for (const b of [...r.events, ...r.sessions]) assert.equal(b.buffer, r.record.buffer, 'a view, not a copy');
+  assert.deepEqual(decodeSegment(r.record).records, [{ kind: 'rows', firstSeq: 42, rows: { events, sessions } }]);
+  assert.deepEqual(decodeSegment(encodeRowsSliced(7, [], []).record).records, [{ kind: 'rows', firstSeq: 7, rows: { events: [], sessions: [] } }]);
+  // with the seqs added as they are written: the same rows as withSeq makes, multi-byte text included
+  const odd = ['{"p":"ü€😀"}', '{}', 'x', '{"a":1}'];
+  const s = encodeRowsSliced(2 ** 40, odd.slice(0, 2), odd.slice(2), { addSeqs: true });
+  const want = odd.map((l, i) => withSeq(l, 2 ** 40 + i));
+  assert.deepEqual([...s.events, ...s.sessions].map(String), want);
+  assert.deepEqual(decodeSegment(s.record).records, [{ kind: 'rows', firstSeq: 2 ** 40, rows: { events: want.slice(0, 2), sessions: want.slice(2) } }]);
+});
 
 test('records round-trip; seqs above 2^32 survive', () => {
   const big = 1_764_000_000_000_123;
