@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { SITES } from './realistic.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -36,6 +37,53 @@ export async function startFootfall(site: string, env: Record<string, string> = 
   return {
     proc,
     port,
+    async stop() {
+      proc.kill('SIGTERM');
+      await new Promise((r) => proc.once('exit', r));
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface RealisticServer {
+  proc: ChildProcess;
+  port: number;
+  /** The server's environment (the CLI run against its data directory needs it). */
+  env: NodeJS.ProcessEnv;
+  /** A load of the realistic mix from a separate process (bench/realistic-load), requests numbered from `first`. */
+  load(seconds: number, first: number): { rps: number; p50: number; p99: number; non2xx: number; total: number };
+  /** SIGTERM, wait for the exit, delete the data directory. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the built server (as `npm start` runs it: heap bounded) on 127.0.0.1 in `dataDir`, with `nodeArgs` before
+ * the script and `env` added, waits until it is ready, and adds the 20 sites of the realistic mix with rate limits
+ * high enough for a load generator.
+ */
+export async function startRealisticFootfall(dataDir: string, opts: { nodeArgs?: string[]; env?: Record<string, string> } = {}): Promise<RealisticServer> {
+  const port = 18000 + Math.floor(Math.random() * 1000);
+  const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), LISTEN_ADDRESS: '127.0.0.1', FOOTFALL_DATA_DIR: dataDir, FOOTFALL_LOG_LEVEL: 'warn', ...opts.env };
+  const proc = spawn(process.execPath, [`--max-old-space-size=${env.FOOTFALL_HEAP_MB ?? 512}`, ...(opts.nodeArgs ?? []), path.join(here, '../src/main.js')], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+  for (;;) {
+    if (proc.exitCode !== null) throw new Error(`the server exited with ${proc.exitCode}`);
+    try {
+      if ((await fetch(`http://127.0.0.1:${port}/api/system/health/ready`)).ok) break;
+    } catch {
+      /* not yet */
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  const cli = (...args: string[]) => execFileSync(process.execPath, [path.join(here, '../src/cli/main.js'), ...args], { env });
+  for (const s of SITES) {
+    cli('sites', 'add', s);
+    cli('sites', 'rate-limit', s, '--per-minute', '10000000', '--burst', '1000000');
+  }
+  return {
+    proc,
+    port,
+    env,
+    load: (seconds, first) => JSON.parse(execFileSync(process.execPath, [path.join(here, 'realistic-load.js'), String(port), String(seconds), String(first)]).toString()),
     async stop() {
       proc.kill('SIGTERM');
       await new Promise((r) => proc.once('exit', r));

@@ -7,12 +7,11 @@
  *   npm run build && node dist/bench/ingest-profile.js     (BENCH_SECONDS=20 BENCH_WARMUP_SECONDS=25;
  *                                                          BENCH_PROFILE_OUT=file.cpuprofile keeps the profile)
  */
-import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SITES } from './realistic.js';
+import { startRealisticFootfall } from './footfall-server.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
@@ -78,25 +77,10 @@ function categorize(p: Profile): Map<string, number> {
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'footfall-profile-'));
 const profileOut = process.env.BENCH_PROFILE_OUT ? path.resolve(process.env.BENCH_PROFILE_OUT) : path.join(dataDir, 'main.cpuprofile');
 fs.rmSync(profileOut, { force: true });
-const port = 18000 + Math.floor(Math.random() * 1000);
-const env = { ...process.env, PORT: String(port), LISTEN_ADDRESS: '127.0.0.1', FOOTFALL_DATA_DIR: dataDir, FOOTFALL_LOG_LEVEL: 'warn', PROFILE_OUT: profileOut };
-const server = spawn(process.execPath, ['--max-old-space-size=512', '--import', path.join(here, 'profile-hook.js'), path.join(here, '../src/main.js')], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+const srv = await startRealisticFootfall(dataDir, { nodeArgs: ['--import', path.join(here, 'profile-hook.js')], env: { PROFILE_OUT: profileOut } });
+const server = srv.proc;
 try {
-  for (;;) {
-    try {
-      if ((await fetch(`http://127.0.0.1:${port}/api/system/health/ready`)).ok) break;
-    } catch {
-      /* not yet */
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  const cli = (...args: string[]) => execFileSync(process.execPath, [path.join(here, '../src/cli/main.js'), ...args], { env });
-  for (const s of SITES) {
-    cli('sites', 'add', s);
-    cli('sites', 'rate-limit', s, '--per-minute', '10000000', '--burst', '1000000');
-  }
-  const load = (seconds: number, first: number) =>
-    JSON.parse(execFileSync(process.execPath, [path.join(here, 'realistic-load.js'), String(port), String(seconds), String(first)]).toString()) as { rps: number; p50: number; p99: number; non2xx: number; total: number };
+  const load = srv.load;
   const cpuSeconds = () => {
     const f = fs.readFileSync(`/proc/${server.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
     return (Number(f[11]) + Number(f[12])) / 100; // utime + stime, in clock ticks of 1/100 s (Linux)
@@ -136,8 +120,6 @@ try {
     process.stdout.write(`  ${(v / m.total).toFixed(1).padStart(5)} µs  ${k}\n`);
   }
 } finally {
-  server.kill('SIGTERM');
-  await new Promise((r) => server.once('exit', r));
-  fs.rmSync(dataDir, { recursive: true, force: true });
+  await srv.stop();
 }
 

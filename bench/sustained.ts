@@ -9,21 +9,17 @@
  *
  *   npm run build && node dist/bench/sustained.js     (BENCH_MINUTES=10 BENCH_WINDOW_SECONDS=30 BENCH_CONNECTIONS=50)
  */
-import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { SITES } from './realistic.js';
+import { startRealisticFootfall } from './footfall-server.js';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
 const MINUTES = Number(process.env.BENCH_MINUTES ?? 10);
 const WINDOW = Number(process.env.BENCH_WINDOW_SECONDS ?? 30);
 
-const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'footfall-sustained-'));
-const port = 18000 + Math.floor(Math.random() * 1000);
-const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), LISTEN_ADDRESS: '127.0.0.1', FOOTFALL_DATA_DIR: dataDir, FOOTFALL_LOG_LEVEL: 'warn' };
-const server = spawn(process.execPath, [`--max-old-space-size=${env.FOOTFALL_HEAP_MB ?? 512}`, path.join(here, '../src/main.js')], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+const srv = await startRealisticFootfall(fs.mkdtempSync(path.join(os.tmpdir(), 'footfall-sustained-')));
+const server = srv.proc;
+const port = srv.port;
 
 /** CPU seconds of the server's threads: all, and those of the store engine's merges. */
 function cpu(): { all: number; merges: number } {
@@ -72,21 +68,7 @@ async function metrics(): Promise<Sample> {
 }
 
 try {
-  for (;;) {
-    try {
-      if ((await fetch(`http://127.0.0.1:${port}/api/system/health/ready`)).ok) break;
-    } catch {
-      /* not yet */
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  const cli = (...args: string[]) => execFileSync(process.execPath, [path.join(here, '../src/cli/main.js'), ...args], { env });
-  for (const s of SITES) {
-    cli('sites', 'add', s);
-    cli('sites', 'rate-limit', s, '--per-minute', '10000000', '--burst', '1000000');
-  }
-  const load = (seconds: number, first: number) =>
-    JSON.parse(execFileSync(process.execPath, [path.join(here, 'realistic-load.js'), String(port), String(seconds), String(first)]).toString()) as { rps: number; p50: number; p99: number; non2xx: number; total: number };
+  const load = srv.load;
   await new Promise((r) => setTimeout(r, 3000));
   const idle = rssMb();
   process.stdout.write(`sustained load: ${MINUTES} min in ${WINDOW}-s windows, realistic mix, ${process.env.BENCH_CONNECTIONS ?? 50} connections; idle RSS ${idle.toFixed(0)} MB\n`);
@@ -109,7 +91,5 @@ try {
     m0 = m1;
   }
 } finally {
-  server.kill('SIGTERM');
-  await new Promise((r) => server.once('exit', r));
-  fs.rmSync(dataDir, { recursive: true, force: true });
+  await srv.stop();
 }
