@@ -1,24 +1,24 @@
 /**
- * The ingestion pipeline's budget per event, so that a change cannot make it much slower or much more wasteful
- * without a test failing. Benchmark-style, with generous bounds (this is not a timing test of a few milliseconds):
+ * The ingestion pipeline's budget per event, so that a change cannot make it much more wasteful without a test
+ * failing. Benchmark-style, with a generous bound, and independent of the machine's speed:
  * the realistic mix of bench/realistic (20 sites, a new client address every 4 requests, pageviews with referrer,
  * UTM tags and a prop, custom events), through the same code the server runs for a request after the HTTP layer —
  * body parse and validation, the stages (GeoIP, source, visitor hash, session), row serialization and the journal's
  * record encoding — with warm caches.
  *
- * - CPU: process CPU time (every thread: the GC's helpers count) per event. Measured 110–135 µs on the 2-core
- *   development machine (a new client address every 4 events: GeoIP lookups are part of it); the bound is 250 µs.
- *   A lost cache (a User-Agent parse per event is ≈ 5 ms, an uncached GeoNames match ≈ 250 µs) breaks it.
  * - Allocation: bytes of JavaScript heap allocated per event, read as the growth of the heap over a window in which
- *   no garbage collection ran (checked with a GC observer). Measured ≈ 20 kB (22.7 kB before the GeoNames match
- *   stopped allocating); the bound is 32 kB.
+ *   no garbage collection ran. It depends on the code, not on the machine. Measured ≈ 18 kB (22.7 kB before the
+ *   GeoNames match stopped allocating, 19.7 before the journal record was built in place); the bound is 26 kB.
+ *   Work that should have been cached shows in it: a User-Agent parsed every 50 events makes it 35 kB.
+ * - CPU per event is printed beside it (110–135 µs on the 2-core development machine), not asserted: it depends on
+ *   the machine and on its load.
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PerformanceObserver } from 'node:perf_hooks';
 import { test } from 'node:test';
+import v8 from 'node:v8';
 import { realisticRequest, SITES, USER_AGENTS } from '../../bench/realistic.js';
 import { serializeRow } from '../../src/ingest/event.js';
 import { GeoIp } from '../../src/ingest/geo.js';
@@ -32,8 +32,7 @@ import { createDetector, parseUserAgent, type UaInfo } from '../../src/ingest/us
 import { encodeRows } from '../../src/store/journal-format.js';
 import type { Site } from '../../src/store/repo.js';
 
-const CPU_BOUND_US = 250;
-const ALLOC_BOUND_BYTES = 32 * 1024;
+const ALLOC_BOUND_BYTES = 26 * 1024;
 
 const sites = new Map<string, Site>(
   SITES.map((domain, i) => [domain, { id: i + 1, domain, timezone: 'Etc/UTC', createdAt: '', rateLimitPerMinute: 0, rateLimitBurst: 0, public: false }]),
@@ -66,43 +65,39 @@ function oneEvent(): void {
   encodeRows(i, result.rows.map(serializeRow), result.sessionRows.map(serializeRow));
 }
 
-test('the pipeline stays within its CPU and allocation budget per event (realistic mix, warm caches)', async () => {
-  await geo.warmUp();
+test('the pipeline stays within its allocation budget per event (realistic mix, warm caches)', async () => {
+  await geo.warmUp(); // the city index, built on a worker as the server does
   for (let i = 0; i < 20_000; i++) oneEvent(); // warm: JIT, GeoIP and GeoNames caches, live sessions
 
+  // CPU per event, reported only: it depends on the machine and on what else runs on it.
   const n = 20_000;
   const cpu0 = process.cpuUsage();
   for (let i = 0; i < n; i++) oneEvent();
   const cpu = process.cpuUsage(cpu0);
   const cpuUs = (cpu.user + cpu.system) / n;
 
-  // Allocation: the heap's growth over a window of events during which no collection ran.
-  const gcs: Array<{ start: number; end: number }> = [];
-  const obs = new PerformanceObserver((list) => {
-    for (const e of list.getEntries()) gcs.push({ start: e.startTime, end: e.startTime + e.duration });
-  });
-  obs.observe({ entryTypes: ['gc'] });
+  // Allocation: the heap's growth over a window of events during which no collection ran. The heap is read every
+  // STEP events; a collection frees far more than STEP events allocate, so a window whose readings ever go down had
+  // one, and is not counted.
+  const WINDOW = 300;
+  const STEP = 10;
   const perEvent: number[] = [];
-  try {
-    for (let attempt = 0; attempt < 20 && perEvent.length < 3; attempt++) {
-      const window = 300;
-      await new Promise((r) => setImmediate(r));
-      const t0 = performance.now();
-      const before = process.memoryUsage().heapUsed;
-      for (let i = 0; i < window; i++) oneEvent();
-      const after = process.memoryUsage().heapUsed;
-      const t1 = performance.now();
-      await new Promise((r) => setTimeout(r, 20)); // let the observer report collections of the window
-      if (gcs.some((g) => g.end >= t0 && g.start <= t1) || after <= before) continue;
-      perEvent.push((after - before) / window);
+  for (let attempt = 0; attempt < 50 && perEvent.length < 3; attempt++) {
+    const first = v8.getHeapStatistics().used_heap_size;
+    let last = first;
+    let collected = false;
+    for (let i = 1; i <= WINDOW; i++) {
+      oneEvent();
+      if (i % STEP !== 0) continue;
+      const now = v8.getHeapStatistics().used_heap_size;
+      if (now < last) collected = true;
+      last = now;
     }
-  } finally {
-    obs.disconnect();
+    if (!collected) perEvent.push((last - first) / WINDOW);
   }
   assert.ok(perEvent.length > 0, 'no window of events ran without a garbage collection');
   const allocBytes = perEvent.sort((a, b) => a - b)[0]!;
 
-  process.stdout.write(`# pipeline budget: ${cpuUs.toFixed(1)} µs CPU per event (bound ${CPU_BOUND_US}), ${(allocBytes / 1024).toFixed(1)} kB allocated per event (bound ${ALLOC_BOUND_BYTES / 1024})\n`);
-  assert.ok(cpuUs < CPU_BOUND_US, `${cpuUs.toFixed(1)} µs of CPU per event, over the budget of ${CPU_BOUND_US} µs`);
+  process.stdout.write(`# pipeline budget: ${(allocBytes / 1024).toFixed(1)} kB allocated per event (bound ${ALLOC_BOUND_BYTES / 1024}); ${cpuUs.toFixed(1)} µs CPU per event here\n`);
   assert.ok(allocBytes < ALLOC_BOUND_BYTES, `${Math.round(allocBytes)} bytes allocated per event, over the budget of ${ALLOC_BOUND_BYTES}`);
 });
