@@ -45,6 +45,9 @@ export interface BufferStats {
   lastInsertMs: number;
 }
 
+/** A row: one JSON object as text, or as its UTF-8 bytes (no newline in either). */
+export type Row = string | Buffer;
+
 const DEFAULT_BATCH_BYTES = 16 * 1024 * 1024;
 const NEWLINE = 0x0a;
 
@@ -55,9 +58,6 @@ const NEWLINE = 0x0a;
  * row the store refuses on its own goes to the dead-letter sink instead of blocking the rows behind it.
  * Memory is bounded by maxRows and maxBytes: callers answer 503 when push() refuses.
  */
-/** A row: one JSON object as text, or as its UTF-8 bytes (no newline in either). */
-export type Row = string | Buffer;
-
 export class WriteBuffer {
   private pending: Row[] = [];
   /** UTF-8 bytes of each pending row. */

@@ -65,18 +65,17 @@ export function encodeRowsSliced(
   opts: { addSeqs?: boolean } = {},
 ): { record: Buffer; events: Buffer[]; sessions: Buffer[] } {
   const n = events.length + sessions.length;
-  // With `addSeqs`, row i is written as `withSeq(row, firstSeq + i)` would make it, without making that string.
-  const addSeqs = opts.addSeqs === true;
-  const open = (l: string) => l.length > 2 && l.charCodeAt(l.length - 1) === 0x7d; /* } */
-  const tail = (seq: number) => `,"journal_seq":${seq}}`;
+  // With `addSeqs`, row i is written as `withSeq(row, firstSeq + i)` would make it, without making that string:
+  // the row's text, its closing brace overwritten by the seq's tail (or `{` and the tail, for a row that is not an
+  // object with fields).
+  const tails = opts.addSeqs ? Array.from({ length: n }, (_, i) => seqTail(firstSeq + i)) : null;
   let len = n > 0 ? n - 1 : 0; // the newlines between rows
-  let seq = firstSeq;
+  let i = 0;
   for (const rows of [events, sessions]) {
     for (const l of rows) {
-      if (!addSeqs) len += Buffer.byteLength(l, 'utf8');
-      else if (open(l)) len += Buffer.byteLength(l, 'utf8') - 1 + tail(seq).length;
-      else len += tail(seq).length; // `{` and the tail without its comma
-      seq++;
+      if (!tails) len += Buffer.byteLength(l, 'utf8');
+      else len += (closesObject(l) ? Buffer.byteLength(l, 'utf8') - 1 : 0) + tails[i]!.length;
+      i++;
     }
   }
   const out = Buffer.allocUnsafe(HEADER + 17 + len);
@@ -86,20 +85,20 @@ export function encodeRowsSliced(
   out.writeUInt32LE(events.length, HEADER + 9);
   out.writeUInt32LE(sessions.length, HEADER + 13);
   let at = HEADER + 17;
-  seq = firstSeq;
+  i = 0;
   const put = (rows: readonly string[]): Buffer[] =>
     rows.map((l) => {
       if (at > HEADER + 17) out[at++] = 0x0a;
       const start = at;
-      if (!addSeqs) at += out.write(l, at, 'utf8');
-      else if (open(l)) {
+      const tail = tails?.[i++];
+      if (tail === undefined) at += out.write(l, at, 'utf8');
+      else if (closesObject(l)) {
         at += out.write(l, at, 'utf8') - 1; // its closing brace is overwritten by the tail
-        at += out.write(tail(seq), at, 'latin1');
+        at += out.write(tail, at, 'latin1');
       } else {
         out[at++] = 0x7b; /* { */
-        at += out.write(tail(seq).slice(1), at, 'latin1');
+        at += out.write(tail.slice(1), at, 'latin1');
       }
-      seq++;
       return out.subarray(start, at);
     });
   const ev = put(events);
@@ -177,10 +176,15 @@ export function decodeSegment(buf: Buffer): DecodedSegment {
  * keeps it, so that after a crash the rows already stored can be told from those to replay.
  */
 export function withSeq(line: string, seq: number): string {
-  return line.charCodeAt(line.length - 1) === 0x7d /* } */ && line.length > 2
-    ? `${line.slice(0, -1)},"journal_seq":${seq}}`
-    : `{"journal_seq":${seq}}`;
+  return closesObject(line) ? `${line.slice(0, -1)}${seqTail(seq)}` : `{${seqTail(seq).slice(1)}`;
 }
+
+/** A row that is a non-empty object keeps its fields, and the seq goes before its closing brace. */
+function closesObject(line: string): boolean {
+  return line.length > 2 && line.charCodeAt(line.length - 1) === 0x7d; /* } */
+}
+
+const seqTail = (seq: number): string => `,"journal_seq":${seq}}`;
 
 const SEQ_KEY = '"journal_seq":';
 

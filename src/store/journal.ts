@@ -9,6 +9,7 @@ import {
   encodeRowsSliced,
   type JournalTable,
 } from './journal-format.js';
+import type { Row } from './buffer.js';
 
 export interface JournalOptions {
   /** Directory of the segment files (`<data dir>/journal`). */
@@ -40,9 +41,11 @@ export interface Recovery {
   corrupt: Array<{ file: string; offset: number; bytes: number; reason: string }>;
 }
 
-/** Where written rows go, in journal order: the write buffers. */
-/** Rows handed on: serialized JSON text, or its UTF-8 bytes (a view into the journal record). */
-export type JournalSink = (table: JournalTable, lines: ReadonlyArray<string | Buffer>) => void;
+/**
+ * Where written rows go, in journal order: the write buffers. Rows come as their UTF-8 bytes (views into the journal
+ * record), or as text when replayed from a segment.
+ */
+export type JournalSink = (table: JournalTable, lines: readonly Row[]) => void;
 
 export class JournalError extends Error {}
 

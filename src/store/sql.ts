@@ -29,9 +29,9 @@ export function sqlIdent(name: string): string {
   return name;
 }
 
-/** `YYYY-MM-DD hh:mm:ss` in UTC, the text form of a DateTime('UTC') value. */
 let lastSecond = NaN;
 let lastText = '';
+/** `YYYY-MM-DD hh:mm:ss` in UTC, the text form of a DateTime('UTC') value. */
 export function sqlDateTimeText(d: Date): string {
   // the last second's text is kept: every event asks for its own time, many in the same second
   const second = Math.floor(d.getTime() / 1000);

@@ -29,7 +29,7 @@ import { FileSaltSource } from '../../src/ingest/salts.js';
 import { MemorySessionStore } from '../../src/ingest/session.js';
 import { SpamList } from '../../src/ingest/spam.js';
 import { createDetector, parseUserAgent, type UaInfo } from '../../src/ingest/useragent.js';
-import { encodeRows } from '../../src/store/journal-format.js';
+import { encodeRowsSliced } from '../../src/store/journal-format.js';
 import type { Site } from '../../src/store/repo.js';
 
 const ALLOC_BOUND_BYTES = 26 * 1024;
@@ -62,7 +62,7 @@ function oneEvent(): void {
   if (!parsed.ok) throw new Error(`the mix made a bad body: ${r.body}`);
   const result = pipeline.process(parsed.request, { ip: r.headers['x-forwarded-for']!, userAgent: r.headers['user-agent']!, ua: uaInfo[(i >> 2) % uaInfo.length]!, now: new Date() });
   if (result.rows.length !== 1) throw new Error(`the event was not accepted: ${JSON.stringify(result.dropped)}`);
-  encodeRows(i, result.rows.map(serializeRow), result.sessionRows.map(serializeRow));
+  encodeRowsSliced(i, result.rows.map(serializeRow), result.sessionRows.map(serializeRow), { addSeqs: true }); // as the journal does
 }
 
 test('the pipeline stays within its allocation budget per event (realistic mix, warm caches)', async () => {
