@@ -85,14 +85,38 @@ try {
     const f = fs.readFileSync(`/proc/${server.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
     return (Number(f[11]) + Number(f[12])) / 100; // utime + stime, in clock ticks of 1/100 s (Linux)
   };
+  /** CPU seconds per thread group of the server: its main thread, and the others by name (chDB's, libuv's, workers). */
+  const threadSeconds = () => {
+    const out = new Map<string, number>();
+    for (const tid of fs.readdirSync(`/proc/${server.pid}/task`)) {
+      try {
+        const name = tid === String(server.pid) ? 'main thread' : fs.readFileSync(`/proc/${server.pid}/task/${tid}/comm`, 'utf8').trim();
+        const f = fs.readFileSync(`/proc/${server.pid}/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+        out.set(name, (out.get(name) ?? 0) + (Number(f[11]) + Number(f[12])) / 100);
+      } catch {
+        /* the thread ended */
+      }
+    }
+    return out;
+  };
+  /** The machine's CPU time, busy and idle, in seconds over all cores (/proc/stat; steal counted as busy). */
+  const machine = () => {
+    const f = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+    const idle = f[3]! + f[4]!;
+    return { busy: (f.reduce((a, b) => a + b, 0) - idle) / 100, idle: idle / 100 };
+  };
   const warm = load(WARMUP, 0);
   process.stdout.write(`warm-up ${WARMUP} s: ${warm.rps} req/s (every User-Agent parsed once)\n`);
   await new Promise((r) => setTimeout(r, 3000));
   server.kill('SIGUSR2');
   await new Promise((r) => setTimeout(r, 200));
   const c0 = cpuSeconds();
+  const t0 = threadSeconds();
+  const mc0 = machine();
   const m = load(SECONDS, 1_000_000);
   const cpu = cpuSeconds() - c0;
+  const t1 = threadSeconds();
+  const mc1 = machine();
   server.kill('SIGUSR2');
   for (let i = 0; i < 100 && !fs.existsSync(profileOut); i++) await new Promise((r) => setTimeout(r, 100));
   await new Promise((r) => setTimeout(r, 500));
@@ -103,7 +127,10 @@ try {
   process.stdout.write(
     `measured ${SECONDS} s, 50 connections: ${m.rps} req/s, p50 ${m.p50} ms, p99 ${m.p99} ms, ${m.non2xx} non-2xx\n` +
       `server CPU, all threads: ${cpu.toFixed(1)} s = ${((cpu / m.total) * 1e6).toFixed(0)} µs per request; main thread busy ${(busy / 1e6).toFixed(1)} s = ${(busy / m.total).toFixed(0)} µs per request\n\n` +
-      `| main thread | share of its busy time | µs per request |\n|---|---:|---:|\n`,
+      `the machine: ${(mc1.busy - mc0.busy).toFixed(1)} s busy, ${(mc1.idle - mc0.idle).toFixed(1)} s idle over its cores (the load generator, another process, included)\n` +
+      `server threads by their CPU time (/proc), µs per request: ` +
+      [...t1].map(([k, v]) => [k, v - (t0.get(k) ?? 0)] as const).filter(([, v]) => v > 0).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${((v / m.total) * 1e6).toFixed(0)}`).join(', ') +
+      `\n\n| main thread (profile samples: time while running or waiting to run) | share of its busy time | µs per request |\n|---|---:|---:|\n`,
   );
   for (const [k, v] of [...cats].filter(([k]) => k !== 'idle').sort((a, b) => b[1] - a[1])) {
     process.stdout.write(`| ${k} | ${((100 * v) / busy).toFixed(1)} % | ${(v / m.total).toFixed(1)} |\n`);
