@@ -7,6 +7,7 @@
  *   npm run build && node dist/bench/dashboard.js
  *     BENCH_EVENTS=10000000 BENCH_RUNS=7 BENCH_DATA_DIR=(temp; one holding the data set is reused)
  *     FOOTFALL_CHROMIUM=/usr/bin/chromium (scripts/install-chromium.sh installs it)
+ *     BENCH_OMNIBOX_UI=1: let Chromium build its address-bar drop-down in every context, as it does by default (see below)
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
