@@ -38,7 +38,12 @@ interface Part {
   engagement?: boolean;
   /** Scroll depth: the per-session maximum first. */
   perSession?: boolean;
+  /** Only the first rows in this order (`ORDER BY … LIMIT n`): see `topInSql`. */
+  top?: { orderBy: string; limit: number };
 }
+
+/** Dimensions whose shown value is not the grouped value, or whose rows the engine drops or looks up again. */
+const NOT_ORDERED_IN_SQL = new Set(['visit:channel', 'visit:country_name', 'visit:region_name', 'visit:city_name', 'visit:city', 'event:goal']);
 
 const num = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
 /** Rounds half away from zero to `digits` decimals. */
@@ -111,6 +116,7 @@ export class StatsEngine {
     let sql = `SELECT ${select.join(', ')} FROM ${ctx.db}.${p.table} WHERE ${where.join(' AND ')}`;
     if (groupBy.length) sql += ` GROUP BY ${groupBy.join(', ')}`;
     if (p.table === 'sessions' && groupBy.length) sql += ` HAVING sum(sign) > 0`;
+    if (p.top && groupBy.length) sql += ` ORDER BY ${p.top.orderBy} LIMIT ${sqlUInt(p.top.limit)}`;
     return sql;
   }
 
@@ -243,6 +249,7 @@ export class StatsEngine {
       parts.push({ name: 'gcr_total', part: { table: 'events', aggregates: { visitors: 'uniq(user_id)' }, where: filtersWhere(ctx, 'events', noGoals), dims: groupDims } });
     }
 
+    this.topInSql(q, parts);
     const results = await Promise.all(parts.map(async (p) => [p.name, await this.run(ctx, p.part)] as const));
     const byName = new Map(results);
     const dimParts = results.filter(([name]) => !['total', 'cr_total', 'gcr_total'].includes(name));
@@ -363,6 +370,30 @@ export class StatsEngine {
   }
 
   /** A dimension value as results show it: place names, week labels not before the range, cities as numbers. */
+  /**
+   * Lets the engine order and cut a breakdown when one query holds all its groups and the order is on what that
+   * query selects (a dimension, or visitors, visits, pageviews, events): only the rows up to the page's end come
+   * back, instead of every group of the range (a site's every page, say) to be sorted here. The rows are then
+   * ordered here as always. Not for time buckets (all are shown), dimensions shown as something else than what is
+   * grouped (names looked up, channels), goals, or `total_rows` (which counts every group).
+   */
+  private topInSql(q: Query, parts: Array<{ name: string; part: Part }>): void {
+    const dims = q.dimensions;
+    if (dims.length === 0 || q.include.total_rows || q.interval !== null) return;
+    if (dims.some((d) => d.startsWith('time') || NOT_ORDERED_IN_SQL.has(d))) return;
+    const withDims = parts.filter((p) => p.part.dims.length > 0);
+    if (withDims.length !== 1 || withDims[0]!.part.perSession) return;
+    const part = withDims[0]!.part;
+    const keys: string[] = [];
+    for (const [name, dir] of [...q.orderBy, ...dims.map((d) => [d, 'asc'] as [string, 'asc' | 'desc'])]) {
+      const di = dims.indexOf(name);
+      if (di >= 0) keys.push(`d${di} ${dir === 'asc' ? 'ASC' : 'DESC'}`);
+      else if (['visitors', 'visits', 'pageviews', 'events'].includes(name) && part.aggregates[name]) keys.push(`a_${name} ${dir === 'asc' ? 'ASC' : 'DESC'}`);
+      else return;
+    }
+    part.top = { orderBy: keys.join(', '), limit: q.pagination.offset + q.pagination.limit };
+  }
+
   private display(dim: string, v: string | number, q: Query): string | number {
     switch (dim) {
       case 'visit:country_name':

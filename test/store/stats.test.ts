@@ -347,6 +347,51 @@ for (const b of backends) {
       await bad({ metrics: ['visitors'], order_by: [['pageviews', 'desc']] }, `Invalid order_by entry '["pageviews","desc"]'. Entry is not a queried metric or dimension.`);
     });
 
+    test('a page of a breakdown is ordered and cut in SQL when one query holds every group: the same rows as the whole breakdown, cut here', async () => {
+      const seen: string[] = [];
+      const spy: SqlBackend = {
+        kind: backend.kind,
+        command: (sql) => backend.command(sql),
+        queryRows: <T,>(sql: string) => (seen.push(sql), backend.queryRows<T>(sql)),
+        queryText: (sql) => (seen.push(sql), backend.queryText(sql)),
+        insertJSONEachRow: (t, p) => backend.insertJSONEachRow(t, p),
+        ping: () => backend.ping(),
+        close: async () => {},
+      };
+      const spied = new StatsEngine(spy, store.db, geo);
+      const ask = (body: Record<string, unknown>, e = engine) => e.query(parseQuery({ site_id: siteA.domain, date_range: range, ...body }, siteA, goalsA, { nowMs: NOW, statsStart: null }));
+      const shapes: Array<Record<string, unknown>> = [
+        { metrics: ['visitors'], dimensions: ['event:page'] },
+        { metrics: ['visitors', 'pageviews'], dimensions: ['event:page'], order_by: [['pageviews', 'desc']] },
+        { metrics: ['visitors'], dimensions: ['event:page'], order_by: [['event:page', 'desc']] },
+        { metrics: ['visitors', 'visits', 'bounce_rate', 'visit_duration'], dimensions: ['visit:source'] },
+        { metrics: ['visits', 'visitors'], dimensions: ['visit:browser', 'visit:os'], order_by: [['visits', 'asc'], ['visit:os', 'desc']] },
+        { metrics: ['visitors', 'events'], dimensions: ['event:props:plan'], order_by: [['events', 'desc']] },
+        { metrics: ['visitors', 'percentage'], dimensions: ['visit:entry_page'], filters: [['is_not', 'visit:browser', ['Safari']]] },
+      ];
+      for (const shape of shapes) {
+        const whole = await ask({ ...shape, include: { total_rows: true } }); // every group: nothing cut in SQL
+        for (const [offset, limit] of [[0, 1], [1, 2], [2, 2], [0, 100]] as const) {
+          seen.length = 0;
+          const page = await ask({ ...shape, pagination: { offset, limit } }, spied);
+          assert.deepEqual(page.results, whole.results.slice(offset, offset + limit), `${JSON.stringify(shape)} at ${offset}, ${limit}`);
+          assert.ok(seen.some((sql) => new RegExp(`ORDER BY .* LIMIT ${offset + limit}$`).test(sql)), `cut in SQL: ${JSON.stringify(shape)}`);
+        }
+      }
+      // not cut in SQL: time buckets, names looked up, channels, goals, two grouped queries (bounce rate by page)
+      for (const shape of [
+        { metrics: ['visitors'], dimensions: ['time:day'] },
+        { metrics: ['visitors'], dimensions: ['visit:country_name'] },
+        { metrics: ['visitors'], dimensions: ['visit:channel'] },
+        { metrics: ['visitors'], dimensions: ['event:goal'] },
+        { metrics: ['visitors', 'bounce_rate'], dimensions: ['event:page'] },
+      ]) {
+        seen.length = 0;
+        await ask({ ...shape, pagination: { offset: 0, limit: 1 } }, spied);
+        assert.ok(!seen.some((sql) => / LIMIT \d+$/.test(sql) && /ORDER BY/.test(sql)), `not cut in SQL: ${JSON.stringify(shape)}`);
+      }
+    });
+
     test('validation messages of the schema and the table decider', async () => {
       await bad({ metrics: ['visitors', 'baa'] }, '#/metrics/1: Invalid metric "baa"');
       await bad({ metrics: ['visitors', 'visitors'] }, '#/metrics: Expected items to be unique but they were not.');
