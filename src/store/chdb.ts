@@ -55,7 +55,7 @@ export class ChdbBackend implements SqlBackend {
     } catch (err) {
       for (const s of sessions) s.close();
       const msg = err instanceof Error ? err.message : String(err);
-      if (/Cannot lock file|already running/i.test(msg)) {
+      if (/Cannot lock file|already running/i.test(msg) || heldByOtherProcess(dir)) {
         throw new StoreLockedError(`the store in ${dir} is in use by another process (is the server running?)`);
       }
       throw err;
@@ -110,6 +110,26 @@ export class ChdbBackend implements SqlBackend {
     this.sessions = [];
     // readers first: the writer's connection was opened first
     for (const s of all.reverse()) s.close();
+  }
+}
+
+/**
+ * Whether another live process holds the store: the engine keeps its process id in `<dir>/status` while it runs
+ * (chdb's error then only says that no connection could be made; the engine's reason goes to stderr).
+ */
+function heldByOtherProcess(dir: string): boolean {
+  let pid: number;
+  try {
+    pid = Number(/^PID: (\d+)$/m.exec(fs.readFileSync(`${dir}/status`, 'utf8'))?.[1]);
+  } catch {
+    return false;
+  }
+  if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM'; // alive, another user's
   }
 }
 
