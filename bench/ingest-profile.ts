@@ -130,7 +130,7 @@ try {
       `the machine: ${(mc1.busy - mc0.busy).toFixed(1)} s busy, ${(mc1.idle - mc0.idle).toFixed(1)} s idle over its cores (the load generator, another process, included)\n` +
       `server threads by their CPU time (/proc), µs per request: ` +
       [...t1].map(([k, v]) => [k, v - (t0.get(k) ?? 0)] as const).filter(([, v]) => v > 0).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${((v / m.total) * 1e6).toFixed(0)}`).join(', ') +
-      `\n\n| main thread (profile samples: time while running or waiting to run) | share of its busy time | µs per request |\n|---|---:|---:|\n`,
+      `\n\n| main thread (profile samples) | share of its busy time | µs per request |\n|---|---:|---:|\n`,
   );
   for (const [k, v] of [...cats].filter(([k]) => k !== 'idle').sort((a, b) => b[1] - a[1])) {
     process.stdout.write(`| ${k} | ${((100 * v) / busy).toFixed(1)} % | ${(v / m.total).toFixed(1)} |\n`);

@@ -369,7 +369,6 @@ export class StatsEngine {
     };
   }
 
-  /** A dimension value as results show it: place names, week labels not before the range, cities as numbers. */
   /**
    * Lets the engine order and cut a breakdown when one query holds all its groups and the order is on what that
    * query selects (a dimension, or visitors, visits, pageviews, events): only the rows up to the page's end come
@@ -394,6 +393,7 @@ export class StatsEngine {
     part.top = { orderBy: keys.join(', '), limit: q.pagination.offset + q.pagination.limit };
   }
 
+  /** A dimension value as results show it: place names, week labels not before the range, cities as numbers. */
   private display(dim: string, v: string | number, q: Query): string | number {
     switch (dim) {
       case 'visit:country_name':
