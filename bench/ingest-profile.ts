@@ -77,7 +77,7 @@ function categorize(p: Profile): Map<string, number> {
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'footfall-profile-'));
 const profileOut = process.env.BENCH_PROFILE_OUT ? path.resolve(process.env.BENCH_PROFILE_OUT) : path.join(dataDir, 'main.cpuprofile');
 fs.rmSync(profileOut, { force: true });
-const srv = await startRealisticFootfall(dataDir, { nodeArgs: ['--import', path.join(here, 'profile-hook.js')], env: { PROFILE_OUT: profileOut } });
+const srv = await startRealisticFootfall(dataDir, { nodeArgs: [...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean), '--import', path.join(here, 'profile-hook.js')], env: { PROFILE_OUT: profileOut } });
 const server = srv.proc;
 try {
   const load = srv.load;

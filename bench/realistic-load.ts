@@ -12,6 +12,8 @@ let n = first ?? 0;
 const r = await autocannon({
   url: `http://127.0.0.1:${port}/api/event`,
   connections: Number(process.env.BENCH_CONNECTIONS ?? 50),
+  // BENCH_RATE: requests/s in all (an open load at that rate instead of as fast as the server answers)
+  ...(process.env.BENCH_RATE ? { overallRate: Number(process.env.BENCH_RATE) } : {}),
   duration: seconds,
   method: 'POST',
   requests: [{ setupRequest: (req: Record<string, unknown>) => ({ ...req, ...realisticRequest(n++) }) }],
