@@ -6,6 +6,11 @@
  *
  *   npm run build && node dist/bench/ingest-profile.js     (BENCH_SECONDS=20 BENCH_WARMUP_SECONDS=25;
  *                                                          BENCH_PROFILE_OUT=file.cpuprofile keeps the profile)
+ *
+ * BENCH_PROFILE=0 leaves the profiler out (it costs the server a thread of its own) and prints the CPU figures only;
+ * with BENCH_RATE=n the load is open at n requests/s instead of as fast as the server answers, so that two builds
+ * compare by CPU per request at the same rate (throughput on this shared machine varies more than their difference).
+ * BENCH_NODE_ARGS adds Node options to the server's.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -77,7 +82,10 @@ function categorize(p: Profile): Map<string, number> {
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'footfall-profile-'));
 const profileOut = process.env.BENCH_PROFILE_OUT ? path.resolve(process.env.BENCH_PROFILE_OUT) : path.join(dataDir, 'main.cpuprofile');
 fs.rmSync(profileOut, { force: true });
-const srv = await startRealisticFootfall(dataDir, { nodeArgs: [...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean), '--import', path.join(here, 'profile-hook.js')], env: { PROFILE_OUT: profileOut } });
+const PROFILE = process.env.BENCH_PROFILE !== '0';
+const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+if (PROFILE) nodeArgs.push('--import', path.join(here, 'profile-hook.js'));
+const srv = await startRealisticFootfall(dataDir, { nodeArgs, env: { PROFILE_OUT: profileOut } });
 const server = srv.proc;
 try {
   const load = srv.load;
@@ -108,7 +116,7 @@ try {
   const warm = load(WARMUP, 0);
   process.stdout.write(`warm-up ${WARMUP} s: ${warm.rps} req/s (every User-Agent parsed once)\n`);
   await new Promise((r) => setTimeout(r, 3000));
-  server.kill('SIGUSR2');
+  if (PROFILE) server.kill('SIGUSR2');
   await new Promise((r) => setTimeout(r, 200));
   const c0 = cpuSeconds();
   const t0 = threadSeconds();
@@ -117,34 +125,44 @@ try {
   const cpu = cpuSeconds() - c0;
   const t1 = threadSeconds();
   const mc1 = machine();
-  server.kill('SIGUSR2');
-  for (let i = 0; i < 100 && !fs.existsSync(profileOut); i++) await new Promise((r) => setTimeout(r, 100));
-  await new Promise((r) => setTimeout(r, 500));
-  const profile = JSON.parse(fs.readFileSync(profileOut, 'utf8')) as Profile;
-  const cats = categorize(profile);
-  const total = [...cats.values()].reduce((a, b) => a + b, 0);
-  const busy = total - (cats.get('idle') ?? 0);
-  process.stdout.write(
-    `measured ${SECONDS} s, 50 connections: ${m.rps} req/s, p50 ${m.p50} ms, p99 ${m.p99} ms, ${m.non2xx} non-2xx\n` +
-      `server CPU, all threads: ${cpu.toFixed(1)} s = ${((cpu / m.total) * 1e6).toFixed(0)} µs per request; main thread busy ${(busy / 1e6).toFixed(1)} s = ${(busy / m.total).toFixed(0)} µs per request\n\n` +
-      `the machine: ${(mc1.busy - mc0.busy).toFixed(1)} s busy, ${(mc1.idle - mc0.idle).toFixed(1)} s idle over its cores (the load generator, another process, included)\n` +
-      `server threads by their CPU time (/proc), µs per request: ` +
-      [...t1].map(([k, v]) => [k, v - (t0.get(k) ?? 0)] as const).filter(([, v]) => v > 0).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${((v / m.total) * 1e6).toFixed(0)}`).join(', ') +
-      `\n\n| main thread (profile samples) | share of its busy time | µs per request |\n|---|---:|---:|\n`,
-  );
-  for (const [k, v] of [...cats].filter(([k]) => k !== 'idle').sort((a, b) => b[1] - a[1])) {
-    process.stdout.write(`| ${k} | ${((100 * v) / busy).toFixed(1)} % | ${(v / m.total).toFixed(1)} |\n`);
-  }
-  process.stdout.write(`| (idle) | ${(((cats.get('idle') ?? 0) / total) * 100).toFixed(0)} % of the window | |\n\nfunctions with the most self time:\n`);
-  const self = new Map<string, number>();
-  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
-  profile.samples.forEach((id, i) => {
-    const f = byId.get(id)!.callFrame;
-    const k = `${f.functionName || '(anonymous)'} ${f.url.replace(/^.*\/(node_modules|dist)\//, '')}`;
-    self.set(k, (self.get(k) ?? 0) + (profile.timeDeltas[i] ?? 0));
-  });
-  for (const [k, v] of [...self].filter(([k]) => !k.startsWith('(idle)')).sort((a, b) => b[1] - a[1]).slice(0, 20)) {
-    process.stdout.write(`  ${(v / m.total).toFixed(1).padStart(5)} µs  ${k}\n`);
+  const threads = [...t1].map(([k, v]) => [k, v - (t0.get(k) ?? 0)] as const).filter(([, v]) => v > 0).sort((a, b) => b[1] - a[1]);
+  if (!PROFILE) {
+    process.stdout.write(
+      `measured ${SECONDS} s${process.env.BENCH_RATE ? ` at ${process.env.BENCH_RATE} req/s` : ''}: ${m.rps} req/s, p50 ${m.p50} ms, p99 ${m.p99} ms, ${m.non2xx} non-2xx\n` +
+        `server CPU, all threads: ${((cpu / m.total) * 1e6).toFixed(0)} µs per request; by thread: ` +
+        threads.map(([k, v]) => `${k} ${((v / m.total) * 1e6).toFixed(0)}`).join(', ') +
+        `\nthe machine: ${(mc1.busy - mc0.busy).toFixed(1)} s busy, ${(mc1.idle - mc0.idle).toFixed(1)} s idle\n`,
+    );
+  } else {
+    server.kill('SIGUSR2');
+    for (let i = 0; i < 100 && !fs.existsSync(profileOut); i++) await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 500));
+    const profile = JSON.parse(fs.readFileSync(profileOut, 'utf8')) as Profile;
+    const cats = categorize(profile);
+    const total = [...cats.values()].reduce((a, b) => a + b, 0);
+    const busy = total - (cats.get('idle') ?? 0);
+    process.stdout.write(
+      `measured ${SECONDS} s, 50 connections: ${m.rps} req/s, p50 ${m.p50} ms, p99 ${m.p99} ms, ${m.non2xx} non-2xx\n` +
+        `server CPU, all threads: ${cpu.toFixed(1)} s = ${((cpu / m.total) * 1e6).toFixed(0)} µs per request; main thread busy ${(busy / 1e6).toFixed(1)} s = ${(busy / m.total).toFixed(0)} µs per request\n\n` +
+        `the machine: ${(mc1.busy - mc0.busy).toFixed(1)} s busy, ${(mc1.idle - mc0.idle).toFixed(1)} s idle over its cores (the load generator, another process, included)\n` +
+        `server threads by their CPU time (/proc), µs per request: ` +
+        threads.map(([k, v]) => `${k} ${((v / m.total) * 1e6).toFixed(0)}`).join(', ') +
+        `\n\n| main thread (profile samples) | share of its busy time | µs per request |\n|---|---:|---:|\n`,
+    );
+    for (const [k, v] of [...cats].filter(([k]) => k !== 'idle').sort((a, b) => b[1] - a[1])) {
+      process.stdout.write(`| ${k} | ${((100 * v) / busy).toFixed(1)} % | ${(v / m.total).toFixed(1)} |\n`);
+    }
+    process.stdout.write(`| (idle) | ${(((cats.get('idle') ?? 0) / total) * 100).toFixed(0)} % of the window | |\n\nfunctions with the most self time:\n`);
+    const self = new Map<string, number>();
+    const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+    profile.samples.forEach((id, i) => {
+      const f = byId.get(id)!.callFrame;
+      const k = `${f.functionName || '(anonymous)'} ${f.url.replace(/^.*\/(node_modules|dist)\//, '')}`;
+      self.set(k, (self.get(k) ?? 0) + (profile.timeDeltas[i] ?? 0));
+    });
+    for (const [k, v] of [...self].filter(([k]) => !k.startsWith('(idle)')).sort((a, b) => b[1] - a[1]).slice(0, 20)) {
+      process.stdout.write(`  ${(v / m.total).toFixed(1).padStart(5)} µs  ${k}\n`);
+    }
   }
 } finally {
   await srv.stop();

@@ -234,14 +234,10 @@ interface Config {
   label: string;
   env: Record<string, string>;
   clickhouse: boolean;
-  /** Node options before the script (besides the heap bound `npm start` gives). */
-  nodeArgs?: string[];
 }
 
 const CONFIGS: Config[] = [
   { name: 'chdb', label: 'footfall, embedded, journal', env: {}, clickhouse: false },
-  { name: 'chdb-semi32', label: 'footfall, embedded, journal, semi 32', env: {}, clickhouse: false, nodeArgs: ['--max-semi-space-size=32'] },
-  { name: 'chdb-semi64', label: 'footfall, embedded, journal, semi 64', env: {}, clickhouse: false, nodeArgs: ['--max-semi-space-size=64'] },
   { name: 'chdb-fsync0', label: 'footfall, embedded, journal fsync/202', env: { FOOTFALL_JOURNAL_FSYNC_MS: '0' }, clickhouse: false },
   { name: 'chdb-nojournal', label: 'footfall, embedded, no journal', env: { FOOTFALL_JOURNAL: 'off' }, clickhouse: false },
   { name: 'clickhouse', label: 'footfall, ClickHouse 18.16, journal', env: {}, clickhouse: true },
@@ -266,7 +262,7 @@ async function startFootfall(config: Config, chUrl: string | undefined, i: numbe
     env.FOOTFALL_CLICKHOUSE_URL = chUrl!;
     env.FOOTFALL_CLICKHOUSE_DATABASE = `bench_${process.pid}_${i}`;
   }
-  const proc = await start(path.join(here, '../src/main.js'), env, ['--max-old-space-size=512', ...(config.nodeArgs ?? [])]);
+  const proc = await start(path.join(here, '../src/main.js'), env, ['--max-old-space-size=512'] /* as `npm start` runs it */);
   const sock = path.join(dataDir, 'footfall.sock');
   for (const domain of DOMAINS) {
     await adminPost(sock, '/admin/sites', { domain });
