@@ -20,9 +20,20 @@ export function sipHash64(key: number[], message: string | Uint8Array): bigint {
 
 /** `blog.example.co.uk` → `example.co.uk` (public-suffix aware); IPs, `(none)` and unknown suffixes stay as they are. */
 export function registrableDomain(hostname: string): string {
-  if (hostname === '(none)' || isIP(hostname)) return hostname;
-  return getDomain(hostname, { allowPrivateDomains: false }) ?? hostname;
+  let d = domains.get(hostname);
+  if (d === undefined) {
+    d = hostname === '(none)' || isIP(hostname) ? hostname : (getDomain(hostname, { allowPrivateDomains: false }) ?? hostname);
+    // the hostnames of a server's sites are few: a small cache, emptied whenever it fills
+    if (domains.size >= 4096) domains.clear();
+    domains.set(hostname, d);
+  }
+  return d;
 }
+const domains = new Map<string, string>();
+
+const encoder = new TextEncoder();
+/** The message's UTF-8 bytes are written here (no array made per event); a longer message is hashed as a string. */
+const scratch = new Uint8Array(16 * 1024);
 
 /**
  * The cookieless visitor id: SipHash-2-4, keyed by the day's salt, of User-Agent + IP + site domain +
@@ -30,5 +41,7 @@ export function registrableDomain(hostname: string): string {
  * recomputed or reversed; a 64-bit keyed PRF is what Plausible uses and what the UInt64 column holds.
  */
 export function visitorId(key: number[], userAgent: string, ip: string, siteDomain: string, hostname: string): string {
-  return sipHash64(key, userAgent + ip + siteDomain + registrableDomain(hostname)).toString();
+  const message = userAgent + ip + siteDomain + registrableDomain(hostname);
+  const { read, written } = encoder.encodeInto(message, scratch);
+  return sipHash64(key, read === message.length ? scratch.subarray(0, written) : message).toString();
 }

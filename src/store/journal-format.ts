@@ -53,6 +53,26 @@ export function encodeRows(firstSeq: number, events: readonly string[], sessions
   return encodeRowsSliced(firstSeq, events, sessions).record;
 }
 
+/** Records are cut from slabs of this size (Node's own pool is 8 KiB: a new one every few records). */
+const SLAB_BYTES = 256 * 1024;
+let slab = Buffer.alloc(0);
+let slabAt = 0;
+
+/**
+ * Room for one record: a piece of the current slab, or a buffer of its own for a large record. A slab is freed once
+ * none of its records (nor the rows that the write buffers hold as views into them) is referenced any more.
+ */
+function recordBuffer(n: number): Buffer {
+  if (n > SLAB_BYTES / 8) return Buffer.allocUnsafeSlow(n);
+  if (slabAt + n > slab.length) {
+    slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
+    slabAt = 0;
+  }
+  const b = slab.subarray(slabAt, slabAt + n);
+  slabAt = (slabAt + n + 7) & ~7;
+  return b;
+}
+
 /**
  * `encodeRows`, and each row's UTF-8 bytes as a view into the record: the write buffers insert those bytes as they
  * are, so a row is encoded to UTF-8 once (not once for the journal and again for the insert) and waits for its
@@ -78,7 +98,7 @@ export function encodeRowsSliced(
       i++;
     }
   }
-  const out = Buffer.allocUnsafe(HEADER + 17 + len);
+  const out = recordBuffer(HEADER + 17 + len);
   out.writeUInt32LE(17 + len, 0);
   out[HEADER] = KIND_ROWS;
   writeSeq(out, firstSeq, HEADER + 1);

@@ -13,7 +13,7 @@ import { baseEventRow } from '../../src/ingest/event.js';
 import { deriveFromUrl } from '../../src/ingest/url.js';
 import { EMPTY_UA } from '../../src/ingest/useragent.js';
 import { oneByte } from '../../src/util/strings.js';
-import { registrableDomain, visitorId } from '../../src/ingest/visitor.js';
+import { registrableDomain, sipHash64, visitorId } from '../../src/ingest/visitor.js';
 import type { Site } from '../../src/store/repo.js';
 
 const site = (id: number, domain: string): Site => ({ id, domain, timezone: 'Etc/UTC', createdAt: '', rateLimitPerMinute: 0, rateLimitBurst: 0, public: false });
@@ -75,6 +75,12 @@ describe('visitor ids', () => {
     assert.equal(registrableDomain('192.168.1.1'), '192.168.1.1');
     assert.equal(registrableDomain('(none)'), '(none)');
     assert.equal(registrableDomain('localhost'), 'localhost');
+    assert.equal(registrableDomain('blog.example.co.uk'), 'example.co.uk', 'the same from the cache');
+  });
+  test('the id is SipHash-2-4 of the UTF-8 text, for short, long and non-ASCII messages alike', () => {
+    for (const ua of [UA, 'Ünïcødé 😀 \ud800 agent', 'x'.repeat(20_000), 'é'.repeat(9000)]) {
+      assert.equal(visitorId(key, ua, '1.2.3.4', 'a.com', 'blog.a.com'), sipHash64(key, `${ua}1.2.3.4a.coma.com`).toString());
+    }
   });
 });
 
