@@ -106,7 +106,7 @@ function dec(v: string): string {
  * of it: its quotes and commas would cost a third of the bytes. Copied whole by `oneByte`, so it is one flat, tight string
  * (a concatenation is a rope of pieces; `JSON.stringify`'s result keeps spare capacity).
  */
-function pack(key: string, s: LiveSession): string {
+function pack(key: string, s: LiveSession, fixed?: string): string {
   const row = s.row;
   const startSec = Math.floor(s.startMs / 1000);
   const h = row.hostname;
@@ -114,19 +114,40 @@ function pack(key: string, s: LiveSession): string {
   const a: Array<string | number> = [
     s.lastMs - s.startMs, s.startMs, secondsOf(row.timestamp) - startSec, row.pageviews, row.events, row.is_bounce, row.duration, row.site_id,
     key === row.user_id ? '' : JSON_MARK + JSON.stringify(row.user_id),
-    enc(row.session_id), enc(row.referrer), enc(row.referrer_source), enc(row.utm_medium), enc(row.utm_source), enc(row.utm_campaign),
-    enc(row.utm_content), enc(row.utm_term), enc(row.click_id_param), enc(row.country_code), enc(row.subdivision1_code),
-    enc(row.subdivision2_code), row.city_geoname_id, enc(row.screen_size), enc(row.operating_system), enc(row.operating_system_version),
-    enc(row.browser), enc(row.browser_version), JSON.stringify(row['entry_meta.key']), JSON.stringify(row['entry_meta.value']),
-    enc(h), enc(row.entry_page), enc(row.exit_page),
   ];
+  if (fixed !== undefined) a.push(fixed);
+  else {
+    a.push(
+      enc(row.session_id), enc(row.referrer), enc(row.referrer_source), enc(row.utm_medium), enc(row.utm_source), enc(row.utm_campaign),
+      enc(row.utm_content), enc(row.utm_term), enc(row.click_id_param), enc(row.country_code), enc(row.subdivision1_code),
+      enc(row.subdivision2_code), row.city_geoname_id, enc(row.screen_size), enc(row.operating_system), enc(row.operating_system_version),
+      enc(row.browser), enc(row.browser_version), JSON.stringify(row['entry_meta.key']), JSON.stringify(row['entry_meta.value']),
+    );
+  }
+  a.push(enc(h), enc(row.entry_page), enc(row.exit_page));
   // the hostnames of the pages are the session's in almost every session: then not repeated
   if (row.entry_page_hostname !== h || row.exit_page_hostname !== h) a.push(enc(row.entry_page_hostname), enc(row.exit_page_hostname));
   // one flat string of one byte a character whenever its text allows (see `oneByte`), as `stringBytes` counts it
   return oneByte(a.join(SEP));
 }
 
-function unpack(key: string, packed: string): LiveSession {
+/** The packed values that never change after a session's first row (session_id … entry_meta.value), in order. */
+const FIXED_KEYS = [
+  'session_id', 'referrer', 'referrer_source', 'utm_medium', 'utm_source', 'utm_campaign', 'utm_content', 'utm_term', 'click_id_param',
+  'country_code', 'subdivision1_code', 'subdivision2_code', 'city_geoname_id', 'screen_size', 'operating_system', 'operating_system_version',
+  'browser', 'browser_version', 'entry_meta.key', 'entry_meta.value',
+] as const satisfies ReadonlyArray<keyof SessionRow>;
+
+/** The text of the fixed values in a packed session split into `a`: they follow the HEAD values. */
+function fixedText(packed: string, a: readonly string[]): string {
+  let start = HEAD;
+  for (let j = 0; j < HEAD; j++) start += a[j]!.length;
+  let end = start + FIXED_KEYS.length - 1;
+  for (let j = HEAD; j < HEAD + FIXED_KEYS.length; j++) end += a[j]!.length;
+  return packed.slice(start, end);
+}
+
+function unpack(key: string, packed: string, keep?: (fixed: string, row: SessionRow) => void): LiveSession {
   const a = packed.split(SEP);
   const startMs = Number(a[1]);
   const startSec = Math.floor(startMs / 1000);
@@ -168,6 +189,7 @@ function unpack(key: string, packed: string): LiveSession {
     'entry_meta.key': JSON.parse(a[i + 18]!) as string[],
     'entry_meta.value': JSON.parse(a[i + 19]!) as string[],
   };
+  if (keep) keep(fixedText(packed, a), row);
   return { row, startMs, lastMs: startMs + Number(a[0]) };
 }
 
@@ -196,6 +218,15 @@ export function liveSessionBytes(key: string, s: LiveSession): number {
 export class MemorySessionStore implements SessionStore {
   private readonly map = new Map<string, string>();
   private heldBytes = 0;
+  /**
+   * The session last read, with the packed text of its fixed values: when it is set again with those values
+   * unchanged (a continued session: only counts, times and pages move), that text is reused, not encoded again.
+   */
+  private recent: { key: string; row: SessionRow; fixed: string } | null = null;
+  private readonly keepRecent = (fixed: string, row: SessionRow): void => {
+    this.recent = { key: this.reading, row, fixed };
+  };
+  private reading = '';
   /** Sessions dropped to stay within the bounds while still live. */
   evicted = 0;
 
@@ -221,7 +252,8 @@ export class MemorySessionStore implements SessionStore {
       this.delete(key);
       return undefined;
     }
-    return unpack(key, packed);
+    this.reading = key;
+    return unpack(key, packed, this.keepRecent);
   }
 
   /**
@@ -229,7 +261,10 @@ export class MemorySessionStore implements SessionStore {
    * store's rows make them): the start is kept once, as `startMs`.
    */
   set(key: string, s: LiveSession): void {
-    this.put(key, pack(key, s));
+    const r = this.recent;
+    this.recent = null;
+    const same = r !== null && r.key === key && FIXED_KEYS.every((k) => s.row[k] === r.row[k]);
+    this.put(key, pack(key, s, same ? r.fixed : undefined));
   }
 
   touch(key: string, nowMs: number): void {
@@ -241,6 +276,7 @@ export class MemorySessionStore implements SessionStore {
   }
 
   delete(key: string): void {
+    if (this.recent?.key === key) this.recent = null;
     const packed = this.map.get(key);
     if (packed === undefined) return;
     this.map.delete(key);

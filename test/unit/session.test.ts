@@ -229,6 +229,29 @@ describe('sessions', () => {
     }
   });
 
+  test('a continued session reuses its packed fixed columns and comes back exactly as a freshly packed one', () => {
+    const row = { ...sessionRow({ plan: 'pro', k: 'a\x1fb' }), user_id: '99', referrer: '\x1estarts with the mark', utm_term: 'sep\x1fin it', browser: 'Ünï' };
+    const reused = new MemorySessionStore();
+    const fresh = new MemorySessionStore();
+    reused.set('k', { row, startMs: T0, lastMs: T0 });
+    let prev = reused.get('k', T0)!.row;
+    for (let n = 2; n <= 4; n++) {
+      const next = { ...prev, timestamp: `2026-03-10 12:0${n}:00`, exit_page: `/p${n}`, pageviews: n, events: n, duration: 60 * n, is_bounce: 0 };
+      reused.set('k', { row: next, startMs: T0, lastMs: T0 + n * MIN });
+      fresh.set('k', { row: JSON.parse(JSON.stringify(next)), startMs: T0, lastMs: T0 + n * MIN });
+      assert.equal(reused.bytes, fresh.bytes);
+      const got = reused.get('k', T0 + n * MIN)!;
+      assert.deepEqual(got, fresh.get('k', T0 + n * MIN));
+      assert.deepEqual(got.row, next);
+      prev = got.row;
+    }
+    // a changed fixed column after a read is packed anew
+    reused.set('k', { row: { ...prev, country_code: 'EE' }, startMs: T0, lastMs: T0 + 9 * MIN });
+    assert.equal(reused.get('k', T0 + 9 * MIN)!.row.country_code, 'EE');
+    reused.set('k', { row: { ...prev, 'entry_meta.value': ['x', 'y'] }, startMs: T0, lastMs: T0 + 9 * MIN });
+    assert.deepEqual(reused.get('k', T0 + 9 * MIN)!.row['entry_meta.value'], ['x', 'y']);
+  });
+
   test('save and restore keep live sessions, not expired ones', async () => {
     const t = setup();
     const a = t.send({}, T0).rows[0]!;
