@@ -147,7 +147,23 @@ function fixedText(packed: string, a: readonly string[]): string {
   return packed.slice(start, end);
 }
 
-function unpack(key: string, packed: string, keep?: (fixed: string, row: SessionRow) => void): LiveSession {
+/** Whether a row's fixed values are those packed in `a` (compared with the packed text, so a row changed in place
+ *  after it was read, arrays included, is never taken for the one that was read). */
+function sameFixed(row: SessionRow, a: readonly string[]): boolean {
+  for (let j = 0; j < FIXED_KEYS.length; j++) {
+    const k = FIXED_KEYS[j]!;
+    const packed = a[HEAD + j]!;
+    const v = row[k];
+    if (typeof v === 'string') {
+      if (v !== (packed.charCodeAt(0) === 0x1e ? dec(packed) : packed)) return false;
+    } else if (typeof v === 'number') {
+      if (String(v) !== packed) return false;
+    } else if (JSON.stringify(v) !== packed) return false;
+  }
+  return true;
+}
+
+function unpack(key: string, packed: string, keep?: (a: string[]) => void): LiveSession {
   const a = packed.split(SEP);
   const startMs = Number(a[1]);
   const startSec = Math.floor(startMs / 1000);
@@ -189,7 +205,7 @@ function unpack(key: string, packed: string, keep?: (fixed: string, row: Session
     'entry_meta.key': JSON.parse(a[i + 18]!) as string[],
     'entry_meta.value': JSON.parse(a[i + 19]!) as string[],
   };
-  if (keep) keep(fixedText(packed, a), row);
+  if (keep) keep(a);
   return { row, startMs, lastMs: startMs + Number(a[0]) };
 }
 
@@ -219,14 +235,15 @@ export class MemorySessionStore implements SessionStore {
   private readonly map = new Map<string, string>();
   private heldBytes = 0;
   /**
-   * The session last read, with the packed text of its fixed values: when it is set again with those values
-   * unchanged (a continued session: only counts, times and pages move), that text is reused, not encoded again.
+   * The session last read, as its packed text and values: when it is set again with its fixed values unchanged (a
+   * continued session: only counts, times and pages move), their packed text is reused, not encoded again.
    */
-  private recent: { key: string; row: SessionRow; fixed: string } | null = null;
-  private readonly keepRecent = (fixed: string, row: SessionRow): void => {
-    this.recent = { key: this.reading, row, fixed };
+  private recentKey = '';
+  private recentPacked = '';
+  private recentValues: string[] | null = null;
+  private readonly keepRecent = (values: string[]): void => {
+    this.recentValues = values;
   };
-  private reading = '';
   /** Sessions dropped to stay within the bounds while still live. */
   evicted = 0;
 
@@ -252,7 +269,9 @@ export class MemorySessionStore implements SessionStore {
       this.delete(key);
       return undefined;
     }
-    this.reading = key;
+    this.recentValues = null; // set again by unpack, for this packed text
+    this.recentKey = key;
+    this.recentPacked = packed;
     return unpack(key, packed, this.keepRecent);
   }
 
@@ -261,10 +280,10 @@ export class MemorySessionStore implements SessionStore {
    * store's rows make them): the start is kept once, as `startMs`.
    */
   set(key: string, s: LiveSession): void {
-    const r = this.recent;
-    this.recent = null;
-    const same = r !== null && r.key === key && FIXED_KEYS.every((k) => s.row[k] === r.row[k]);
-    this.put(key, pack(key, s, same ? r.fixed : undefined));
+    const values = this.recentValues;
+    this.recentValues = null;
+    const fixed = values !== null && this.recentKey === key && sameFixed(s.row, values) ? fixedText(this.recentPacked, values) : undefined;
+    this.put(key, pack(key, s, fixed));
   }
 
   touch(key: string, nowMs: number): void {
@@ -276,7 +295,7 @@ export class MemorySessionStore implements SessionStore {
   }
 
   delete(key: string): void {
-    if (this.recent?.key === key) this.recent = null;
+    if (this.recentKey === key) this.recentValues = null;
     const packed = this.map.get(key);
     if (packed === undefined) return;
     this.map.delete(key);

@@ -245,11 +245,24 @@ describe('sessions', () => {
       assert.deepEqual(got.row, next);
       prev = got.row;
     }
-    // a changed fixed column after a read is packed anew
+    // a fixed column changed after a read, in a new row or in place in the row read (arrays too), is packed anew
     reused.set('k', { row: { ...prev, country_code: 'EE' }, startMs: T0, lastMs: T0 + 9 * MIN });
     assert.equal(reused.get('k', T0 + 9 * MIN)!.row.country_code, 'EE');
     reused.set('k', { row: { ...prev, 'entry_meta.value': ['x', 'y'] }, startMs: T0, lastMs: T0 + 9 * MIN });
     assert.deepEqual(reused.get('k', T0 + 9 * MIN)!.row['entry_meta.value'], ['x', 'y']);
+    const changes: Array<(r: SessionRow) => void> = [
+      (r) => void r['entry_meta.value'].push('z'),
+      (r) => void r['entry_meta.key'].push('k2'),
+      (r) => void (r.city_geoname_id = 1),
+      (r) => void (r.referrer = '\x1eother'),
+    ];
+    for (const change of changes) {
+      const read = reused.get('k', T0 + 9 * MIN)!;
+      change(read.row);
+      const want = JSON.parse(JSON.stringify(read.row));
+      reused.set('k', read);
+      assert.deepEqual(reused.get('k', T0 + 9 * MIN)!.row, want);
+    }
   });
 
   test('save and restore keep live sessions, not expired ones', async () => {
