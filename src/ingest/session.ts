@@ -163,8 +163,12 @@ function sameFixed(row: SessionRow, a: readonly string[]): boolean {
   return true;
 }
 
-function unpack(key: string, packed: string, keep?: (a: string[]) => void): LiveSession {
-  const a = packed.split(SEP);
+function unpack(key: string, packed: string): LiveSession {
+  return fromParts(key, packed.split(SEP));
+}
+
+/** A live session from its packed values (`pack`'s, split at `SEP`). */
+function fromParts(key: string, a: readonly string[]): LiveSession {
   const startMs = Number(a[1]);
   const startSec = Math.floor(startMs / 1000);
   const i = HEAD;
@@ -205,7 +209,6 @@ function unpack(key: string, packed: string, keep?: (a: string[]) => void): Live
     'entry_meta.key': JSON.parse(a[i + 18]!) as string[],
     'entry_meta.value': JSON.parse(a[i + 19]!) as string[],
   };
-  if (keep) keep(a);
   return { row, startMs, lastMs: startMs + Number(a[0]) };
 }
 
@@ -241,9 +244,6 @@ export class MemorySessionStore implements SessionStore {
   private recentKey = '';
   private recentPacked = '';
   private recentValues: string[] | null = null;
-  private readonly keepRecent = (values: string[]): void => {
-    this.recentValues = values;
-  };
   /** Sessions dropped to stay within the bounds while still live. */
   evicted = 0;
 
@@ -269,10 +269,11 @@ export class MemorySessionStore implements SessionStore {
       this.delete(key);
       return undefined;
     }
-    this.recentValues = null; // set again by unpack, for this packed text
+    const values = packed.split(SEP);
     this.recentKey = key;
     this.recentPacked = packed;
-    return unpack(key, packed, this.keepRecent);
+    this.recentValues = values;
+    return fromParts(key, values);
   }
 
   /**
