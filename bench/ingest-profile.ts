@@ -49,6 +49,7 @@ const CATEGORIES: Array<[string, RegExp]> = [
   ['URL', /ingest\/url|internal\/url|^URL |canParse/],
   ['body parse, validation', /ingest\/(request|json)|^parse /],
   ['pipeline, shields, rate limit, IP', /ingest\/(pipeline|shields|ratelimit|ip)\.js/],
+  ['messages between threads (ingest worker)', /ingest\/(processor|ingest-worker|core)\.js|internal\/worker|worker_threads|MessagePort|^postMessage /],
   ['HTTP (Node)', /_http_|node:net|internal\/(stream|streams|http|socketaddress|timers)|\/http\//],
 ];
 // (Native frames — writev, read, the HTTP parser — have no URL: they count for the JS frame that called them, so a
@@ -137,32 +138,51 @@ try {
     server.kill('SIGUSR2');
     for (let i = 0; i < 100 && !fs.existsSync(profileOut); i++) await new Promise((r) => setTimeout(r, 100));
     await new Promise((r) => setTimeout(r, 500));
-    const profile = JSON.parse(fs.readFileSync(profileOut, 'utf8')) as Profile;
-    const cats = categorize(profile);
-    const total = [...cats.values()].reduce((a, b) => a + b, 0);
-    const busy = total - (cats.get('idle') ?? 0);
+    await new Promise((r) => setTimeout(r, 1500)); // the workers' profiles
     process.stdout.write(
       `measured ${SECONDS} s, 50 connections: ${m.rps} req/s, p50 ${m.p50} ms, p99 ${m.p99} ms, ${m.non2xx} non-2xx\n` +
-        `server CPU, all threads: ${cpu.toFixed(1)} s = ${((cpu / m.total) * 1e6).toFixed(0)} µs per request; main thread busy ${(busy / 1e6).toFixed(1)} s = ${(busy / m.total).toFixed(0)} µs per request\n\n` +
+        `server CPU, all threads: ${cpu.toFixed(1)} s = ${((cpu / m.total) * 1e6).toFixed(0)} µs per request\n` +
         `the machine: ${(mc1.busy - mc0.busy).toFixed(1)} s busy, ${(mc1.idle - mc0.idle).toFixed(1)} s idle over its cores (the load generator, another process, included)\n` +
         `server threads by their CPU time (/proc), µs per request: ` +
         threads.map(([k, v]) => `${k} ${((v / m.total) * 1e6).toFixed(0)}`).join(', ') +
-        `\n\n| main thread (profile samples) | share of its busy time | µs per request |\n|---|---:|---:|\n`,
+        '\n',
     );
-    for (const [k, v] of [...cats].filter(([k]) => k !== 'idle').sort((a, b) => b[1] - a[1])) {
-      process.stdout.write(`| ${k} | ${((100 * v) / busy).toFixed(1)} % | ${(v / m.total).toFixed(1)} |\n`);
-    }
-    process.stdout.write(`| (idle) | ${(((cats.get('idle') ?? 0) / total) * 100).toFixed(0)} % of the window | |\n\nfunctions with the most self time:\n`);
-    const self = new Map<string, number>();
-    const byId = new Map(profile.nodes.map((n) => [n.id, n]));
-    profile.samples.forEach((id, i) => {
-      const f = byId.get(id)!.callFrame;
-      const k = `${f.functionName || '(anonymous)'} ${f.url.replace(/^.*\/(node_modules|dist)\//, '')}`;
-      self.set(k, (self.get(k) ?? 0) + (profile.timeDeltas[i] ?? 0));
-    });
-    for (const [k, v] of [...self].filter(([k]) => !k.startsWith('(idle)')).sort((a, b) => b[1] - a[1]).slice(0, 20)) {
-      process.stdout.write(`  ${(v / m.total).toFixed(1).padStart(5)} µs  ${k}\n`);
-    }
+    const report = (title: string, profile: Profile): void => {
+      const cats = categorize(profile);
+      const total = [...cats.values()].reduce((a, b) => a + b, 0);
+      const busy = total - (cats.get('idle') ?? 0);
+      process.stdout.write(
+        `\n${title}: busy ${(busy / 1e6).toFixed(1)} s = ${(busy / m.total).toFixed(0)} µs per request\n\n` +
+          `| ${title} (profile samples) | share of its busy time | µs per request |\n|---|---:|---:|\n`,
+      );
+      for (const [k, v] of [...cats].filter(([k]) => k !== 'idle').sort((a, b) => b[1] - a[1])) {
+        process.stdout.write(`| ${k} | ${((100 * v) / busy).toFixed(1)} % | ${(v / m.total).toFixed(1)} |\n`);
+      }
+      process.stdout.write(`| (idle) | ${(((cats.get('idle') ?? 0) / total) * 100).toFixed(0)} % of the window | |\n\nfunctions with the most self time:\n`);
+      const self = new Map<string, number>();
+      const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+      profile.samples.forEach((id, i) => {
+        const f = byId.get(id)!.callFrame;
+        const k = `${f.functionName || '(anonymous)'} ${f.url.replace(/^.*\/(node_modules|dist)\//, '')}`;
+        self.set(k, (self.get(k) ?? 0) + (profile.timeDeltas[i] ?? 0));
+      });
+      for (const [k, v] of [...self].filter(([k]) => !k.startsWith('(idle)')).sort((a, b) => b[1] - a[1]).slice(0, 20)) {
+        process.stdout.write(`  ${(v / m.total).toFixed(1).padStart(5)} µs  ${k}\n`);
+      }
+    };
+    report('main thread', JSON.parse(fs.readFileSync(profileOut, 'utf8')) as Profile);
+    // The worker threads' profiles: the ingest worker is the busiest (the User-Agent worker is idle once warm).
+    const dir = path.dirname(profileOut);
+    const workers = fs
+      .readdirSync(dir)
+      .filter((f) => f.startsWith(`${path.basename(profileOut)}.thread-`))
+      .map((f) => {
+        const p = JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) as Profile;
+        const cats = categorize(p);
+        return { p, busy: [...cats].filter(([k]) => k !== 'idle').reduce((a, [, v]) => a + v, 0) };
+      })
+      .sort((a, b) => b.busy - a.busy);
+    if (workers[0]) report('ingest worker thread', workers[0].p);
   }
 } finally {
   await srv.stop();

@@ -13,12 +13,10 @@ import { TrackerScript } from './http/tracker.js';
 import { IngestCounters } from './core/counters.js';
 import { Metrics } from './core/metrics.js';
 import { createAdminServer, createPublicServer, type AppDeps } from './http/server.js';
-import { Pipeline, defaultStages } from './ingest/pipeline.js';
-import { ReferrerDatabase } from './ingest/referrers.js';
 import { GeoIp } from './ingest/geo.js';
-import { SpamList } from './ingest/spam.js';
-import { FileSaltSource } from './ingest/salts.js';
-import { MemorySessionStore, SESSION_TIMEOUT_MS, liveSessionsFromRows, type LiveSession } from './ingest/session.js';
+import { IngestCore, type IngestCoreConfig } from './ingest/core.js';
+import { InlineProcessor, WorkerProcessor, type EventProcessor } from './ingest/processor.js';
+import { SESSION_TIMEOUT_MS, liveSessionsFromRows, type LiveSession } from './ingest/session.js';
 import { TokenBucketLimiter } from './ingest/ratelimit.js';
 import { TrustedProxies } from './ingest/ip.js';
 import { UaService } from './ingest/ua-service.js';
@@ -120,38 +118,41 @@ export async function startApp(config: Config, log: Logger, onListening?: (app: 
   const counters = new IngestCounters();
   const ua = new UaService({ cacheSize: config.uaCacheSize, maxQueue: config.uaQueueMax });
   void ua.warmUp(WARM_UP_USER_AGENTS);
-  const salts = FileSaltSource.inDataDir(config.dataDir);
-  salts.current(new Date()); // creates today's salt and destroys older ones at start, too
-  const sessions = new MemorySessionStore(config.maxLiveSessions, SESSION_TIMEOUT_MS, config.maxSessionBytes);
-  const sessionsFile = path.join(config.dataDir, 'sessions.jsonl');
-  let restored = await sessions.restore(sessionsFile, Date.now());
+  // The pipeline, the live sessions and the rows' serialization: on the ingest worker thread (default), or here.
+  const coreConfig: IngestCoreConfig = { dataDir: config.dataDir, maxLiveSessions: config.maxLiveSessions, maxSessionBytes: config.maxSessionBytes, geoipDb: config.geoipDb };
+  /** The latest state of the sessions active in the last 30 minutes, from the store (complete after the journal replay). */
+  const fromStore = async (): Promise<Array<[string, LiveSession]>> => {
+    await Promise.all([store.events.flush(), store.sessions.flush()]);
+    const live: Array<[string, LiveSession]> = [];
+    for await (const page of store.activeSessions(Date.now() - SESSION_TIMEOUT_MS)) for (const e of liveSessionsFromRows(page)) live.push(e);
+    return live.sort((a, b) => a[1].lastMs - b[1].lastMs);
+  };
+  let processor: EventProcessor;
+  if (config.ingestWorker) {
+    const w = await WorkerProcessor.start(coreConfig, admin.snapshot(), log, fromStore);
+    admin.onChange = (snapshot) => w.updateSites(snapshot);
+    processor = w;
+  } else {
+    processor = new InlineProcessor(await IngestCore.open(coreConfig, admin));
+  }
+  let restored = await processor.restore();
   if (restored === null) {
     // No saved sessions: the last stop was not graceful (or this is the first start). The store, complete after
     // the journal replay, holds the latest state of every session: continue the ones active in the last 30 min.
-    const now = Date.now();
-    const live: Array<[string, LiveSession]> = [];
-    for await (const page of store.activeSessions(now - SESSION_TIMEOUT_MS)) for (const e of liveSessionsFromRows(page)) live.push(e);
-    restored = sessions.load(live.sort((a, b) => a[1].lastMs - b[1].lastMs), now);
+    restored = await processor.load(await fromStore());
     log.info('live sessions rebuilt from the store', { sessions: restored });
   }
-  // Every minute: forget idle sessions, and rotate the salt (destroying the old one) soon after midnight UTC
-  // even when no event arrives.
-  const sweeper = setInterval(() => {
-    sessions.sweep(Date.now());
-    salts.current(new Date());
-  }, 60_000);
-  sweeper.unref();
+  // Place names for the Stats API (the GeoIP databases themselves are read only where events are located).
   const geo = GeoIp.open({ override: config.geoipDb });
   await geo.warmUp();
-  const pipeline = new Pipeline(admin, defaultStages({ referrers: ReferrerDatabase.load(), shields: admin, geo, spam: SpamList.load(), salts, sessions }));
-  metrics.attach(counters, pipeline, store, ua, journal, sessions);
+  metrics.attach(counters, processor, store, ua, journal);
   let ready = false;
   const deps: AppDeps = {
     log,
     store,
     admin,
     counters,
-    pipeline,
+    processor,
     metrics,
     limiter: new TokenBucketLimiter(config.rateLimitClientShare),
     trustedProxies: TrustedProxies.parse(config.trustedProxies),
@@ -199,8 +200,7 @@ export async function startApp(config: Config, log: Logger, onListening?: (app: 
       const depth = store.events.depth + store.sessions.depth;
       log.info('writing buffered rows', { rows: depth });
       await ua.close();
-      clearInterval(sweeper);
-      const saved = sessions.save(sessionsFile, Date.now());
+      const saved = await processor.close();
       log.info('live sessions saved', { sessions: saved });
       try {
         await store.close();

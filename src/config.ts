@@ -43,6 +43,11 @@ export interface Config {
   clickhousePassword: string;
   /** Journal every accepted event before the 202 (`FOOTFALL_JOURNAL`, on|off, default on). */
   journal: boolean;
+  /**
+   * The pipeline's stages, the live sessions and the rows' serialization on a worker thread of their own
+   * (`FOOTFALL_INGEST_WORKER`, default on); off: on the event loop, between the HTTP requests.
+   */
+  ingestWorker: boolean;
   /** fsync the journal at least this often, ms (`FOOTFALL_JOURNAL_FSYNC_MS`, default 200; 0 = before every 202). */
   journalFsyncMs: number;
   /** Size of a journal segment file (`FOOTFALL_JOURNAL_SEGMENT_BYTES`, default 32 MiB). */
@@ -156,6 +161,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     clickhouseUser: env.FOOTFALL_CLICKHOUSE_USER || 'default',
     clickhousePassword: env.FOOTFALL_CLICKHOUSE_PASSWORD ?? '',
     journal: onOff(env, 'FOOTFALL_JOURNAL', true),
+    ingestWorker: onOff(env, 'FOOTFALL_INGEST_WORKER', true),
     journalFsyncMs: int(env, 'FOOTFALL_JOURNAL_FSYNC_MS', 200, 0, 60_000),
     journalSegmentBytes: int(env, 'FOOTFALL_JOURNAL_SEGMENT_BYTES', 32 * 1024 * 1024, 64 * 1024, 1024 * 1024 * 1024),
     journalMaxBytes: int(env, 'FOOTFALL_JOURNAL_MAX_BYTES', 2 * 1024 * 1024 * 1024, 1024 * 1024, Number.MAX_SAFE_INTEGER),

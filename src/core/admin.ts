@@ -5,6 +5,7 @@ import { DEFAULT_RATE_LIMIT, type RateLimit } from '../ingest/ratelimit.js';
 import type { Store } from '../store/store.js';
 import { parseDateRange, type ExportTable } from '../store/export.js';
 import { normalizeDomain } from '../ingest/request.js';
+import type { SitesSnapshot } from '../ingest/sites.js';
 
 /** A refused admin action, with the HTTP status it maps to. */
 export class AdminError extends Error {
@@ -49,6 +50,8 @@ export class Admin {
   private shields = new Map<number, SiteShields>();
   private goals = new Map<number, Goal[]>();
   private chain: Promise<unknown> = Promise.resolve();
+  /** Called after sites or shield rules changed (the ingest worker keeps a copy of both). */
+  onChange: ((snapshot: SitesSnapshot) => void) | null = null;
 
   /**
    * `defaultRateLimit`: what a site without its own setting gets (`FOOTFALL_RATE_LIMIT_PER_MINUTE` and
@@ -77,6 +80,16 @@ export class Admin {
       this.shieldRules.set(r.siteId, list);
     }
     this.shields = new Map([...this.shieldRules].map(([id, rules]) => [id, new SiteShields(rules)]));
+    this.changed();
+  }
+
+  /** The sites and their shield rules, as plain data (what the ingestion pipeline needs of them). */
+  snapshot(): SitesSnapshot {
+    return { sites: [...this.sites.values()], shields: [...this.shieldRules] };
+  }
+
+  private changed(): void {
+    this.onChange?.(this.snapshot());
   }
 
   /** The site's compiled shields (undefined when it has none). */
@@ -123,6 +136,7 @@ export class Admin {
   private async saveSite(updated: Site): Promise<Site> {
     await this.store.repo.updateSite(updated);
     this.sites.set(updated.domain, updated);
+    this.changed();
     return updated;
   }
 
@@ -148,6 +162,7 @@ export class Admin {
       this.shieldRules.delete(siteId);
       this.shields.delete(siteId);
     }
+    this.changed();
   }
 
   addShield(rawDomain: string, kind: string, value: string): Promise<ShieldRule> {
@@ -238,6 +253,7 @@ export class Admin {
       if (this.sites.has(domain)) throw new AdminError(409, `site ${domain} already exists`);
       const site = await this.store.repo.insertSite(domain, timezone);
       this.sites.set(domain, site);
+      this.changed();
       return site;
     });
   }
@@ -247,6 +263,7 @@ export class Admin {
       const site = this.site(rawDomain);
       await this.store.repo.deleteSite(site);
       this.sites.delete(site.domain);
+      this.changed();
       return site;
     });
   }

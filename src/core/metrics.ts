@@ -1,5 +1,5 @@
 import client from 'prom-client';
-import type { Pipeline } from '../ingest/pipeline.js';
+import type { EventProcessor } from '../ingest/processor.js';
 import type { UaService } from '../ingest/ua-service.js';
 import type { Journal } from '../store/journal.js';
 import type { Store } from '../store/store.js';
@@ -29,7 +29,7 @@ export class Metrics {
   }
 
   /** Wires the scrape-time readers of the running app's state. */
-  attach(counters: IngestCounters, pipeline: Pipeline, store: Store, ua: UaService, journal: Journal | null = null, sessions: { size: number; bytes: number; evicted: number } | null = null): void {
+  attach(counters: IngestCounters, ingest: Pick<EventProcessor, 'stats'>, store: Store, ua: UaService, journal: Journal | null = null): void {
     const r = [this.registry];
     const counter = (name: string, help: string, read: () => number): void => {
       new client.Counter({
@@ -67,7 +67,7 @@ export class Metrics {
       registers: r,
       collect() {
         this.reset();
-        for (const [stage, s] of pipeline.stageStats) this.inc({ stage }, s.seconds);
+        for (const [stage, s] of ingest.stats.stages) this.inc({ stage }, s.seconds);
       },
     });
     new client.Counter({
@@ -77,7 +77,7 @@ export class Metrics {
       registers: r,
       collect() {
         this.reset();
-        for (const [stage, s] of pipeline.stageStats) this.inc({ stage }, s.calls);
+        for (const [stage, s] of ingest.stats.stages) this.inc({ stage }, s.calls);
       },
     });
     new client.Gauge({
@@ -152,11 +152,10 @@ export class Metrics {
         }
       },
     });
-    if (sessions) {
-      new client.Gauge({ name: 'footfall_live_sessions', help: 'Live sessions in memory', registers: r, collect() { this.set(sessions.size); } });
-      new client.Gauge({ name: 'footfall_live_session_bytes', help: 'Estimated heap bytes of the live sessions', registers: r, collect() { this.set(sessions.bytes); } });
-      counter('footfall_live_sessions_evicted_total', 'Live sessions dropped to stay within the bounds (their visitors start new sessions)', () => sessions.evicted);
-    }
+    // (the ingest figures are refreshed from the ingest worker before each scrape)
+    new client.Gauge({ name: 'footfall_live_sessions', help: 'Live sessions in memory', registers: r, collect() { this.set(ingest.stats.sessions.size); } });
+    new client.Gauge({ name: 'footfall_live_session_bytes', help: 'Estimated heap bytes of the live sessions', registers: r, collect() { this.set(ingest.stats.sessions.bytes); } });
+    counter('footfall_live_sessions_evicted_total', 'Live sessions dropped to stay within the bounds (their visitors start new sessions)', () => ingest.stats.sessions.evicted);
     if (journal) {
       const j = journal.stats;
       new client.Gauge({ name: 'footfall_journal_bytes', help: 'Bytes of journal segments on disk', registers: r, collect() { this.set(j.bytes); } });

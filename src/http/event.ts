@@ -1,8 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { IngestCounters } from '../core/counters.js';
 import { clientIpBehind, type TrustedProxies } from '../ingest/ip.js';
-import { serializeRow } from '../ingest/event.js';
-import type { Pipeline } from '../ingest/pipeline.js';
+import { IngestWorkerError, type EventProcessor, type Processed } from '../ingest/processor.js';
 import { parseEventBody } from '../ingest/request.js';
 import type { RowIntake } from '../store/intake.js';
 import type { UaService } from '../ingest/ua-service.js';
@@ -13,7 +12,8 @@ import { readBody } from './body.js';
 import { sendJson, sendText } from './respond.js';
 
 export interface EventRouteDeps {
-  pipeline: Pipeline;
+  /** The pipeline, live sessions and serialization: on the ingest worker (or inline). */
+  processor: EventProcessor;
   /** Where accepted rows go: the journal then the write buffers, or the buffers alone. */
   intake: RowIntake;
   counters: IngestCounters;
@@ -44,6 +44,9 @@ function preflight(req: IncomingMessage, res: ServerResponse): void {
   });
   res.end();
 }
+
+/** Sites of the requests being processed on the ingest worker: room in the write buffers is kept for their rows. */
+let inFlight = 0;
 
 /** `POST /api/event`: the Plausible Events API. */
 export async function handleEvent(req: IncomingMessage, res: ServerResponse, deps: EventRouteDeps): Promise<void> {
@@ -107,25 +110,41 @@ export async function handleEvent(req: IncomingMessage, res: ServerResponse, dep
     }
   }
   // Room is checked before the pipeline runs (one event and at most two session rows per site), so that a
-  // refused event has not moved its visitor's session on; nothing awaits between here and accept().
+  // refused event has not moved its visitor's session on. Requests on their way through the ingest worker hold
+  // their room until their rows are taken.
   const n = parsed.request.domains.length;
-  if (!deps.intake.hasRoom(n, 2 * n)) {
+  if (!deps.intake.hasRoom(n + inFlight, 2 * (n + inFlight))) {
     deps.counters.overloaded++;
     return sendJson(res, 503, { errors: { request: ['Server is overloaded, retry later'] } }, { ...CORS, 'retry-after': '5' });
   }
-  const result = deps.pipeline.process(parsed.request, { ip, userAgent, ua, now: new Date() });
-  const taken = deps.intake.accept(result.rows.map(serializeRow), result.sessionRows.map(serializeRow));
+  let result: Processed;
+  const pending = deps.processor.process(parsed.request, { ip, userAgent, ua, now: new Date() });
+  if ('then' in pending) {
+    inFlight += n;
+    try {
+      result = await pending;
+    } catch (err) {
+      if (!(err instanceof IngestWorkerError)) throw err;
+      // The ingest worker stopped with this request (a new one is starting): nothing of it was kept.
+      deps.counters.overloaded++;
+      return sendJson(res, 503, { errors: { request: ['Server cannot process events right now, retry later'] } }, { ...CORS, 'retry-after': '5' });
+    } finally {
+      inFlight -= n;
+    }
+  } else result = pending;
+  const taken = deps.intake.accept(result.events, result.sessions);
   if (taken) {
     try {
       await taken;
     } catch {
       // The journal could not be written (or the buffers closed for shutdown): nothing of this event was kept.
-      result.undo();
+      result.settle(false);
       deps.counters.overloaded++;
       return sendJson(res, 503, { errors: { request: ['Server cannot store events right now, retry later'] } }, { ...CORS, 'retry-after': '5' });
     }
   }
-  deps.counters.accepted += result.rows.length;
+  result.settle(true);
+  deps.counters.accepted += result.events.length;
   for (const r of result.dropped) deps.counters.drop(r);
   if (result.dropped.length === 0) {
     res.writeHead(202, ACCEPTED);

@@ -57,6 +57,7 @@ function publicRouter(deps: AppDeps): Handler {
         return handleReady(req, res, deps);
       case '/metrics':
         return (async () => {
+          await deps.processor.refreshStats().catch(() => undefined); // the worker restarting: the last figures
           const body = await deps.metrics.registry.metrics();
           res.writeHead(200, { 'content-type': deps.metrics.registry.contentType });
           res.end(body);

