@@ -2,7 +2,7 @@ import { parentPort } from 'node:worker_threads';
 import { IngestCore, type IngestCoreConfig } from './core.js';
 import type { LiveSession } from './session.js';
 import { SiteDirectory, type SitesSnapshot } from './sites.js';
-import type { BatchResult, FromWorker, ToWorker } from './worker-protocol.js';
+import { encodeResults, type BatchItem, type BatchResult, type FromWorker, type ToWorker } from './worker-protocol.js';
 
 /**
  * The ingest worker thread: the pipeline's stages, the live sessions and the rows' serialization (`IngestCore`),
@@ -51,10 +51,11 @@ function batch(m: Extract<ToWorker, { t: 'batch' }>): void {
     undos.get(id)?.();
     undos.delete(id);
   }
-  if (m.items.length === 0) return;
-  const results: BatchResult[] = new Array(m.items.length);
-  for (let i = 0; i < m.items.length; i++) {
-    const [id, request, ip, userAgent, ua, nowMs] = m.items[i]!;
+  if (m.items === '') return;
+  const items = JSON.parse(m.items) as BatchItem[];
+  const results: BatchResult[] = new Array(items.length);
+  for (let i = 0; i < items.length; i++) {
+    const [id, request, ip, userAgent, ua, nowMs] = items[i]!;
     try {
       const { out, undo } = core!.process(request, { ip, userAgent, ua, now: new Date(nowMs) });
       if (undo) undos.set(id, undo);
@@ -63,7 +64,7 @@ function batch(m: Extract<ToWorker, { t: 'batch' }>): void {
       results[i] = [id, errorText(err)];
     }
   }
-  send({ t: 'results', results });
+  send({ t: 'results', results: encodeResults(results) });
 }
 
 /** Handles messages in order; an async call (open, restore) holds the ones after it until it is done. */
