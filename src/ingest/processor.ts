@@ -106,6 +106,8 @@ export class WorkerProcessor implements EventProcessor {
   /** False while a new worker is being set up: requests wait on this side. */
   private online = false;
   private closing = false;
+  /** Set while the worker cannot be restarted: requests are refused at once. */
+  private broken: IngestWorkerError | null = null;
   private sites: SitesSnapshot;
   private started: Promise<void>;
 
@@ -189,17 +191,39 @@ export class WorkerProcessor implements EventProcessor {
     this.undone = [];
     this.sent = 0;
     if (this.closing) return;
-    this.online = false;
     this.log.error('ingest worker stopped; starting a new one (live sessions rebuilt from the store)', { code });
+    this.restart();
+  }
+
+  private restart(): void {
+    this.online = false;
     this.worker = this.spawn();
     this.started = (async () => {
       await this.call('init', { config: this.config, sites: this.sites });
       const restored = await this.call('restore', null);
-      if (restored === null) await this.call('load', await this.recover());
+      if (restored === null) {
+        try {
+          await this.call('load', await this.recover());
+        } catch (err) {
+          this.log.error('live sessions could not be rebuilt; their visitors start new sessions', { err });
+        }
+      }
+      this.broken = null;
       this.online = true;
       this.flush();
     })();
-    this.started.catch((err: unknown) => this.log.error('ingest worker could not be restarted', { err }));
+    this.started.catch((err: unknown) => {
+      // Requests are refused (503), not held, until a new attempt succeeds.
+      this.broken = new IngestWorkerError(`the ingest worker could not be started: ${err instanceof Error ? err.message : String(err)}`);
+      this.log.error('ingest worker could not be restarted; retrying in 5 s', { err });
+      for (const x of this.waiting.values()) x.reject(this.broken);
+      this.waiting.clear();
+      this.queue = [];
+      const w = this.worker;
+      setTimeout(() => {
+        if (!this.closing && w === this.worker) void w.terminate(); // its exit starts the next attempt
+      }, 5000).unref();
+    });
   }
 
   private call(op: 'init' | 'restore' | 'load' | 'stats' | 'close', arg: unknown): Promise<unknown> {
@@ -223,6 +247,7 @@ export class WorkerProcessor implements EventProcessor {
 
   process(request: EventRequest, ctx: RequestContext): Promise<Processed> {
     if (this.closing) return Promise.reject(new IngestWorkerError('the ingest worker is stopping'));
+    if (this.broken) return Promise.reject(this.broken);
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.waiting.set(id, { resolve, reject });
@@ -283,7 +308,7 @@ export class WorkerProcessor implements EventProcessor {
     this.flush();
     this.closing = true;
     try {
-      return (await this.call('close', null)) as number;
+      return this.broken ? 0 : ((await this.call('close', null)) as number);
     } finally {
       await this.worker.terminate();
     }

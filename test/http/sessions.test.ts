@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { cli, exportRows, newKey, postEvent, startServer } from '../helpers/server.js';
 
-test('visitors and sessions end to end, and a graceful restart keeps the session', async () => {
-  let srv = await startServer();
+for (const worker of ['on', 'off']) test(`visitors and sessions end to end, and a graceful restart keeps the session (ingest worker ${worker})`, async () => {
+  const env = { FOOTFALL_INGEST_WORKER: worker };
+  let srv = await startServer({ env });
   const dataDir = srv.dataDir;
   try {
     assert.equal((await cli(dataDir, ['sites', 'add', 'sess.example'])).code, 0);
@@ -31,7 +32,7 @@ test('visitors and sessions end to end, and a graceful restart keeps the session
     );
 
     assert.equal(await srv.stop('SIGTERM'), 0);
-    srv = await startServer({ dataDir });
+    srv = await startServer({ dataDir, env });
     assert.match(srv.logs(), /"restoredSessions":2/);
     await postEvent(srv.url, { n: 'pageview', u: 'https://sess.example/after-restart' }, ip);
     events = await exportRows(srv.url, key, 'events', 'sess.example');
