@@ -128,12 +128,14 @@ export async function startApp(config: Config, log: Logger, onListening?: (app: 
     return live.sort((a, b) => a[1].lastMs - b[1].lastMs);
   };
   let processor: EventProcessor;
+  let inThread: IngestCore | null = null;
   if (config.ingestWorker) {
     const w = await WorkerProcessor.start(coreConfig, admin.snapshot(), log, fromStore);
     admin.onChange = (snapshot) => w.updateSites(snapshot);
     processor = w;
   } else {
-    processor = new InlineProcessor(await IngestCore.open(coreConfig, admin));
+    inThread = await IngestCore.open(coreConfig, admin);
+    processor = new InlineProcessor(inThread);
   }
   let restored = await processor.restore();
   if (restored === null) {
@@ -142,9 +144,9 @@ export async function startApp(config: Config, log: Logger, onListening?: (app: 
     restored = await processor.load(await fromStore());
     log.info('live sessions rebuilt from the store', { sessions: restored });
   }
-  // Place names for the Stats API (the GeoIP databases themselves are read only where events are located).
-  const geo = GeoIp.open({ override: config.geoipDb });
-  await geo.warmUp();
+  // Place names for the Stats API: the GeoIP databases themselves are read only where events are located (the
+  // ingest worker), the city names when a query first needs them.
+  const geo = inThread?.geo ?? GeoIp.open({ override: config.geoipDb });
   metrics.attach(counters, processor, store, ua, journal);
   let ready = false;
   const deps: AppDeps = {

@@ -43,6 +43,7 @@ export class IngestCore {
   private constructor(
     readonly pipeline: Pipeline,
     readonly sessions: MemorySessionStore,
+    readonly geo: GeoIp,
     private readonly salts: FileSaltSource,
     private readonly dataDir: string,
   ) {
@@ -62,7 +63,7 @@ export class IngestCore {
     const geo = GeoIp.open({ override: config.geoipDb }).load();
     await geo.warmUp();
     const pipeline = new Pipeline(sites, defaultStages({ referrers: ReferrerDatabase.load(), shields: sites, geo, spam: SpamList.load(), salts, sessions }));
-    return new IngestCore(pipeline, sessions, salts, config.dataDir);
+    return new IngestCore(pipeline, sessions, geo, salts, config.dataDir);
   }
 
   /** Runs the pipeline on one validated request; `undo` is null when nothing would need undoing. */

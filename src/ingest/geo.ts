@@ -264,8 +264,16 @@ export class GeoIp {
    * Builds the city index now, on a worker thread (about a second), rather than in-thread on the first lookup:
    * the parsed data set's objects are garbage afterwards, and a worker's heap goes away with it.
    */
-  async warmUp(): Promise<void> {
-    if (this.cities) return;
+  warmUp(): Promise<void> {
+    if (this.cities) return Promise.resolve();
+    return (this.warming ??= this.buildCities().finally(() => {
+      this.warming = null;
+    }));
+  }
+
+  private warming: Promise<void> | null = null;
+
+  private async buildCities(): Promise<void> {
     const data = await new Promise<CityData>((resolve, reject) => {
       const w = new Worker(new URL('./geo-worker.js', import.meta.url));
       w.once('message', (d: CityData) => {

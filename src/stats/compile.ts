@@ -19,6 +19,8 @@ export interface Places {
   allRegions(): Array<[string, string]>;
   cityName(id: number): string;
   cityIdsWhere(pred: (name: string) => boolean): number[];
+  /** Makes the city names ready (off the event loop); the two city methods need it first. */
+  warmUp?(): Promise<void>;
 }
 
 export interface CompileContext {

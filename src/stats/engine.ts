@@ -173,6 +173,8 @@ export class StatsEngine {
   }
 
   async query(q: Query): Promise<StatsResult> {
+    // City names are loaded when a query first needs them (≈ 50 MB, built on a worker thread in about a second).
+    if (this.places.warmUp && JSON.stringify(q).includes('visit:city')) await this.places.warmUp();
     const ctx: CompileContext = { db: this.db, q, places: this.places };
     const { metrics, dimensions } = q;
     const warnings: Record<string, { code: string; warning: string }> = {};
