@@ -1,8 +1,9 @@
 /**
  * Where an ingested event's CPU goes. Starts the built server (embedded store, journal on, as `npm start` runs it)
  * with bench/profile-hook, warms it with the realistic mix (every User-Agent parsed once), then profiles the main
- * thread during a measured load from a separate process, and prints: requests/s and latency, the server's CPU per
- * request over all its threads (main, the store's, workers), and the main thread's time by category.
+ * thread and the ingest worker during a measured load from a separate process, and prints: requests/s and latency,
+ * the server's CPU per request over all its threads (main, the store's, workers), and the time of the main thread
+ * and of the ingest worker by category.
  *
  *   npm run build && node dist/bench/ingest-profile.js     (BENCH_SECONDS=20 BENCH_WARMUP_SECONDS=25;
  *                                                          BENCH_PROFILE_OUT=file.cpuprofile keeps the profile)
@@ -86,6 +87,9 @@ fs.rmSync(profileOut, { force: true });
 const PROFILE = process.env.BENCH_PROFILE !== '0';
 const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
 if (PROFILE) nodeArgs.push('--import', path.join(here, 'profile-hook.js'));
+for (const f of fs.readdirSync(path.dirname(profileOut))) {
+  if (f.startsWith(`${path.basename(profileOut)}.thread-`)) fs.rmSync(path.join(path.dirname(profileOut), f)); // an earlier run's
+}
 const srv = await startRealisticFootfall(dataDir, { nodeArgs, env: { PROFILE_OUT: profileOut } });
 const server = srv.proc;
 try {
