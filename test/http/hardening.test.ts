@@ -72,7 +72,10 @@ test('a full disk answers 503, and once space returns events are accepted again 
         if ((await send()) === 202) ok++;
         else await sleep(100);
       }
-      const stored = new Set((await exportRows(srv.url, key, 'events', 'disk.example')).map((r) => String(r.pathname)));
+      const rows = await exportRows(srv.url, key, 'events', 'disk.example').catch((err: unknown) => {
+        throw new Error(`${err instanceof Error ? err.message : String(err)}; the server's log:\n${srv.logs().slice(-4000)}`);
+      });
+      const stored = new Set(rows.map((r) => String(r.pathname)));
       for (const p of accepted) assert.ok(stored.has(p), `accepted event ${p} is stored`);
       assert.equal(stored.size, accepted.size);
       assert.equal(await srv.stop(), 0);
