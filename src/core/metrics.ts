@@ -152,6 +152,11 @@ export class Metrics {
         }
       },
     });
+    counter(
+      'footfall_store_repairs_total',
+      'Times the embedded store was opened again to drop parts a full disk left empty (their rows were kept or inserted again)',
+      () => (store.backend as { repairs?: number }).repairs ?? 0,
+    );
     // (the ingest figures are refreshed from the ingest worker before each scrape)
     new client.Gauge({ name: 'footfall_live_sessions', help: 'Live sessions in memory', registers: r, collect() { this.set(ingest.stats.sessions.size); } });
     new client.Gauge({ name: 'footfall_live_session_bytes', help: 'Estimated heap bytes of the live sessions', registers: r, collect() { this.set(ingest.stats.sessions.bytes); } });

@@ -33,7 +33,7 @@ export function unreachable(err: unknown): boolean {
 export function transient(err: unknown): boolean {
   if (unreachable(err)) return true;
   const code = (err as { code?: unknown } | null)?.code;
-  if (code === 'ENOSPC' || code === 'EDQUOT' || code === 'ENOMEM') return true;
+  if (code === 'ENOSPC' || code === 'EDQUOT' || code === 'ENOMEM' || code === 'FOOTFALL_INSERT_LOST') return true;
   const msg = err instanceof Error ? err.message : String(err);
   return /no space left|ENOSPC|NOT_ENOUGH_SPACE|cannot reserve|memory limit|MEMORY_LIMIT_EXCEEDED|too many parts|TOO_MANY_PARTS|TOO_MANY_SIMULTANEOUS|timeout|timed out|store is closed|readonly|READONLY/i.test(msg);
 }

@@ -2,9 +2,33 @@ import fs from 'node:fs';
 import os from 'node:os';
 import { Session } from 'chdb';
 import type { SqlBackend } from './backend.js';
+import { corruptionError, DiskWatch, emptyParts, PARTS_SQL, spaceError, type PartRow } from './chdb-parts.js';
+import type { Logger } from '../util/log.js';
+import { sqlString } from './sql.js';
 
 /** Thrown when another process (usually the running server) holds the data directory. */
 export class StoreLockedError extends Error {}
+
+/**
+ * An insert that reported success wrote its rows into a part the full disk left empty; the engine was opened again
+ * (which detaches that part), so the rows are not stored: insert them again. Transient by its code.
+ */
+export class InsertLostError extends Error {
+  readonly code = 'FOOTFALL_INSERT_LOST';
+}
+
+export interface ChdbOptions {
+  /** The engine's memory bound (see `open`). */
+  maxMemoryBytes?: number;
+  /** Connections for reads. */
+  readers?: number;
+  /** For the repairs of parts a full disk broke. */
+  log?: Logger;
+  /** Free bytes under which the disk counts as short of space (default 256 MiB, or 2 % of the disk if more). */
+  lowSpaceBytes?: number;
+  /** Runs after each insert's success, before the look for broken parts: for tests that break a part there. */
+  afterInsert?: (table: string) => Promise<void>;
+}
 
 /**
  * The embedded engine: ClickHouse inside this process through chdb, data in one directory.
@@ -22,10 +46,38 @@ export class ChdbBackend implements SqlBackend {
   private sessions: Session[];
   /** Statements sent and not yet settled, per connection. */
   private readonly pending: number[];
+  /** While the engine is opened again, statements wait for this. */
+  private gate: Promise<void> | null = null;
+  /** The repair running now (one at a time; callers share it). */
+  private repairing: Promise<number> | null = null;
+  private closed = false;
+  private readonly disk: DiskWatch;
+  private readonly log: Logger | undefined;
+  /** Times the engine was opened again to drop parts a full disk broke. */
+  repairs = 0;
+  private readonly watchTimer: NodeJS.Timeout;
+  private lastConnectAttempt = 0;
+  /** Connections to open when opening again failed (0: none lost). */
+  private lostSize = 0;
 
-  private constructor(sessions: Session[]) {
+  private constructor(
+    sessions: Session[],
+    private readonly dir: string,
+    private readonly connectionArgs: string[],
+    private readonly opts: ChdbOptions,
+  ) {
     this.sessions = sessions;
     this.pending = sessions.map(() => 0);
+    this.log = opts.log;
+    this.disk = new DiskWatch(dir, opts.lowSpaceBytes);
+    // Merges break parts too, between inserts: while the disk is short, look every few seconds (a merge's parts
+    // stay on disk for minutes after it, so opening again within that time loses nothing).
+    this.watchTimer = setInterval(() => {
+      void (async () => {
+        if (!this.repairing && (await this.disk.troubled())) await this.repair();
+      })().catch((err) => this.log?.warn('store: the look for broken parts failed', { err }));
+    }, WATCH_MS);
+    this.watchTimer.unref();
   }
 
   /**
@@ -34,7 +86,8 @@ export class ChdbBackend implements SqlBackend {
    * merges, inserts and queries cannot grow the process without bound. `readers`: connections for reads (the
    * default is the number of cores, at least 2 and at most 4).
    */
-  static open(dir: string, maxMemoryBytes = 512 * 1024 * 1024, readers = defaultReaders()): ChdbBackend {
+  static open(dir: string, opts: ChdbOptions = {}): ChdbBackend {
+    const { maxMemoryBytes = 512 * 1024 * 1024, readers = defaultReaders() } = opts;
     fs.mkdirSync(dir, { recursive: true });
     const mem = Math.max(64 * 1024 * 1024, Math.floor(maxMemoryBytes));
     // Quote 64-bit integers in JSON output so ids survive JavaScript's doubles (the ClickHouse server backend
@@ -48,18 +101,8 @@ export class ChdbBackend implements SqlBackend {
       `--max_bytes_before_external_group_by=${Math.floor((mem * 3) / 8)}`,
       '--mark_cache_size=67108864',
     ];
-    const sessions: Session[] = [];
-    try {
-      for (let i = 0; i < 1 + Math.max(1, Math.floor(readers)); i++) sessions.push(new Session(dir, { connectionArgs }));
-      return new ChdbBackend(sessions);
-    } catch (err) {
-      for (const s of sessions) s.close();
-      const msg = err instanceof Error ? err.message : String(err);
-      if (/Cannot lock file|already running/i.test(msg) || heldByOtherProcess(dir)) {
-        throw new StoreLockedError(`the store in ${dir} is in use by another process (is the server running?)`);
-      }
-      throw err;
-    }
+    const sessions = connect(dir, connectionArgs, 1 + Math.max(1, Math.floor(readers)));
+    return new ChdbBackend(sessions, dir, connectionArgs, opts);
   }
 
   /** Statements in flight per connection, the writer's first (for metrics and tests). */
@@ -69,6 +112,18 @@ export class ChdbBackend implements SqlBackend {
 
   /** Runs `fn` on connection `i` (`-1`: the reader with the fewest statements in flight), counting it as busy. */
   private async on<T>(i: number, fn: (s: Session) => Promise<T>): Promise<T> {
+    while (this.gate) await this.gate;
+    if (this.sessions.length === 0 && !this.closed && this.lostSize > 0 && Date.now() - this.lastConnectAttempt >= 1000) {
+      // opening again failed earlier (a full disk): try once a second, on demand
+      this.lastConnectAttempt = Date.now();
+      try {
+        this.sessions = connect(this.dir, this.connectionArgs, this.lostSize);
+        this.lostSize = 0;
+        this.log?.info('store: engine open again');
+      } catch (err) {
+        this.log?.error('store: cannot open the engine again', { err });
+      }
+    }
     if (this.sessions.length === 0) throw new Error('store is closed');
     if (i < 0) {
       i = 1;
@@ -87,7 +142,14 @@ export class ChdbBackend implements SqlBackend {
   }
 
   async queryText(sql: string): Promise<string> {
-    return this.on(-1, async (s) => (await s.queryAsync(sql, { format: 'JSONEachRow' })).text());
+    const run = () => this.on(-1, async (s) => (await s.queryAsync(sql, { format: 'JSONEachRow' })).text());
+    try {
+      return await run();
+    } catch (err) {
+      // A part the full disk broke fails every read of its table until it is dropped: drop it, then read again.
+      if (corruptionError(err) && (await this.repair()) > 0) return run();
+      throw err;
+    }
   }
 
   async queryRows<T>(sql: string): Promise<T[]> {
@@ -97,8 +159,97 @@ export class ChdbBackend implements SqlBackend {
     return rows;
   }
 
+  /**
+   * While the disk is short of space, each insert is followed by a look for parts committed empty. Any is dropped by
+   * opening the engine again; if one of them holds this insert's rows, InsertLostError asks for them again.
+   */
   async insertJSONEachRow(table: string, payload: Buffer): Promise<void> {
-    await this.on(0, (s) => s.insert({ table, values: payload, format: 'JSONEachRow' }));
+    const troubled = await this.disk.troubled();
+    const before = troubled ? await this.level0Parts(table) : null;
+    try {
+      await this.on(0, (s) => s.insert({ table, values: payload, format: 'JSONEachRow' }));
+    } catch (err) {
+      if (spaceError(err)) this.disk.note();
+      throw err;
+    }
+    await this.opts.afterInsert?.(table);
+    if (!troubled && !(await this.disk.troubled())) return;
+    const broken = await this.brokenParts();
+    if (broken.length === 0) return;
+    const [db, tbl] = splitTable(table);
+    // this insert's part: a new level-0 part of its table (merges make higher levels); unknown before: any
+    const mine = broken.filter((p) => p.database === db && p.table === tbl && Number(p.level) === 0 && !before?.has(p.name));
+    await this.repair(broken);
+    if (mine.length > 0) throw new InsertLostError(`the insert into ${table} went into a part the full disk left empty (${mine.map((p) => p.name).join(', ')}); it is dropped, insert again`);
+  }
+
+  /** Names of the level-0 parts of `table` (all states), for telling which part an insert makes. */
+  private async level0Parts(table: string): Promise<Set<string>> {
+    const [db, tbl] = splitTable(table);
+    const rows = await this.queryRowsRaw<{ name: string }>(`SELECT name FROM system.parts WHERE database = ${sqlString(db)} AND table = ${sqlString(tbl)} AND level = 0`);
+    return new Set(rows.map((r) => r.name));
+  }
+
+  /** Parts committed empty (all states: an outdated one may come back when the engine opens again). */
+  async brokenParts(): Promise<PartRow[]> {
+    return emptyParts(await this.queryRowsRaw<PartRow>(PARTS_SQL));
+  }
+
+  /**
+   * Looks for parts the full disk broke (or takes `found`) and, if any, opens the engine again, which detaches them
+   * and brings back what they merged. Returns how many it found. Concurrent callers share one repair.
+   */
+  async repair(found?: PartRow[]): Promise<number> {
+    if (this.repairing) return this.repairing;
+    const run = async (): Promise<number> => {
+      const broken = found ?? (await this.brokenParts());
+      if (broken.length === 0 || this.closed) return 0;
+      this.log?.error('store: parts left empty by a full disk; opening the engine again to drop them', {
+        parts: broken.map((p) => `${p.database}.${p.table}/${p.name}${Number(p.active) ? '' : ' (outdated)'}`),
+      });
+      await this.reopen();
+      this.repairs++;
+      const left = await this.brokenParts().catch(() => []);
+      const active = left.filter((p) => Number(p.active));
+      if (active.length > 0) this.log?.error('store: broken parts remain after opening again', { parts: active.map((p) => `${p.database}.${p.table}/${p.name}`) });
+      else this.log?.info('store: broken parts dropped', { repairs: this.repairs });
+      return broken.length;
+    };
+    this.repairing = run().finally(() => (this.repairing = null));
+    return this.repairing;
+  }
+
+  /** Closes every connection once the statements in flight settled, and opens them again; statements wait meanwhile. */
+  private async reopen(): Promise<void> {
+    let release!: () => void;
+    while (this.gate) await this.gate;
+    this.gate = new Promise((r) => (release = r));
+    try {
+      while (this.pending.some((n) => n > 0)) await new Promise((r) => setTimeout(r, 5));
+      const n = this.sessions.length;
+      for (const s of this.sessions.reverse()) s.close();
+      this.sessions = [];
+      try {
+        this.sessions = connect(this.dir, this.connectionArgs, n);
+      } catch (err) {
+        // (a full disk, say) statements fail as "store is closed" (transient) and try to open it, once a second
+        this.lostSize = n;
+        this.lastConnectAttempt = Date.now();
+        this.log?.error('store: cannot open the engine again; will retry', { err });
+        throw err;
+      }
+    } finally {
+      this.gate = null;
+      release();
+    }
+  }
+
+  /** queryRows without the repair-on-read (the repair itself reads system.parts). */
+  private async queryRowsRaw<T>(sql: string): Promise<T[]> {
+    const text = await this.on(-1, async (s) => (await s.queryAsync(sql, { format: 'JSONEachRow' })).text());
+    const rows: T[] = [];
+    for (const line of text.split('\n')) if (line) rows.push(JSON.parse(line) as T);
+    return rows;
   }
 
   async ping(): Promise<void> {
@@ -106,11 +257,39 @@ export class ChdbBackend implements SqlBackend {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
+    clearInterval(this.watchTimer);
+    while (this.gate) await this.gate;
     const all = this.sessions;
     this.sessions = [];
     // readers first: the writer's connection was opened first
     for (const s of all.reverse()) s.close();
   }
+}
+
+/** How often the disk is looked at (and, while short of space, the parts). */
+const WATCH_MS = 5000;
+
+/** Opens `n` connections to the engine in `dir` (the first one starts it). */
+function connect(dir: string, connectionArgs: string[], n: number): Session[] {
+  const sessions: Session[] = [];
+  try {
+    for (let i = 0; i < n; i++) sessions.push(new Session(dir, { connectionArgs }));
+    return sessions;
+  } catch (err) {
+    for (const s of sessions.reverse()) s.close();
+    const msg = err instanceof Error ? err.message : String(err);
+    if (/Cannot lock file|already running/i.test(msg) || heldByOtherProcess(dir)) {
+      throw new StoreLockedError(`the store in ${dir} is in use by another process (is the server running?)`);
+    }
+    throw err;
+  }
+}
+
+/** "db.table" (identifiers possibly backquoted) as its two names. */
+function splitTable(table: string): [string, string] {
+  const [db = '', tbl = ''] = table.split('.').map((x) => x.replace(/^`|`$/g, ''));
+  return tbl ? [db, tbl] : ['default', db];
 }
 
 /**

@@ -13,7 +13,7 @@ export async function openStore(
 ): Promise<Store> {
   const backend = config.clickhouseUrl
     ? new ClickHouseBackend({ url: config.clickhouseUrl, username: config.clickhouseUser, password: config.clickhousePassword })
-    : ChdbBackend.open(path.join(config.dataDir, 'chdb'), config.storeMaxMemoryBytes);
+    : ChdbBackend.open(path.join(config.dataDir, 'chdb'), { maxMemoryBytes: config.storeMaxMemoryBytes, log });
   return new Store(backend, {
     db: config.clickhouseUrl ? config.clickhouseDatabase : 'footfall',
     flushRows: config.flushRows,

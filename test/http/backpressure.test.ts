@@ -26,6 +26,7 @@ test('a full write buffer answers 503 with Retry-After, records nothing, and rec
     const after = await (await fetch(`${srv.url}/metrics`)).text();
     assert.match(after, /^footfall_store_active_parts\{table="events"\} [1-9]\d*$/m);
     assert.match(after, /^footfall_store_active_parts\{table="sessions"\} [1-9]\d*$/m);
+    assert.match(after, /^footfall_store_repairs_total 0$/m);
     assert.equal((await send()).status, 202);
   } finally {
     await srv.stop();

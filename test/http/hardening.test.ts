@@ -72,20 +72,11 @@ test('a full disk answers 503, and once space returns events are accepted again 
         if ((await send()) === 202) ok++;
         else await sleep(100);
       }
-      // Once (in one of three fresh-clone runs, never alone) the export right after recovery answered 500. Until its
-      // cause is found, a failed export is reported with the server's log and tried again twice; what this test
-      // asserts is that nothing accepted is lost, and a third failure still fails it.
-      let rows: Array<Record<string, unknown>> | null = null;
-      for (let attempt = 1; rows === null; attempt++) {
-        try {
-          rows = await exportRows(srv.url, key, 'events', 'disk.example');
-        } catch (err) {
-          const report = `export attempt ${attempt} failed: ${err instanceof Error ? err.message : String(err)}; the server's log:\n${srv.logs().slice(-4000)}`;
-          if (attempt === 3) throw new Error(report);
-          t.diagnostic(report);
-          await sleep(1000);
-        }
-      }
+      // The full disk can leave a part of the store committed empty (a chdb defect); the store drops it and keeps
+      // or inserts again its rows, so the export right after recovery answers, with every accepted event.
+      const rows = await exportRows(srv.url, key, 'events', 'disk.example').catch((err) => {
+        throw new Error(`export failed: ${err instanceof Error ? err.message : String(err)}; the server's log:\n${srv.logs().slice(-4000)}`);
+      });
       const stored = new Set(rows.map((r) => String(r.pathname)));
       for (const p of accepted) assert.ok(stored.has(p), `accepted event ${p} is stored`);
       assert.equal(stored.size, accepted.size);

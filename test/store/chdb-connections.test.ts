@@ -9,7 +9,7 @@ import { tempDir } from '../helpers/server.js';
 describe('embedded store: connections', () => {
   let b: ChdbBackend;
   before(() => {
-    b = ChdbBackend.open(path.join(tempDir(), 'chdb'), 256 * 1024 * 1024, 3);
+    b = ChdbBackend.open(path.join(tempDir(), 'chdb'), { maxMemoryBytes: 256 * 1024 * 1024, readers: 3 });
   });
   after(async () => {
     await b?.close();
