@@ -16,3 +16,11 @@ test('tracker script name and event path: defaults, valid renames, refused value
   for (const bad of ['a.b', 'x/y', 'a b', 'x'.repeat(65)]) assert.throws(() => loadConfig({ FOOTFALL_TRACKER_SCRIPT_NAME: bad }), ConfigError, bad);
   assert.throws(() => loadConfig({ FOOTFALL_TRUST_FORWARDED_PROTO: 'maybe' }), ConfigError);
 });
+
+test("write buffers: Plausible's defaults (insert every 5 s or at 10,000 rows), both settable", () => {
+  const d = loadConfig({});
+  assert.deepEqual([d.flushIntervalMs, d.flushRows], [5000, 10_000]);
+  const r = loadConfig({ FOOTFALL_FLUSH_INTERVAL_MS: '250', FOOTFALL_FLUSH_ROWS: '500' });
+  assert.deepEqual([r.flushIntervalMs, r.flushRows], [250, 500]);
+  assert.throws(() => loadConfig({ FOOTFALL_FLUSH_INTERVAL_MS: '5' }), ConfigError);
+});
