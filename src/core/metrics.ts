@@ -102,6 +102,15 @@ export class Metrics {
       },
     });
     new client.Counter({
+      name: 'footfall_session_rows_collapsed_total',
+      help: "Session rows not inserted because a state's +1 and -1 rows were in the same batch (they cancel out)",
+      registers: r,
+      collect() {
+        this.reset();
+        this.inc(store.sessions.stats.collapsed);
+      },
+    });
+    new client.Counter({
       name: 'footfall_dead_letter_rows_total',
       help: 'Rows the store refused on their own, moved to <data dir>/dead-letter/<table>.ndjson',
       labelNames: ['table'],

@@ -32,6 +32,11 @@ export interface WriteBufferOptions {
   name: string;
   /** Called after each successful insert with its duration and size. */
   onInsert?: (seconds: number, rows: number) => void;
+  /**
+   * Rows of a batch that need not be inserted (false in the result; null: all are inserted): rows that cancel
+   * each other out in the table. They count as written: they leave the buffer and confirm their journal rows.
+   */
+  collapse?: (rows: readonly Row[], n: number) => boolean[] | null;
 }
 
 export interface BufferStats {
@@ -41,6 +46,8 @@ export interface BufferStats {
   batches: number;
   failures: number;
   deadLettered: number;
+  /** Rows left out of inserts because they cancelled each other out (`collapse`). */
+  collapsed: number;
   lastError: string | null;
   lastInsertMs: number;
 }
@@ -73,7 +80,7 @@ export class WriteBuffer {
   private headFailures = 0;
   /** Called after each successful write with how many of the oldest rows it stored (the journal confirms them). */
   onCommit: ((rows: number) => void) | null = null;
-  readonly stats: BufferStats = { depth: 0, bytes: 0, inserted: 0, batches: 0, failures: 0, deadLettered: 0, lastError: null, lastInsertMs: 0 };
+  readonly stats: BufferStats = { depth: 0, bytes: 0, inserted: 0, batches: 0, failures: 0, deadLettered: 0, collapsed: 0, lastError: null, lastInsertMs: 0 };
 
   constructor(private readonly opts: WriteBufferOptions) {
     this.batchCap = opts.flushRows;
@@ -119,21 +126,32 @@ export class WriteBuffer {
     if (!this.running) this.running = this.drain(false).finally(() => (this.running = null));
   }
 
-  /** How many head rows the next batch takes (≥ 1), and their payload: rows joined by "\n", in one Buffer. */
-  private nextBatch(): { n: number; payload: Buffer } {
+  /**
+   * How many head rows the next batch takes (≥ 1), and the payload of those to insert (rows joined by "\n", in one
+   * Buffer; empty when `collapse` left none), with how many rows it holds.
+   */
+  private nextBatch(): { n: number; payload: Buffer; rows: number } {
     const maxBytes = this.opts.maxBatchBytes ?? DEFAULT_BATCH_BYTES;
     const limit = Math.min(this.pending.length, this.batchCap);
     let n = 0;
     let bytes = 0;
     while (n < limit && (n === 0 || bytes + 1 + this.sizes[n]! <= maxBytes)) bytes += (n > 0 ? 1 : 0) + this.sizes[n++]!;
+    const keep = this.opts.collapse?.(this.pending, n) ?? null;
+    let rows = n;
+    if (keep) {
+      rows = 0;
+      bytes = 0;
+      for (let i = 0; i < n; i++) if (keep[i]) bytes += (rows++ > 0 ? 1 : 0) + this.sizes[i]!;
+    }
     const payload = Buffer.allocUnsafe(bytes);
     let off = 0;
     for (let i = 0; i < n; i++) {
-      if (i > 0) payload[off++] = NEWLINE;
+      if (keep && !keep[i]) continue;
+      if (off > 0) payload[off++] = NEWLINE;
       const row = this.pending[i]!;
       off += typeof row === 'string' ? payload.write(row, off, 'utf8') : row.copy(payload, off);
     }
-    return { n, payload };
+    return { n, payload, rows };
   }
 
   /** Removes the `n` oldest rows (stored, or dead-lettered) and reports them to the journal. */
@@ -183,10 +201,12 @@ export class WriteBuffer {
     while (this.pending.length > 0) {
       const t0 = performance.now();
       let n = 0;
+      let collapsed = 0;
       try {
         const batch = this.nextBatch();
         n = batch.n;
-        await this.opts.sink(batch.payload, n, this.stats.lastError !== null);
+        collapsed = n - batch.rows;
+        if (batch.rows > 0) await this.opts.sink(batch.payload, batch.rows, this.stats.lastError !== null);
       } catch (err) {
         this.stats.failures++;
         this.stats.lastError = err instanceof Error ? err.message : String(err);
@@ -196,10 +216,13 @@ export class WriteBuffer {
         if (!all) this.timer = setTimeout(() => this.kick(), this.retryDelay);
         return;
       }
-      this.stats.lastInsertMs = performance.now() - t0;
-      this.opts.onInsert?.(this.stats.lastInsertMs / 1000, n);
-      this.stats.inserted += n;
-      this.stats.batches++;
+      if (n > collapsed) {
+        this.stats.lastInsertMs = performance.now() - t0;
+        this.opts.onInsert?.(this.stats.lastInsertMs / 1000, n - collapsed);
+        this.stats.batches++;
+      }
+      this.stats.inserted += n - collapsed;
+      this.stats.collapsed += collapsed;
       this.stats.lastError = null;
       this.retryDelay = 0;
       this.headFailures = 0;

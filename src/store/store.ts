@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { transient, type SqlBackend } from './backend.js';
 import { WriteBuffer } from './buffer.js';
+import { collapseSessionRows } from './collapse.js';
 import { dataColumns, exportRows, type DateRange, type ExportTable } from './export.js';
 import { migrate, type MigrationReport } from './migrate.js';
 import { Repo } from './repo.js';
@@ -75,6 +76,8 @@ export class Store {
         maxBatchBytes: opts.batchMaxBytes,
         onInsert: (seconds, rows) => opts.onInsert?.(table, seconds, rows),
         sink: (payload, _rows, retry) => this.insertBatch(table, payload, retry),
+        // a session's +1 and -1 rows of one state in one batch cancel out: not inserted (see collapse.ts)
+        collapse: table === 'sessions' ? collapseSessionRows : undefined,
         transient,
         deadLetter: opts.deadLetterDir
           ? {

@@ -244,6 +244,26 @@ for (const b of backends) {
       assert.equal(Number(sum!.n), 1);
     });
 
+    test("a state's +1 and -1 rows in one batch are not inserted: the table and every sum are as if they were", async () => {
+      const store = await newStore();
+      const s = (sign: number, events: number, exit: string, id = '42') =>
+        JSON.stringify({ session_id: id, sign, site_id: 1, user_id: '7', hostname: 'e.com', timestamp: '2026-01-01 00:10:00', start: '2026-01-01 00:00:00', is_bounce: events === 1 ? 1 : 0, entry_page: '/', exit_page: exit, pageviews: events, events, duration: 600, 'entry_meta.key': [], 'entry_meta.value': [] });
+      // a visitor's three events in one batch, beside another session's first state
+      store.sessions.push([s(1, 1, '/'), s(1, 1, '/', '99'), s(-1, 1, '/'), s(1, 2, '/a'), s(-1, 2, '/a'), s(1, 3, '/b')]);
+      await store.sessions.flush();
+      const raw = async () => backend.queryRows<{ session_id: string; sign: number; events: number }>(`SELECT session_id, sign, events FROM ${store.db}.sessions ORDER BY session_id, events, sign`);
+      assert.deepEqual((await raw()).map((r) => [String(r.session_id), Number(r.sign), Number(r.events)]), [['42', 1, 3], ['99', 1, 1]], 'only the last state of 42 was inserted');
+      assert.equal(store.sessions.stats.collapsed, 4);
+      // the next batch cancels a state inserted before: that -1 row is inserted
+      store.sessions.push([s(-1, 3, '/b'), s(1, 4, '/c')]);
+      await store.sessions.flush();
+      assert.equal((await raw()).length, 4);
+      const got = await collect(store.exportRows('sessions', 1, 'Etc/UTC'));
+      assert.deepEqual(got.map((r) => [String(r.session_id), r.events, r.exit_page]).sort(), [['42', 4, '/c'], ['99', 1, '/']]);
+      const [sum] = await backend.queryRows<{ n: string; pv: string }>(`SELECT sum(sign) AS n, sum(sign * pageviews) AS pv FROM ${store.db}.sessions`);
+      assert.deepEqual([Number(sum!.n), Number(sum!.pv)], [2, 5]);
+    });
+
     test('session rows written without their default fields read back whole', async () => {
       const store = await newStore();
       const ev = { ...row({ country_code: 'EE', city_geoname_id: 588409 }), user_id: '7', session_id: '42' };
