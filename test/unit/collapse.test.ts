@@ -90,3 +90,27 @@ test('the write buffer leaves collapsed rows out of the insert, skips an insert 
   assert.deepEqual(payloads, [[rows[6]]]);
   assert.deepEqual([b.stats.collapsed, b.stats.inserted, b.stats.batches, committed, b.depth], [6, 1, 1, 7, 0]);
 });
+
+test("batches are cut by bytes before rows are left out: a large session's states cancel out batch by batch", async () => {
+  const payloads: string[][] = [];
+  const rows = visit(5, { big: 'x'.repeat(1900) }).map(serializeRow); // each row ≈ 2.5 KB
+  // room for a state's two rows, never three: every batch is one +1 row and its -1 row
+  const bound = Math.max(...rows.map((r) => r.length)) * 2 + 1;
+  assert.ok(3 * Math.min(...rows.map((r) => r.length)) + 2 > bound);
+  const b = new WriteBuffer({
+    name: 'sessions',
+    flushRows: 1000,
+    intervalMs: 60_000,
+    maxRows: 1000,
+    maxBatchBytes: bound,
+    log: createLogger('error', () => {}),
+    collapse: collapseSessionRows,
+    sink: async (payload) => void payloads.push(payload.toString().split('\n')),
+  });
+  assert.ok(rows.every((r) => r.length > 1900));
+  b.push(rows);
+  await b.flush();
+  for (const p of payloads) assert.ok(Buffer.byteLength(p.join('\n')) <= bound);
+  assert.deepEqual(payloads.flat(), [rows[8]], 'only the last state is inserted');
+  assert.equal(b.stats.collapsed, 8);
+});
