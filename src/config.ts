@@ -14,8 +14,8 @@ export interface Config {
   /** Write buffer: flush when this many rows are waiting (`FOOTFALL_FLUSH_ROWS`, default 10,000). */
   flushRows: number;
   /**
-   * Write buffer: flush at least this often in ms (`FOOTFALL_FLUSH_INTERVAL_MS`, default 5,000: Plausible's own
-   * `CLICKHOUSE_FLUSH_INTERVAL_MS`; fewer, larger inserts leave the engine fewer parts to merge).
+   * Write buffer: flush at least this often in ms (`FOOTFALL_FLUSH_INTERVAL_MS`, default 1,000). Plausible's 5,000
+   * leaves the engine less to merge, but larger inserts took the memory worst case past 1 GB (README, Benchmarks).
    */
   flushIntervalMs: number;
   /** Write buffer: rows held at most before new events get 503 (`FOOTFALL_BUFFER_MAX_ROWS`, default 500,000). */
@@ -148,7 +148,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir: path.resolve(env.FOOTFALL_DATA_DIR || './data'),
     maxBodyBytes: int(env, 'FOOTFALL_MAX_BODY_BYTES', 1_000_000, 1024, 100_000_000),
     flushRows: int(env, 'FOOTFALL_FLUSH_ROWS', 10_000, 1, 1_000_000),
-    flushIntervalMs: int(env, 'FOOTFALL_FLUSH_INTERVAL_MS', 5_000, 10, 3_600_000),
+    flushIntervalMs: int(env, 'FOOTFALL_FLUSH_INTERVAL_MS', 1_000, 10, 3_600_000),
     bufferMaxRows: int(env, 'FOOTFALL_BUFFER_MAX_ROWS', 500_000, 1, 100_000_000),
     bufferMaxBytes: int(env, 'FOOTFALL_BUFFER_MAX_BYTES', 64 * 1024 * 1024, 1024 * 1024, Number.MAX_SAFE_INTEGER),
     batchMaxBytes: int(env, 'FOOTFALL_BATCH_MAX_BYTES', 16 * 1024 * 1024, 1024, 1024 * 1024 * 1024),

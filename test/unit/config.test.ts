@@ -17,9 +17,9 @@ test('tracker script name and event path: defaults, valid renames, refused value
   assert.throws(() => loadConfig({ FOOTFALL_TRUST_FORWARDED_PROTO: 'maybe' }), ConfigError);
 });
 
-test("write buffers: Plausible's defaults (insert every 5 s or at 10,000 rows), both settable", () => {
+test('write buffers: insert every second or at 10,000 rows by default (the memory bound), both settable', () => {
   const d = loadConfig({});
-  assert.deepEqual([d.flushIntervalMs, d.flushRows], [5000, 10_000]);
+  assert.deepEqual([d.flushIntervalMs, d.flushRows], [1000, 10_000]);
   const r = loadConfig({ FOOTFALL_FLUSH_INTERVAL_MS: '250', FOOTFALL_FLUSH_ROWS: '500' });
   assert.deepEqual([r.flushIntervalMs, r.flushRows], [250, 500]);
   assert.throws(() => loadConfig({ FOOTFALL_FLUSH_INTERVAL_MS: '5' }), ConfigError);
