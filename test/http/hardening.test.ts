@@ -3,20 +3,10 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
+import { smallDisk } from '../helpers/disk.js';
 import { cli, exportRows, newKey, postEvent, startServer, tempDir } from '../helpers/server.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Mounts a tmpfs of `mb` MiB (needs root: CI runs as root); null when this machine does not allow it. */
-function smallDisk(mb: number): { dir: string; unmount(): void } | null {
-  const dir = tempDir('footfall-tmpfs-');
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${mb}m,mode=0700`, 'tmpfs', dir], { stdio: 'ignore' });
-  } catch {
-    return null;
-  }
-  return { dir, unmount: () => execFileSync('umount', ['-l', dir], { stdio: 'ignore' }) };
-}
 
 /** Fills the file system of `dir` to the last byte with one file; returns its path. */
 function fillDisk(dir: string): string {

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -7,6 +6,7 @@ import { ChdbBackend, InsertLostError } from '../../src/store/chdb.js';
 import { Store } from '../../src/store/store.js';
 import { transient } from '../../src/store/backend.js';
 import { createLogger } from '../../src/util/log.js';
+import { smallDisk } from '../helpers/disk.js';
 import { tempDir } from '../helpers/server.js';
 
 // When the disk fills while the engine writes a part, chdb can commit that part with every file empty (seen on tmpfs
@@ -118,17 +118,6 @@ test('a disk with room: inserts are not followed by any look at the parts', asyn
     await b.close();
   }
 });
-
-/** Mounts a tmpfs of `mb` MiB (needs root: CI runs as root); null when this machine does not allow it. */
-function smallDisk(mb: number): { dir: string; unmount(): void } | null {
-  const dir = tempDir('footfall-tmpfs-');
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${mb}m,mode=0700`, 'tmpfs', dir], { stdio: 'ignore' });
-  } catch {
-    return null;
-  }
-  return { dir, unmount: () => execFileSync('umount', ['-l', dir], { stdio: 'ignore' }) };
-}
 
 test('a disk filled during inserts and merges (real tmpfs): every insert that succeeded is read back, none twice', async (t) => {
   const disk = smallDisk(24);
