@@ -145,9 +145,10 @@ export class WriteBuffer {
     }
     const payload = Buffer.allocUnsafe(bytes);
     let off = 0;
+    let written = 0;
     for (let i = 0; i < n; i++) {
       if (keep && !keep[i]) continue;
-      if (off > 0) payload[off++] = NEWLINE;
+      if (written++ > 0) payload[off++] = NEWLINE;
       const row = this.pending[i]!;
       off += typeof row === 'string' ? payload.write(row, off, 'utf8') : row.copy(payload, off);
     }
