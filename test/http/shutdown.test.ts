@@ -38,6 +38,9 @@ test('requests in flight during SIGTERM: every 202 is stored', async () => {
   assert.equal((await cli(srv.dataDir, ['sites', 'add', 'inflight.example'])).code, 0);
   assert.equal((await cli(srv.dataDir, ['sites', 'rate-limit', 'inflight.example', '--per-minute', '1000000', '--burst', '100000'])).code, 0);
   let accepted = 0;
+  // A request whose answer never arrived (the connection closed under it) may or may not have been taken: at most
+  // one a worker, as each stops at its first failure.
+  let inDoubt = 0;
   let stop = false;
   const workers = Array.from({ length: 8 }, async (_, w) => {
     for (let i = 0; !stop; i++) {
@@ -46,6 +49,7 @@ test('requests in flight during SIGTERM: every 202 is stored', async () => {
         if (r.status === 202) accepted++;
         else assert.fail(`unexpected status ${r.status}`);
       } catch {
+        inDoubt++;
         return; // connection refused or reset: the server stopped accepting
       }
     }
@@ -56,5 +60,6 @@ test('requests in flight during SIGTERM: every 202 is stored', async () => {
   stop = true;
   await Promise.all(workers);
   assert.ok(accepted > 50, `only ${accepted} accepted before the stop`);
-  assert.equal(await exportedCount(srv.dataDir, 'inflight.example'), accepted);
+  const stored = await exportedCount(srv.dataDir, 'inflight.example');
+  assert.ok(stored >= accepted && stored <= accepted + inDoubt, `${stored} stored: every one of the ${accepted} answered 202, and at most the ${inDoubt} in doubt besides`);
 });
