@@ -101,15 +101,11 @@ export class Metrics {
         this.inc({ table: 'sessions' }, store.sessions.stats.failures);
       },
     });
-    new client.Counter({
-      name: 'footfall_session_rows_collapsed_total',
-      help: "Session rows not inserted because a state's +1 and -1 rows were in the same batch (they cancel out)",
-      registers: r,
-      collect() {
-        this.reset();
-        this.inc(store.sessions.stats.collapsed);
-      },
-    });
+    counter(
+      'footfall_session_rows_collapsed_total',
+      "Session rows not inserted because a state's +1 and -1 rows were in the same batch (they cancel out)",
+      () => store.sessions.stats.collapsed,
+    );
     new client.Counter({
       name: 'footfall_dead_letter_rows_total',
       help: 'Rows the store refused on their own, moved to <data dir>/dead-letter/<table>.ndjson',

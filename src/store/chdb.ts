@@ -141,8 +141,13 @@ export class ChdbBackend implements SqlBackend {
     await this.on(0, (s) => s.queryAsync(sql));
   }
 
+  /** A read on the least busy reader, as JSONEachRow text, without the repair on failure. */
+  private readText(sql: string): Promise<string> {
+    return this.on(-1, async (s) => (await s.queryAsync(sql, { format: 'JSONEachRow' })).text());
+  }
+
   async queryText(sql: string): Promise<string> {
-    const run = () => this.on(-1, async (s) => (await s.queryAsync(sql, { format: 'JSONEachRow' })).text());
+    const run = () => this.readText(sql);
     try {
       return await run();
     } catch (err) {
@@ -153,10 +158,7 @@ export class ChdbBackend implements SqlBackend {
   }
 
   async queryRows<T>(sql: string): Promise<T[]> {
-    const text = await this.queryText(sql);
-    const rows: T[] = [];
-    for (const line of text.split('\n')) if (line) rows.push(JSON.parse(line) as T);
-    return rows;
+    return parseRows<T>(await this.queryText(sql));
   }
 
   /**
@@ -246,10 +248,7 @@ export class ChdbBackend implements SqlBackend {
 
   /** queryRows without the repair-on-read (the repair itself reads system.parts). */
   private async queryRowsRaw<T>(sql: string): Promise<T[]> {
-    const text = await this.on(-1, async (s) => (await s.queryAsync(sql, { format: 'JSONEachRow' })).text());
-    const rows: T[] = [];
-    for (const line of text.split('\n')) if (line) rows.push(JSON.parse(line) as T);
-    return rows;
+    return parseRows<T>(await this.readText(sql));
   }
 
   async ping(): Promise<void> {
@@ -265,6 +264,13 @@ export class ChdbBackend implements SqlBackend {
     // readers first: the writer's connection was opened first
     for (const s of all.reverse()) s.close();
   }
+}
+
+/** JSONEachRow text as its rows. */
+function parseRows<T>(text: string): T[] {
+  const rows: T[] = [];
+  for (const line of text.split('\n')) if (line) rows.push(JSON.parse(line) as T);
+  return rows;
 }
 
 /** How often the disk is looked at (and, while short of space, the parts). */
