@@ -20,6 +20,7 @@ import { Accounts } from '../src/core/accounts.js';
 import { Admin } from '../src/core/admin.js';
 import { GeoIp } from '../src/ingest/geo.js';
 import { ChdbBackend } from '../src/store/chdb.js';
+import { serverNodeFlags } from '../src/node-flags.js';
 import { Store } from '../src/store/store.js';
 import { createLogger } from '../src/util/log.js';
 import { EVENTS, generate, goals, sites } from './dataset.js';
@@ -74,7 +75,7 @@ async function prepare(dataDir: string): Promise<number> {
 
 async function startServer(dataDir: string): Promise<{ url: string; stop: () => Promise<void> }> {
   const port = 19000 + Math.floor(Math.random() * 1000);
-  const proc = spawn(process.execPath, ['--max-old-space-size=512', path.join(here, '../src/main.js')], {
+  const proc = spawn(process.execPath, [...serverNodeFlags(), path.join(here, '../src/main.js')], {
     env: { ...process.env, PORT: String(port), LISTEN_ADDRESS: '127.0.0.1', FOOTFALL_DATA_DIR: dataDir, FOOTFALL_LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'ignore', 'pipe'],
   });

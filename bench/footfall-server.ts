@@ -3,7 +3,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { serverNodeFlags } from '../src/node-flags.js';
 import { SITES } from './realistic.js';
+
+/** Node flags added after the server's own (`BENCH_NODE_ARGS`, e.g. `--no-single-threaded-gc`), for an A/B of them. */
+export function benchNodeArgs(): string[] {
+  return (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+}
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -23,7 +29,7 @@ export async function startFootfall(site: string, env: Record<string, string> = 
   const port = 18000 + Math.floor(Math.random() * 1000);
   const full: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), LISTEN_ADDRESS: '127.0.0.1', FOOTFALL_DATA_DIR: dataDir, ...env };
   // as `npm start` runs it: with the heap bound
-  const proc = spawn(process.execPath, [`--max-old-space-size=${full.FOOTFALL_HEAP_MB ?? 512}`, path.join(here, '../src/main.js')], { env: full, stdio: ['ignore', 'ignore', 'pipe'] });
+  const proc = spawn(process.execPath, [...serverNodeFlags(full.FOOTFALL_HEAP_MB), ...benchNodeArgs(), path.join(here, '../src/main.js')], { env: full, stdio: ['ignore', 'ignore', 'pipe'] });
   await new Promise<void>((resolve) => {
     let logs = '';
     proc.stderr!.on('data', (d: Buffer) => {
@@ -64,7 +70,7 @@ export interface RealisticServer {
 export async function startRealisticFootfall(dataDir: string, opts: { nodeArgs?: string[]; env?: Record<string, string> } = {}): Promise<RealisticServer> {
   const port = 18000 + Math.floor(Math.random() * 1000);
   const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), LISTEN_ADDRESS: '127.0.0.1', FOOTFALL_DATA_DIR: dataDir, FOOTFALL_LOG_LEVEL: 'warn', ...opts.env };
-  const proc = spawn(process.execPath, [`--max-old-space-size=${env.FOOTFALL_HEAP_MB ?? 512}`, ...(opts.nodeArgs ?? []), path.join(here, '../src/main.js')], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+  const proc = spawn(process.execPath, [...serverNodeFlags(env.FOOTFALL_HEAP_MB), ...benchNodeArgs(), ...(opts.nodeArgs ?? []), path.join(here, '../src/main.js')], { env, stdio: ['ignore', process.env.BENCH_SERVER_STDOUT ? fs.openSync(process.env.BENCH_SERVER_STDOUT, 'w') : 'ignore', 'inherit'] });
   for (;;) {
     if (proc.exitCode !== null) throw new Error(`the server exited with ${proc.exitCode}`);
     try {

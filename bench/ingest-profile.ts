@@ -82,10 +82,24 @@ function categorize(p: Profile): Map<string, number> {
 }
 
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'footfall-profile-'));
+/**
+ * What the machine allows at this CPU per request: the rest of the busy time (the load generator, the kernel, other
+ * tenants) counted per request as well, the rate at which the two would fill every core.
+ */
+function ceiling(serverCpu: number, busy: number, capacity: number, requests: number): string {
+  const server = serverCpu / requests;
+  const rest = Math.max(0, busy - serverCpu) / requests;
+  const full = os.cpus().length / (server + rest); // each core gives a second of CPU a second
+  return (
+    `the rest of the busy time (load generator, kernel): ${(rest * 1e6).toFixed(0)} µs per request; ` +
+    `every core busy at these costs: at most ${Math.round(full)} req/s (${Math.round((100 * busy) / capacity)} % busy now)`
+  );
+}
+
 const profileOut = process.env.BENCH_PROFILE_OUT ? path.resolve(process.env.BENCH_PROFILE_OUT) : path.join(dataDir, 'main.cpuprofile');
 fs.rmSync(profileOut, { force: true });
 const PROFILE = process.env.BENCH_PROFILE !== '0';
-const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+const nodeArgs: string[] = []; // BENCH_NODE_ARGS: added by startRealisticFootfall
 if (PROFILE) nodeArgs.push('--import', path.join(here, 'profile-hook.js'));
 for (const f of fs.readdirSync(path.dirname(profileOut))) {
   if (f.startsWith(`${path.basename(profileOut)}.thread-`)) fs.rmSync(path.join(path.dirname(profileOut), f)); // an earlier run's
@@ -103,7 +117,8 @@ try {
     const out = new Map<string, number>();
     for (const tid of fs.readdirSync(`/proc/${server.pid}/task`)) {
       try {
-        const name = tid === String(server.pid) ? 'main thread' : fs.readFileSync(`/proc/${server.pid}/task/${tid}/comm`, 'utf8').trim();
+        let name = tid === String(server.pid) ? 'main thread' : fs.readFileSync(`/proc/${server.pid}/task/${tid}/comm`, 'utf8').trim();
+        if (name === 'node') name = `node:${tid}`; // the ingest worker and libuv's threads share the name: kept apart
         const f = fs.readFileSync(`/proc/${server.pid}/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ');
         out.set(name, (out.get(name) ?? 0) + (Number(f[11]) + Number(f[12])) / 100);
       } catch {
@@ -136,7 +151,9 @@ try {
       `measured ${SECONDS} s${process.env.BENCH_RATE ? ` at ${process.env.BENCH_RATE} req/s` : ''}: ${m.rps} req/s, p50 ${m.p50} ms, p99 ${m.p99} ms, ${m.non2xx} non-2xx\n` +
         `server CPU, all threads: ${((cpu / m.total) * 1e6).toFixed(0)} µs per request; by thread: ` +
         threads.map(([k, v]) => `${k} ${((v / m.total) * 1e6).toFixed(0)}`).join(', ') +
-        `\nthe machine: ${(mc1.busy - mc0.busy).toFixed(1)} s busy, ${(mc1.idle - mc0.idle).toFixed(1)} s idle\n`,
+        `\nthe machine: ${(mc1.busy - mc0.busy).toFixed(1)} s busy, ${(mc1.idle - mc0.idle).toFixed(1)} s idle\n` +
+        ceiling(cpu, mc1.busy - mc0.busy, mc1.busy - mc0.busy + mc1.idle - mc0.idle, m.total) +
+        '\n',
     );
   } else {
     server.kill('SIGUSR2');

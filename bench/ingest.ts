@@ -31,6 +31,8 @@ import { fileURLToPath } from 'node:url';
 // autocannon ships no types; the part used here is small.
 // @ts-expect-error no type declarations
 import autocannon from 'autocannon';
+import { serverNodeFlags } from '../src/node-flags.js';
+import { benchNodeArgs } from './footfall-server.js';
 import { SITES, USER_AGENTS, realisticRequest } from './realistic.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -262,7 +264,7 @@ async function startFootfall(config: Config, chUrl: string | undefined, i: numbe
     env.FOOTFALL_CLICKHOUSE_URL = chUrl!;
     env.FOOTFALL_CLICKHOUSE_DATABASE = `bench_${process.pid}_${i}`;
   }
-  const proc = await start(path.join(here, '../src/main.js'), env, ['--max-old-space-size=512'] /* as `npm start` runs it */);
+  const proc = await start(path.join(here, '../src/main.js'), env, [...serverNodeFlags(), ...benchNodeArgs()] /* as `npm start` runs it */);
   const sock = path.join(dataDir, 'footfall.sock');
   for (const domain of DOMAINS) {
     await adminPost(sock, '/admin/sites', { domain });

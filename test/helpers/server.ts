@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { serverNodeFlags } from '../../src/node-flags.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 export const MAIN = path.join(root, 'dist/src/main.js');
@@ -34,7 +35,7 @@ export interface TestServer {
  */
 export async function startServer(opts: { dataDir?: string; env?: Record<string, string> } = {}): Promise<TestServer> {
   const dataDir = opts.dataDir ?? tempDir();
-  const proc = spawn(process.execPath, [`--max-old-space-size=${opts.env?.FOOTFALL_HEAP_MB ?? 512}`, MAIN], {
+  const proc = spawn(process.execPath, [...serverNodeFlags(opts.env?.FOOTFALL_HEAP_MB), MAIN], {
     env: {
       ...process.env,
       PORT: '0',

@@ -172,6 +172,15 @@ describe('request fields', () => {
     const r = await postEvent(srv.url, { n: 'pageview', u: 'https://nope.example/', d: 'nope.example' });
     assert.equal(r.status, 202);
     assert.equal(r.headers.get('x-plausible-dropped'), '1');
+    const unknownDrops = async () =>
+      Number(/^footfall_events_dropped_total\{reason="unknown_site"\} (\d+)$/m.exec(await (await fetch(`${srv.url}/metrics`)).text())?.[1] ?? 0);
+    const before = await unknownDrops();
+    const two = await postEvent(srv.url, { n: 'pageview', u: 'https://nope.example/', d: 'nope1.example,nope2.example' });
+    assert.equal(two.status, 202);
+    assert.equal(two.text, 'ok');
+    assert.equal(two.headers.get('x-plausible-dropped'), '2');
+    assert.equal(two.headers.get('access-control-allow-origin'), '*');
+    assert.equal(await unknownDrops(), before + 2, 'each unknown domain counted once');
     const known = await newSite(srv.dataDir);
     const m = await postEvent(srv.url, { n: 'pageview', u: 'https://x.example/', d: `unknown1.example,${known},unknown2.example` });
     assert.equal(m.status, 202);
