@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { serverNodeFlags } from '../src/node-flags.js';
 import { SITES } from './realistic.js';
 
-/** Node flags added after the server's own (`BENCH_NODE_ARGS`, e.g. `--no-single-threaded-gc`), for an A/B of them. */
+/** Node flags added after the server's own (`BENCH_NODE_ARGS`, e.g. `--single-threaded-gc` or `--trace-gc`), for an A/B of them. */
 export function benchNodeArgs(): string[] {
   return (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
 }
@@ -64,7 +64,8 @@ export interface RealisticServer {
 
 /**
  * Starts the built server (as `npm start` runs it: heap bounded) on 127.0.0.1 in `dataDir`, with `nodeArgs` before
- * the script and `env` added, waits until it is ready, and adds the 20 sites of the realistic mix with rate limits
+ * the script and `env` added (and `BENCH_NODE_ARGS`; `BENCH_SERVER_STDOUT=file` keeps its standard output, where
+ * `--trace-gc` writes), waits until it is ready, and adds the 20 sites of the realistic mix with rate limits
  * high enough for a load generator.
  */
 export async function startRealisticFootfall(dataDir: string, opts: { nodeArgs?: string[]; env?: Record<string, string> } = {}): Promise<RealisticServer> {
