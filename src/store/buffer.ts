@@ -202,12 +202,13 @@ export class WriteBuffer {
     while (this.pending.length > 0) {
       const t0 = performance.now();
       let n = 0;
-      let collapsed = 0;
+      /** Rows of the batch inserted: `n` less those that cancelled each other out. */
+      let rows = 0;
       try {
         const batch = this.nextBatch();
         n = batch.n;
-        collapsed = n - batch.rows;
-        if (batch.rows > 0) await this.opts.sink(batch.payload, batch.rows, this.stats.lastError !== null);
+        rows = batch.rows;
+        if (rows > 0) await this.opts.sink(batch.payload, rows, this.stats.lastError !== null);
       } catch (err) {
         this.stats.failures++;
         this.stats.lastError = err instanceof Error ? err.message : String(err);
@@ -217,13 +218,13 @@ export class WriteBuffer {
         if (!all) this.timer = setTimeout(() => this.kick(), this.retryDelay);
         return;
       }
-      if (n > collapsed) {
+      if (rows > 0) {
         this.stats.lastInsertMs = performance.now() - t0;
-        this.opts.onInsert?.(this.stats.lastInsertMs / 1000, n - collapsed);
+        this.opts.onInsert?.(this.stats.lastInsertMs / 1000, rows);
         this.stats.batches++;
       }
-      this.stats.inserted += n - collapsed;
-      this.stats.collapsed += collapsed;
+      this.stats.inserted += rows;
+      this.stats.collapsed += n - rows;
       this.stats.lastError = null;
       this.retryDelay = 0;
       this.headFailures = 0;
