@@ -7,13 +7,11 @@
  *
  *   npm run build && node dist/bench/floor.js     (BENCH_SECONDS=15 BENCH_ROUNDS=2 BENCH_RATE=2500)
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 // @ts-expect-error no type declarations
 import autocannon from 'autocannon';
-import { startFootfall } from './footfall-server.js';
+import { cpuSeconds, startFootfall, startScript } from './footfall-server.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
@@ -21,12 +19,6 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 const RATE = Number(process.env.BENCH_RATE ?? 2500);
 const UA = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
 const BODY = JSON.stringify({ n: 'pageview', u: 'https://unknown.example/some/page?x=1', d: 'unknown.example', r: 'https://www.google.com/' });
-
-/** utime + stime of a process, in seconds (Linux clock ticks of 1/100 s). */
-function cpuSeconds(pid: number): number {
-  const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(f[11]) + Number(f[12])) / 100;
-}
 
 interface Load {
   rps: number;
@@ -51,18 +43,7 @@ async function load(port: number, pid: number, rate: number): Promise<Load> {
   return { rps: Math.round(r.requests.average), p99: r.latency.p99, usPerRequest: Math.round((cpu / r.requests.total) * 1e6) };
 }
 
-async function startBaseline(): Promise<{ proc: ChildProcess; port: number }> {
-  const proc = spawn(process.execPath, [path.join(here, 'baseline-server.js')], { stdio: ['ignore', 'ignore', 'pipe'] });
-  const port = await new Promise<number>((resolve) => {
-    proc.stderr!.on('data', (d: Buffer) => {
-      const m = /"port":(\d+)/.exec(String(d));
-      if (m) resolve(Number(m[1]));
-    });
-  });
-  return { proc, port };
-}
-
-const baseline = await startBaseline();
+const baseline = await startScript(path.join(here, 'baseline-server.js'));
 const footfall = await startFootfall('floor.example'); // a site exists, but not the one the events name
 try {
   const rows: string[] = [];

@@ -13,6 +13,32 @@ export function benchNodeArgs(): string[] {
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
+export interface Proc {
+  proc: ChildProcess;
+  port: number;
+  logs: () => string;
+}
+
+/** Runs a built script (Footfall, the baseline) with `nodeArgs`; resolves once it logs that it listens, with its port. */
+export function startScript(script: string, env: Record<string, string> = {}, nodeArgs: string[] = []): Promise<Proc> {
+  const proc = spawn(process.execPath, [...nodeArgs, script], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  let logs = '';
+  return new Promise((resolve, reject) => {
+    proc.stderr!.on('data', (c: Buffer) => {
+      logs += c.toString();
+      const m = /"msg":"listening","port":(\d+)/.exec(logs);
+      if (m) resolve({ proc, port: Number(m[1]), logs: () => logs });
+    });
+    proc.once('exit', (code) => reject(new Error(`${script} exited ${code}: ${logs}`)));
+  });
+}
+
+/** utime + stime of a process (or one of its threads), in seconds: Linux counts them in ticks of 1/100 s. */
+export function cpuSeconds(pid: number | string, tid?: string): number {
+  const f = fs.readFileSync(tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(f[11]) + Number(f[12])) / 100;
+}
+
 export interface BenchServer {
   proc: ChildProcess;
   port: number;

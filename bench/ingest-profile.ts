@@ -17,7 +17,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startRealisticFootfall } from './footfall-server.js';
+import { cpuSeconds, startRealisticFootfall } from './footfall-server.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
@@ -108,10 +108,6 @@ const srv = await startRealisticFootfall(dataDir, { nodeArgs, env: { PROFILE_OUT
 const server = srv.proc;
 try {
   const load = srv.load;
-  const cpuSeconds = () => {
-    const f = fs.readFileSync(`/proc/${server.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(f[11]) + Number(f[12])) / 100; // utime + stime, in clock ticks of 1/100 s (Linux)
-  };
   /** CPU seconds per thread group of the server: its main thread, and the others by name (chDB's, libuv's, workers). */
   const threadSeconds = () => {
     const out = new Map<string, number>();
@@ -119,8 +115,7 @@ try {
       try {
         let name = tid === String(server.pid) ? 'main thread' : fs.readFileSync(`/proc/${server.pid}/task/${tid}/comm`, 'utf8').trim();
         if (name === 'node') name = `node:${tid}`; // the ingest worker and libuv's threads share the name: kept apart
-        const f = fs.readFileSync(`/proc/${server.pid}/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-        out.set(name, (out.get(name) ?? 0) + (Number(f[11]) + Number(f[12])) / 100);
+        out.set(name, (out.get(name) ?? 0) + cpuSeconds(server.pid!, tid));
       } catch {
         /* the thread ended */
       }
@@ -138,11 +133,11 @@ try {
   await new Promise((r) => setTimeout(r, 3000));
   if (PROFILE) server.kill('SIGUSR2');
   await new Promise((r) => setTimeout(r, 200));
-  const c0 = cpuSeconds();
+  const c0 = cpuSeconds(server.pid!);
   const t0 = threadSeconds();
   const mc0 = machine();
   const m = load(SECONDS, 1_000_000);
-  const cpu = cpuSeconds() - c0;
+  const cpu = cpuSeconds(server.pid!) - c0;
   const t1 = threadSeconds();
   const mc1 = machine();
   const threads = [...t1].map(([k, v]) => [k, v - (t0.get(k) ?? 0)] as const).filter(([, v]) => v > 0).sort((a, b) => b[1] - a[1]);

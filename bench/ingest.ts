@@ -22,7 +22,7 @@
  *                      the ClickHouse configurations start a server with scripts/clickhouse-test-server.sh,
  *                      or use BENCH_CLICKHOUSE_URL)
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
@@ -32,7 +32,7 @@ import { fileURLToPath } from 'node:url';
 // @ts-expect-error no type declarations
 import autocannon from 'autocannon';
 import { serverNodeFlags } from '../src/node-flags.js';
-import { benchNodeArgs } from './footfall-server.js';
+import { benchNodeArgs, startScript, type Proc } from './footfall-server.js';
 import { SITES, USER_AGENTS, realisticRequest } from './realistic.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -53,25 +53,6 @@ const BODY = JSON.stringify({
   p: { author: 'someone', words: 1200 },
   v: 27,
 });
-
-interface Proc {
-  proc: ChildProcess;
-  port: number;
-  logs: () => string;
-}
-
-function start(script: string, env: Record<string, string> = {}, nodeArgs: string[] = []): Promise<Proc> {
-  const proc = spawn(process.execPath, [...nodeArgs, script], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
-  let logs = '';
-  return new Promise((resolve, reject) => {
-    proc.stderr!.on('data', (c: Buffer) => {
-      logs += c.toString();
-      const m = /"msg":"listening","port":(\d+)/.exec(logs);
-      if (m) resolve({ proc, port: Number(m[1]), logs: () => logs });
-    });
-    proc.once('exit', (code) => reject(new Error(`${script} exited ${code}: ${logs}`)));
-  });
-}
 
 function rssMb(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -264,7 +245,7 @@ async function startFootfall(config: Config, chUrl: string | undefined, i: numbe
     env.FOOTFALL_CLICKHOUSE_URL = chUrl!;
     env.FOOTFALL_CLICKHOUSE_DATABASE = `bench_${process.pid}_${i}`;
   }
-  const proc = await start(path.join(here, '../src/main.js'), env, [...serverNodeFlags(), ...benchNodeArgs()] /* as `npm start` runs it */);
+  const proc = await startScript(path.join(here, '../src/main.js'), env, [...serverNodeFlags(), ...benchNodeArgs()] /* as `npm start` runs it */);
   const sock = path.join(dataDir, 'footfall.sock');
   for (const domain of DOMAINS) {
     await adminPost(sock, '/admin/sites', { domain });
@@ -296,7 +277,7 @@ async function main(): Promise<void> {
     chUrl = /FOOTFALL_TEST_CLICKHOUSE_URL=(\S+)/.exec(line)![1];
     chDir = /CLICKHOUSE_TEST_DIR=(\S+)/.exec(line)![1];
   }
-  const baseline = await start(path.join(here, 'baseline-server.js'));
+  const baseline = await startScript(path.join(here, 'baseline-server.js'));
   const servers: Running[] = [];
   for (const [i, c] of configs.entries()) servers.push(await startFootfall(c, chUrl, i));
   await new Promise((r) => setTimeout(r, 2000));
