@@ -35,7 +35,24 @@ export function transient(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code;
   if (code === 'ENOSPC' || code === 'EDQUOT' || code === 'ENOMEM' || code === 'FOOTFALL_INSERT_LOST') return true;
   const msg = err instanceof Error ? err.message : String(err);
-  return /no space left|ENOSPC|NOT_ENOUGH_SPACE|cannot reserve|memory limit|MEMORY_LIMIT_EXCEEDED|too many parts|TOO_MANY_PARTS|TOO_MANY_SIMULTANEOUS|timeout|timed out|store is closed|readonly|READONLY/i.test(msg);
+  return memoryError(err) || /no space left|ENOSPC|NOT_ENOUGH_SPACE|cannot reserve|too many parts|TOO_MANY_PARTS|TOO_MANY_SIMULTANEOUS|timeout|timed out|store is closed|readonly|READONLY/i.test(msg);
+}
+
+/** The engine refused a statement for memory (its own bound, or the server's). */
+export function memoryError(err: unknown): boolean {
+  const msg = err instanceof Error ? err.message : String(err);
+  return /MEMORY_LIMIT_EXCEEDED|memory limit|Cannot allocate memory/i.test(msg);
+}
+
+/**
+ * The store cannot serve a read now for want of a resource (memory) although the read is well formed: the HTTP
+ * layer answers 503 with Retry-After, never 500.
+ */
+export class EngineBusyError extends Error {
+  readonly retryAfterSeconds = 5;
+  constructor(message: string, cause?: unknown) {
+    super(message, { cause });
+  }
 }
 
 /**
@@ -58,4 +75,10 @@ export async function retrying<T>(
       await new Promise((r) => setTimeout(r, waitMs));
     }
   }
+}
+
+/** The engine refused a statement for its size or depth (`max_query_size`, `max_ast_elements`, `max_ast_depth`). */
+export function oversizeError(err: unknown): boolean {
+  const msg = err instanceof Error ? err.message : String(err);
+  return /Max query size exceeded|TOO_BIG_AST|TOO_DEEP_AST|AST is too (big|deep)|TOO_DEEP_RECURSION|Maximum parse depth/i.test(msg);
 }

@@ -1,4 +1,4 @@
-import type { SqlBackend } from './backend.js';
+import { memoryError, retrying, EngineBusyError, type SqlBackend } from './backend.js';
 import { sqlIdent, sqlString, sqlUInt } from './sql.js';
 
 export type ExportTable = 'events' | 'sessions';
@@ -21,7 +21,19 @@ export function parseDateRange(raw: string): DateRange | string {
   return { from, to };
 }
 
-const PAGE_ROWS = 50_000;
+/** How an export cuts its pages. */
+export interface ExportPaging {
+  /** Text of one page, aimed at (the rows of a page are chosen from the bytes a row took so far). */
+  pageBytes: number;
+  /** Rows of one page at most. */
+  maxRows: number;
+  /** Rows of the first page (before any row's size is known). */
+  firstRows: number;
+  /** Memory failures of one page, each retried with a quarter of its rows, before the export gives up (503). */
+  memoryRetries: number;
+}
+
+export const DEFAULT_PAGING: ExportPaging = { pageBytes: 8 * 1024 * 1024, maxRows: 50_000, firstRows: 2_000, memoryRetries: 6 };
 
 /** Every stored column of a table but the journal's bookkeeping one, in table order, quoted for a SELECT. */
 export async function dataColumns(backend: SqlBackend, db: string, table: ExportTable): Promise<string> {
@@ -33,10 +45,37 @@ export async function dataColumns(backend: SqlBackend, db: string, table: Export
     .join(', ');
 }
 
+/** A position in the export's order (time, then visitor): rows after it come next. */
+interface Cursor {
+  /** Unix seconds. */
+  ts: number;
+  user: bigint;
+}
+
+/** The sort key of one JSONEachRow line: its time column and user_id. */
+function keyOf(line: string, ts: string): Cursor {
+  const r = JSON.parse(line) as Record<string, unknown>;
+  return { ts: Date.parse(String(r[ts]).replace(' ', 'T') + 'Z') / 1000, user: BigInt(String(r.user_id)) };
+}
+
+const sameKey = (a: Cursor, b: Cursor) => a.ts === b.ts && a.user === b.user;
+
+/** Lines of a JSONEachRow text (each ends with "\n"; the last may not). */
+function splitLines(text: string): string[] {
+  const lines = text.split('\n');
+  if (lines[lines.length - 1] === '') lines.pop();
+  return lines;
+}
+
 /**
- * Streams every stored row of one site as JSONEachRow text, page by page, oldest first. Pages are disjoint
- * hour ranges sized from a count per hour, so memory stays bounded by one page and no row is repeated or
- * skipped (ORDER BY ties never cross a page). Sessions are exported collapsed: the latest state of each.
+ * Streams every stored row of one site as JSONEachRow text, page by page, oldest first (by time, then visitor).
+ * A page is bounded by rows and by bytes: its rows are chosen from the bytes a row took on the pages before, it
+ * reads one window of hours (sized from a count per hour) and, within the window, continues after the last
+ * (time, user_id) of the page before, so an hour that holds more than a page is cut within the hour. The rows of
+ * the page's last key are moved to a read of their own (one visitor's rows of one second), so that no row is
+ * repeated or skipped whatever ties the order has. A page the engine refuses for memory is read again with a
+ * quarter of its rows; only a page of one row refused again and again fails, as EngineBusyError.
+ * Sessions are exported collapsed: the latest state of each.
  */
 export async function* exportRows(
   backend: SqlBackend,
@@ -45,6 +84,7 @@ export async function* exportRows(
   siteId: number,
   timezone: string,
   range?: DateRange,
+  paging: ExportPaging = DEFAULT_PAGING,
 ): AsyncGenerator<string> {
   const d = sqlIdent(db);
   const from = table === 'events' ? `${d}.events` : `${d}.sessions FINAL`;
@@ -56,22 +96,76 @@ export async function* exportRows(
     where += ` AND toDate(${ts}, ${tz}) >= toDate(${sqlString(range.from)}) AND toDate(${ts}, ${tz}) <= toDate(${sqlString(range.to)})`;
   }
   const columns = await dataColumns(backend, d, table);
-  const hours = await backend.queryRows<{ h: string; c: string | number }>(
-    `SELECT toUnixTimestamp(toStartOfHour(${ts})) AS h, count() AS c FROM ${from} WHERE ${where} GROUP BY h ORDER BY h`,
-  );
-  let i = 0;
-  while (i < hours.length) {
-    const start = Number(hours[i]!.h);
-    let rows = 0;
-    let end = start;
-    while (i < hours.length && (rows === 0 || rows + Number(hours[i]!.c) <= PAGE_ROWS)) {
-      rows += Number(hours[i]!.c);
-      end = Number(hours[i]!.h) + 3600;
-      i++;
+  const hours = (
+    await backend.queryRows<{ h: string; c: string | number }>(
+      `SELECT toUnixTimestamp(toStartOfHour(${ts})) AS h, count() AS c FROM ${from} WHERE ${where} GROUP BY h ORDER BY h`,
+    )
+  ).map((r) => ({ h: Number(r.h), c: Number(r.c) }));
+  const at = (sec: number) => `toDateTime(${sqlUInt(sec)}, 'UTC')`;
+  const select = (cond: string, limit?: number) =>
+    `SELECT ${columns} FROM ${from} WHERE ${where} AND ${cond} ORDER BY ${ts}, user_id${limit ? ` LIMIT ${sqlUInt(limit)}` : ''}`;
+
+  let rowsPerPage = Math.max(1, Math.min(paging.firstRows, paging.maxRows));
+  /** Reads a page, asking for fewer rows while the engine refuses it for memory. */
+  const readPage = async (cond: string): Promise<{ text: string; limit: number }> => {
+    for (let failures = 0; ; failures++) {
+      try {
+        return { text: await backend.queryText(select(cond, rowsPerPage)), limit: rowsPerPage };
+      } catch (err) {
+        if (!memoryError(err)) throw err;
+        if (failures >= paging.memoryRetries || rowsPerPage === 1) throw new EngineBusyError(`the store has not the memory to export a page of ${rowsPerPage} row(s) now`, err);
+        rowsPerPage = Math.max(1, Math.floor(rowsPerPage / 4));
+      }
     }
-    const text = await backend.queryText(
-      `SELECT ${columns} FROM ${from} WHERE ${where} AND ${ts} >= toDateTime(${start}, 'UTC') AND ${ts} < toDateTime(${end}, 'UTC') ORDER BY ${ts}`,
-    );
-    if (text) yield text.endsWith('\n') ? text : text + '\n';
+  };
+  /** All rows of one key (one visitor's rows of one second), retried a few times when memory is short. */
+  const readKey = (k: Cursor): Promise<string> => {
+    let failures = 0;
+    return retrying(
+      () => backend.queryText(select(`${ts} = ${at(k.ts)} AND user_id = ${sqlUInt(k.user)}`)),
+      (err) => memoryError(err) && ++failures <= paging.memoryRetries,
+      () => undefined,
+      (attempt) => 100 * attempt,
+    ).catch((err) => {
+      throw memoryError(err) ? new EngineBusyError('the store has not the memory to export one visitor\'s rows of one second now', err) : err;
+    });
+  };
+
+  let i = 0;
+  let cursor: Cursor | null = null;
+  while (i < hours.length) {
+    // the window: from the cursor (or hour i) through as many whole hours as a page is expected to hold
+    let j = i;
+    let expected = 0;
+    do expected += hours[j++]!.c;
+    while (j < hours.length && expected + hours[j]!.c <= rowsPerPage);
+    const lo = cursor ? cursor.ts : hours[i]!.h;
+    const hi = hours[j - 1]!.h + 3600;
+    let cond = `${ts} >= ${at(lo)} AND ${ts} < ${at(hi)}`;
+    if (cursor) cond += ` AND (${ts} > ${at(cursor.ts)} OR (${ts} = ${at(cursor.ts)} AND user_id > ${sqlUInt(cursor.user)}))`;
+    const { text, limit } = await readPage(cond);
+    const lines = splitLines(text);
+    if (lines.length < limit) {
+      // the window is done
+      if (lines.length > 0) yield lines.join('\n') + '\n';
+      cursor = null;
+      i = j;
+    } else {
+      // more may follow in the window: the page ends before its last key, whose rows are read whole
+      const last = keyOf(lines[lines.length - 1]!, ts);
+      let keep = lines.length - 1;
+      while (keep > 0 && sameKey(keyOf(lines[keep - 1]!, ts), last)) keep--;
+      if (keep > 0) yield lines.slice(0, keep).join('\n') + '\n';
+      const tied = splitLines(await readKey(last));
+      if (tied.length > 0) yield tied.join('\n') + '\n';
+      cursor = last;
+      while (i < hours.length && hours[i]!.h + 3600 <= cursor.ts) i++;
+    }
+    if (lines.length > 0) {
+      // the next page's rows from this page's bytes a row
+      const perRow = Math.max(1, text.length / lines.length);
+      const next = Math.floor(paging.pageBytes / perRow);
+      rowsPerPage = Math.max(1, Math.min(paging.maxRows, rowsPerPage * 4, next));
+    }
   }
 }
