@@ -1,5 +1,5 @@
 import { hashApiKey, type ApiKeyInfo, type Goal, type Site } from '../store/repo.js';
-import { goalDisplayName, goalError } from '../stats/goals.js';
+import { GOALS_SQL_MAX_BYTES, goalDisplayName, goalError, goalsSqlBytes } from '../stats/goals.js';
 import { normalizeShield, SHIELD_LIMITS, SiteShields, type ShieldKind, type ShieldRule } from '../ingest/shields.js';
 import { DEFAULT_RATE_LIMIT, type RateLimit } from '../ingest/ratelimit.js';
 import type { Store } from '../store/store.js';
@@ -213,6 +213,10 @@ export class Admin {
       const name = goalDisplayName(g);
       if (list.some((x) => goalDisplayName(x) === name)) throw new AdminError(409, `${site.domain} already has the goal ${name}`);
       if (list.length >= 1000) throw new AdminError(400, 'a site has at most 1000 goals');
+      const bytes = goalsSqlBytes([...list, g]);
+      if (bytes > GOALS_SQL_MAX_BYTES) {
+        throw new AdminError(400, `a site's goals take at most ${GOALS_SQL_MAX_BYTES / 1024} KiB of names and page patterns together (with this one ${Math.ceil(bytes / 1024)} KiB): remove or shorten some`);
+      }
       const goal = await this.store.repo.writeGoal(g, false);
       this.goals.set(site.id, [...list, goal]);
       return { ...goal, name };

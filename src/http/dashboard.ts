@@ -1,3 +1,4 @@
+import type { Logger } from '../util/log.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AdminError, type Admin } from '../core/admin.js';
 import { LINK_LOGIN_MS, USER_LOGIN_MS, type Accounts, type Principal } from '../core/accounts.js';
@@ -11,6 +12,7 @@ import { readBody } from './body.js';
 import { AttemptLimiter, LINK_COOKIE, USER_COOKIE, cookieHeader, overHttps, readCookie, sameOrigin } from './dashboard-auth.js';
 import { sendError, sendJson } from './respond.js';
 import { answer, runQuery } from './stats.js';
+import { engineRefusal } from './refusal.js';
 
 export interface DashboardRouteDeps {
   admin: Admin;
@@ -18,6 +20,7 @@ export interface DashboardRouteDeps {
   stats: StatsEngine;
   trustForwardedProto: boolean;
   loginLimiter: AttemptLimiter;
+  log?: Logger;
 }
 
 /** One answer for every request without access, whether or not the site exists. */
@@ -91,7 +94,13 @@ async function batch(req: IncomingMessage, res: ServerResponse, deps: DashboardR
           try {
             line = { status: 200, body: await runQuery({ ...body, site_id: a.site.domain, date_range: dashboardRange(body.date_range) }, a.site, deps, true) };
           } catch (err) {
-            line = err instanceof QueryError ? { status: 400, body: { error: err.message } } : { status: 500, body: { error: 'internal error' } };
+            const refused = engineRefusal(err);
+            if (err instanceof QueryError) line = { status: 400, body: { error: err.message } };
+            else if (refused) line = { status: refused.status, body: { error: refused.message } };
+            else {
+              deps.log?.error('dashboard query failed', { err });
+              line = { status: 500, body: { error: 'internal error' } };
+            }
           }
         }
       }

@@ -1,8 +1,8 @@
 import { sqlDateTimeText, sqlString, sqlUInt } from '../store/sql.js';
 import type { Goal } from '../store/repo.js';
 import { channelExpression } from './channel.js';
-import { goalCondition, goalDisplayName } from './goals.js';
-import { isEventDimension, propKey, SESSION_ONLY_DIMENSIONS, type Filter, type Query } from './query.js';
+import { anyGoalCondition, completedGoalsExpr, goalDisplayName } from './goals.js';
+import { isEventDimension, leaves, propKey, QueryError, SESSION_ONLY_DIMENSIONS, type Filter, type Query } from './query.js';
 
 /**
  * Stage 3 of the Stats API: a planned query part → ClickHouse SQL. Every value that came from the user goes
@@ -27,6 +27,45 @@ export interface CompileContext {
   db: string;
   q: Query;
   places: Places;
+  /** The condition of each `visit:city_name` filter leaf, made beforehand by resolveCityNames (positive form). */
+  cityConditions?: Map<Leaf, string>;
+}
+
+/** The text a list of city ids may take in a statement (a quarter of the engine's 256 KiB `max_query_size`). */
+export const CITY_LIST_MAX_BYTES = 64 * 1024;
+
+const idList = (ids: readonly number[]) => ids.map((i) => sqlUInt(i)).join(', ');
+
+/**
+ * The conditions of the query's `visit:city_name` filters. A name matches cities by the thousand (`contains "a"`):
+ * a long list of matching ids is narrowed to the cities the site has in the range (`presentIds`, read once), and
+ * if that is still long, written as the site's other cities (NOT IN). Only when both lists are long (tens of
+ * thousands of cities in the range) is the filter refused, naming what to narrow.
+ */
+export async function resolveCityNames(ctx: CompileContext, presentIds: () => Promise<number[]>): Promise<Map<Leaf, string>> {
+  const out = new Map<Leaf, string>();
+  let present: Set<number> | null = null;
+  const fits = (ids: readonly number[]) => ids.length * 8 <= CITY_LIST_MAX_BYTES;
+  for (const { leaf } of leaves(ctx.q.filters)) {
+    if (leaf.dim !== 'visit:city_name') continue;
+    const positive = leaf.op.replace('_not', '') as Leaf['op'];
+    let ids = ctx.places.cityIdsWhere(jsMatch(positive, leaf.clauses.map(String), leaf.caseSensitive));
+    if (!fits(ids)) {
+      present ??= new Set(await presentIds());
+      ids = ids.filter((i) => present!.has(i));
+      if (!fits(ids)) {
+        const matched = new Set(ids);
+        const others = [...present].filter((i) => i !== 0 && !matched.has(i));
+        if (!fits(others)) {
+          throw new QueryError(`Invalid filters. The city name filter ${JSON.stringify(leaf.clauses)} matches ${ids.length} of the ${present.size} cities of this range, too many to look up: narrow it.`);
+        }
+        out.set(leaf, others.length ? `(city_geoname_id != 0 AND city_geoname_id NOT IN (${idList(others)}))` : 'city_geoname_id != 0');
+        continue;
+      }
+    }
+    out.set(leaf, ids.length ? `city_geoname_id IN (${idList(ids)})` : '0');
+  }
+  return out;
 }
 
 type Leaf = Extract<Filter, { kind: 'leaf' }>;
@@ -96,15 +135,12 @@ function goalMatchesLeaf(g: Goal, leaf: Leaf): boolean {
  * completes none yields no row), and the condition on `name` lets the engine skip most of the table.
  */
 export function goalPresence(q: Query): string {
-  const goals = goalsInScope(q);
-  return goals.length ? `(${goals.map(goalCondition).join(' OR ')})` : '0';
+  return anyGoalCondition(goalsInScope(q));
 }
 
-/** `event:goal` as a dimension: one row per goal an event completes (arrayJoin), '' rows dropped by the caller. */
+/** `event:goal` as a dimension: one row per goal an event completes (arrayJoin); '' rows are dropped by the caller. */
 function goalDimension(q: Query): string {
-  const goals = goalsInScope(q);
-  if (goals.length === 0) return "arrayJoin(emptyArrayString())";
-  return `arrayJoin(arrayFilter(x -> x != '', [${goals.map((g) => `if(${goalCondition(g)}, ${sqlString(goalDisplayName(g))}, '')`).join(', ')}]))`;
+  return `arrayJoin(${completedGoalsExpr(goalsInScope(q))})`;
 }
 
 /** The SQL value of a (non-time) dimension on a table, in the form results show it. */
@@ -175,8 +211,10 @@ function placeNameLeaf(ctx: CompileContext, leaf: Leaf): string {
   const positive = { ...leaf, op: leaf.op.replace('_not', '') as Leaf['op'] };
   const test = jsMatch(positive.op, leaf.clauses.map(String), leaf.caseSensitive);
   if (leaf.dim === 'visit:city_name') {
+    const pre = ctx.cityConditions?.get(leaf);
+    if (pre) return pre;
     const ids = ctx.places.cityIdsWhere(test);
-    return ids.length ? `city_geoname_id IN (${ids.map((i) => sqlUInt(i)).join(', ')})` : '0';
+    return ids.length ? `city_geoname_id IN (${idList(ids)})` : '0';
   }
   if (leaf.dim === 'visit:region_name') {
     const codes = ctx.places.allRegions().filter(([, n]) => test(n)).map(([c]) => c);
@@ -197,8 +235,7 @@ function leafOnTable(ctx: CompileContext, leaf: Leaf, table: Table): string {
   const negated = leaf.op.endsWith('_not');
   let positive: string;
   if (leaf.dim === 'event:goal') {
-    const goals = ctx.q.goals.filter((g) => goalMatchesLeaf(g, leaf));
-    positive = goals.length ? `(${goals.map(goalCondition).join(' OR ')})` : '0';
+    positive = anyGoalCondition(ctx.q.goals.filter((g) => goalMatchesLeaf(g, leaf)));
   } else if (leaf.dim === 'visit:country_name' || leaf.dim === 'visit:region_name' || leaf.dim === 'visit:city_name') {
     positive = placeNameLeaf(ctx, leaf);
   } else if (leaf.dim === 'visit:city') {

@@ -1,10 +1,10 @@
 import type { SqlBackend } from '../store/backend.js';
-import { sqlString, sqlUInt } from '../store/sql.js';
+import { MAX_QUERY_BYTES, sqlString, sqlUInt } from '../store/sql.js';
 import { timeLabels } from './dates.js';
 import { channelExpression, channelOf } from './channel.js';
-import { baseWhere, dimensionExpr, filtersWhere, goalPresence, goalsInScope, presenceCondition, type CompileContext, type FilterOptions, type Places, type Table } from './compile.js';
+import { baseWhere, dimensionExpr, filtersWhere, goalPresence, goalsInScope, presenceCondition, resolveCityNames, type CompileContext, type FilterOptions, type Places, type Table } from './compile.js';
 import { goalDisplayName } from './goals.js';
-import { EVENT_METRICS, isEventDimension, leaves, propKey, SESSION_METRICS, SESSION_ONLY_DIMENSIONS, type Metric, type Query } from './query.js';
+import { EVENT_METRICS, isEventDimension, leaves, propKey, QueryError, SESSION_METRICS, SESSION_ONLY_DIMENSIONS, type Metric, type Query } from './query.js';
 
 /**
  * Stages 2, 4 and 5 of the Stats API: plan which queries a `Query` needs (events, sessions, engagement, totals),
@@ -64,10 +64,15 @@ const CHANNEL_HASH = `cityHash64(${CHANNEL_COLUMNS.join(', ')})`;
 /** What a combination missing from a site's known ones maps to (no channel is called so). */
 const UNKNOWN_CHANNEL = '(not a channel)';
 /** Combinations remembered per site at most (their channels are a pure function of them: never stale). */
-const MAX_KNOWN_COMBOS = 20_000;
+const MAX_KNOWN_COMBOS = 1_500; // ≈ 36 bytes each: they fit CHANNEL_LIST_MAX_BYTES
 
-function channelTransform(hashes: string[], channels: string[], otherwise: string): string {
-  return `transform(${CHANNEL_HASH}, [${hashes.join(', ')}], [${channels.map(sqlString).join(', ')}], ${sqlString(otherwise)})`;
+/** The text a list of combinations may take in a statement (a quarter of the engine's 256 KiB `max_query_size`). */
+const CHANNEL_LIST_MAX_BYTES = 64 * 1024;
+
+/** The channel of each listed combination as a lookup; null when the list would take more than CHANNEL_LIST_MAX_BYTES. */
+function channelTransform(hashes: string[], channels: string[], otherwise: string): string | null {
+  const sql = `transform(${CHANNEL_HASH}, [${hashes.join(', ')}], [${channels.map(sqlString).join(', ')}], ${sqlString(otherwise)})`;
+  return sql.length > CHANNEL_LIST_MAX_BYTES ? null : sql;
 }
 
 export class StatsEngine {
@@ -98,6 +103,19 @@ export class StatsEngine {
     return rows.map((r) => r.k);
   }
 
+  /**
+   * Runs one generated statement. Every part whose text grows with data (goals, channel lists, place names) is
+   * bounded where it is made; what is left to grow is the request's own values, so a statement beyond the engine's
+   * `max_query_size` is the request's fault: 400, naming what to narrow.
+   */
+  private read<T>(sql: string): Promise<T[]> {
+    const bytes = Buffer.byteLength(sql);
+    if (bytes > MAX_QUERY_BYTES) {
+      throw new QueryError(`Invalid filters. The query is too large for the store (${Math.ceil(bytes / 1024)} KiB of SQL, at most ${MAX_QUERY_BYTES / 1024} KiB): use fewer or shorter filter values.`);
+    }
+    return this.backend.queryRows<T>(sql);
+  }
+
   private sql(ctx: CompileContext, p: Part, channels?: string): string {
     const dimSelect = p.dims.map((d, i) => `${d === 'visit:channel' && channels ? channels : dimensionExpr(ctx, d, p.table)} AS d${i}`);
     const groupBy = p.dims.map((_, i) => `d${i}`);
@@ -126,7 +144,7 @@ export class StatsEngine {
    * full expression costs ≈ 0.75 µs a row plus ≈ 15 ms to prepare, 150 ms for a month of a busy site.
    */
   private async channelLookup(ctx: CompileContext, table: Table): Promise<string> {
-    const combos = await this.backend.queryRows<Record<string, string>>(
+    const combos = await this.read<Record<string, string>>(
       `SELECT ${CHANNEL_COLUMNS.join(', ')}, toString(${CHANNEL_HASH}) AS h FROM ${ctx.db}.${table} WHERE ${baseWhere(ctx, table)} GROUP BY ${CHANNEL_COLUMNS.join(', ')} LIMIT 100001`,
     );
     if (combos.length > 100_000) return channelExpression(); // too many to list: evaluate per row
@@ -143,7 +161,7 @@ export class StatsEngine {
       channels.push(ch);
     }
     if (!keys.length) return `'Direct'`;
-    return channelTransform(keys, channels, 'Direct');
+    return channelTransform(keys, channels, 'Direct') ?? channelExpression(); // too long to list: evaluate per row
   }
 
   private async run(ctx: CompileContext, p: Part): Promise<Map<string, Row>> {
@@ -153,12 +171,13 @@ export class StatsEngine {
     // A site's combinations seen before are looked up at once (one statement instead of two); a combination not
     // among them comes back as UNKNOWN_CHANNEL, and then the range's combinations are read and the query run again.
     const known = channelAt >= 0 ? this.channelsBySite.get(ctx.q.site.id) : undefined;
-    if (known && known.size > 0) {
-      rows = await this.backend.queryRows<Row>(this.sql(ctx, p, channelTransform([...known.keys()], [...known.values()], UNKNOWN_CHANNEL)));
-      if (rows.some((r) => r[`d${channelAt}`] === UNKNOWN_CHANNEL)) rows = await this.backend.queryRows<Row>(this.sql(ctx, p, await this.channelLookup(ctx, p.table)));
+    const knownLookup = known && known.size > 0 ? channelTransform([...known.keys()], [...known.values()], UNKNOWN_CHANNEL) : null;
+    if (knownLookup) {
+      rows = await this.read<Row>(this.sql(ctx, p, knownLookup));
+      if (rows.some((r) => r[`d${channelAt}`] === UNKNOWN_CHANNEL)) rows = await this.read<Row>(this.sql(ctx, p, await this.channelLookup(ctx, p.table)));
     } else {
       if (channelAt >= 0) channels = await this.channelLookup(ctx, p.table);
-      rows = await this.backend.queryRows<Row>(this.sql(ctx, p, channels));
+      rows = await this.read<Row>(this.sql(ctx, p, channels));
     }
     const out = new Map<string, Row>();
     for (const raw of rows) {
@@ -176,6 +195,13 @@ export class StatsEngine {
     // City names are loaded when a query first needs them (≈ 50 MB, built on a worker thread in about a second).
     if (this.places.warmUp && JSON.stringify(q).includes('visit:city')) await this.places.warmUp();
     const ctx: CompileContext = { db: this.db, q, places: this.places };
+    if (leaves(q.filters).some((l) => l.leaf.dim === 'visit:city_name')) {
+      ctx.cityConditions = await resolveCityNames(ctx, async () => {
+        const both = (['events', 'sessions'] as const).map((t) => `SELECT city_geoname_id FROM ${this.db}.${t} WHERE ${baseWhere(ctx, t)} AND city_geoname_id != 0`);
+        const rows = await this.read<{ c: string | number }>(`SELECT DISTINCT city_geoname_id AS c FROM (${both.join(' UNION ALL ')})`);
+        return rows.map((r) => Number(r.c));
+      });
+    }
     const { metrics, dimensions } = q;
     const warnings: Record<string, { code: string; warning: string }> = {};
 

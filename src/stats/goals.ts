@@ -37,7 +37,45 @@ export function goalError(g: { eventName: string; pagePath: string; currency: st
   return null;
 }
 
-/** SQL condition on an events row: the row completes this goal. */
-export function goalCondition(g: Pick<Goal, 'eventName' | 'pagePath'>): string {
-  return g.eventName ? `name = ${sqlString(g.eventName)}` : `(name = 'pageview' AND match(pathname, ${sqlString(pagePatternRegex(g.pagePath))}))`;
+type GoalDef = Pick<Goal, 'eventName' | 'pagePath'>;
+
+/**
+ * SQL condition on an events row: it completes at least one of these goals. One `IN` list for the event goals and
+ * one regular expression (an alternation) for the page goals, so that the text grows by a goal's own name or
+ * pattern only.
+ */
+export function anyGoalCondition(goals: readonly GoalDef[]): string {
+  const names = goals.filter((g) => g.eventName).map((g) => sqlString(g.eventName));
+  const pages = goals.filter((g) => !g.eventName).map((g) => `(?:${pagePatternRegex(g.pagePath)})`);
+  const parts: string[] = [];
+  if (names.length) parts.push(`name IN (${names.join(', ')})`);
+  if (pages.length) parts.push(`(name = 'pageview' AND match(pathname, ${sqlString(pages.join('|'))}))`);
+  return parts.length ? `(${parts.join(' OR ')})` : '0';
 }
+
+/** SQL array of the display names of the goals (of these) an events row completes; empty when none. */
+export function completedGoalsExpr(goals: readonly GoalDef[]): string {
+  const names = goals.filter((g) => g.eventName).map((g) => sqlString(g.eventName));
+  const pages = goals.filter((g) => !g.eventName);
+  const parts: string[] = [];
+  // an event goal's display name is its event name
+  if (names.length) parts.push(`if(name IN (${names.join(', ')}), [name], emptyArrayString())`);
+  if (pages.length) {
+    const each = pages.map((g) => `if(match(pathname, ${sqlString(pagePatternRegex(g.pagePath))}), ${sqlString(goalDisplayName(g))}, '')`);
+    parts.push(`if(name = 'pageview', arrayFilter(x -> x != '', [${each.join(', ')}]), emptyArrayString())`);
+  }
+  if (parts.length === 0) return 'emptyArrayString()';
+  return parts.length === 1 ? parts[0]! : `arrayConcat(${parts.join(', ')})`;
+}
+
+/**
+ * The SQL text a site's goals add to one statement at most (a goal breakdown with a goal filter holds both forms).
+ * The Stats API's statements must stay within the engine's `max_query_size` whatever the goals: a site's goals
+ * are bounded by this at creation (GOALS_SQL_MAX_BYTES).
+ */
+export function goalsSqlBytes(goals: readonly GoalDef[]): number {
+  return Buffer.byteLength(completedGoalsExpr(goals)) + Buffer.byteLength(anyGoalCondition(goals));
+}
+
+/** What a site's goals may add to a statement (see goalsSqlBytes): a quarter of the engine's 256 KiB. */
+export const GOALS_SQL_MAX_BYTES = 64 * 1024;

@@ -185,7 +185,11 @@ export function autoInterval(fromMs: number, toMs: number): Interval {
   return 'month';
 }
 
+/** Levels of `and`/`or`/`not`/`has_done` a filter may nest (the engine's AST depth is bounded; the dashboard uses 3). */
+export const MAX_FILTER_DEPTH = 20;
+
 function parseFilter(raw: unknown, path: string, depth: number): Filter {
+  if (depth > MAX_FILTER_DEPTH) fail(`${path}: Invalid filters. Filters nest at most ${MAX_FILTER_DEPTH} levels deep.`);
   const bad = () => fail(`${path}: Invalid filter ${JSON.stringify(raw)}`);
   if (!Array.isArray(raw) || raw.length < 2) return bad();
   const [op, a, b, mod] = raw as unknown[];

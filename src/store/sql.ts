@@ -41,3 +41,9 @@ export function sqlDateTimeText(d: Date): string {
   }
   return lastText;
 }
+
+/**
+ * The engine's `max_query_size` (bytes of one statement's text before its inline data), the default of chDB and of
+ * ClickHouse 18.16 alike. A generated statement longer than this fails with "Max query size exceeded".
+ */
+export const MAX_QUERY_BYTES = 262_144;
