@@ -1,4 +1,5 @@
 import { BlockList, isIP } from 'node:net';
+import { globMatcher, MAX_WILDCARDS } from '../util/glob.js';
 
 export type ShieldKind = 'ip' | 'country' | 'page' | 'hostname';
 export const SHIELD_KINDS: readonly ShieldKind[] = ['ip', 'country', 'page', 'hostname'];
@@ -28,32 +29,27 @@ export function normalizeShield(kind: string, raw: string): ShieldRule | string 
       if (!/^[A-Za-z]{2}$/.test(value)) return `a country is a two-letter ISO code, got ${JSON.stringify(raw)}`;
       return { kind, value: value.toUpperCase() };
     case 'page':
-      if (!value.startsWith('/') || value.length > 250) return `a page pattern starts with / (wildcards *), got ${JSON.stringify(raw)}`;
+      if (!value.startsWith('/') || value.length > 250) return `a page pattern starts with / and has at most 250 characters (wildcards *), got ${JSON.stringify(raw)}`;
+      if (wildcards(value) > MAX_WILDCARDS) return `a page pattern has at most ${MAX_WILDCARDS} wildcards (*), got ${wildcards(value)}`;
       return { kind, value };
     case 'hostname':
       if (!/^[a-z0-9*][a-z0-9*.-]*$/i.test(value) || value.length > 253) return `a hostname pattern has letters, digits, dots, dashes and *, got ${JSON.stringify(raw)}`;
+      if (wildcards(value) > MAX_WILDCARDS) return `a hostname pattern has at most ${MAX_WILDCARDS} wildcards (*), got ${wildcards(value)}`;
       return { kind, value: value.toLowerCase() };
     default:
       return `shield kind must be one of ${SHIELD_KINDS.join(', ')}, got ${JSON.stringify(kind)}`;
   }
 }
 
-/** `*` matches any run of characters (including none); everything else literally; the whole string must match. */
-export function wildcardRegExp(pattern: string): RegExp {
-  const body = pattern
-    .split('*')
-    .map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
-    .join('.*');
-  return new RegExp(`^${body}$`);
-}
+const wildcards = (v: string) => v.split('*').length - 1;
 
 /** One site's shields, compiled for the hot path. */
 export class SiteShields {
   private readonly ips = new BlockList();
   private readonly ipCount: number;
   private readonly countries: Set<string>;
-  private readonly pages: RegExp[];
-  private readonly hostnames: RegExp[];
+  private readonly pages: Array<(s: string) => boolean>;
+  private readonly hostnames: Array<(s: string) => boolean>;
 
   constructor(readonly rules: readonly ShieldRule[]) {
     let ipCount = 0;
@@ -67,8 +63,9 @@ export class SiteShields {
     }
     this.ipCount = ipCount;
     this.countries = new Set(rules.filter((r) => r.kind === 'country').map((r) => r.value));
-    this.pages = rules.filter((r) => r.kind === 'page').map((r) => wildcardRegExp(r.value));
-    this.hostnames = rules.filter((r) => r.kind === 'hostname').map((r) => wildcardRegExp(r.value));
+    // linear-time matchers: a crafted path cannot make a pattern backtrack (one worker serves every site)
+    this.pages = rules.filter((r) => r.kind === 'page').map((r) => globMatcher(r.value));
+    this.hostnames = rules.filter((r) => r.kind === 'hostname').map((r) => globMatcher(r.value));
   }
 
   ipBlocked(ip: string): boolean {
@@ -82,11 +79,11 @@ export class SiteShields {
   }
 
   pageBlocked(pathname: string): boolean {
-    return this.pages.some((re) => re.test(pathname));
+    return this.pages.some((m) => m(pathname));
   }
 
   /** With no hostname rules every hostname is allowed. */
   hostnameAllowed(hostname: string): boolean {
-    return this.hostnames.length === 0 || this.hostnames.some((re) => re.test(hostname));
+    return this.hostnames.length === 0 || this.hostnames.some((m) => m(hostname));
   }
 }

@@ -1,3 +1,4 @@
+import { RE2JS } from 're2js';
 import type { Goal, Site } from '../store/repo.js';
 import { addDays, addMonths, daysBetween, isDate, isoInZone, localDate, parseDateTime, startOfMonth, zonedToUtc, type Interval } from './dates.js';
 import { goalDisplayName } from './goals.js';
@@ -364,7 +365,7 @@ function validateSemantics(q: Query): void {
     if ((leaf.op === 'matches' || leaf.op === 'matches_not')) {
       for (const c of leaf.clauses) {
         try {
-          new RegExp(String(c), 'u');
+          RE2JS.compile(String(c)); // the engine's syntax (RE2), not JavaScript's
         } catch {
           fail(`Invalid filters. The regular expression ${JSON.stringify(c)} is not valid.`);
         }
