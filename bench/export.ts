@@ -6,7 +6,7 @@
  * (VmHWM: the engine, its caches and the JavaScript heap) is its own.
  *
  *   npm run build && BENCH_DATA_DIR=<a data set of bench/query> node dist/bench/export.js
- *     BENCH_TABLE=events|sessions (default events)
+ *     BENCH_TABLE=events|sessions (default events) BENCH_ROUNDS=2 (baseline and export, alternating)
  *   The data set: `BENCH_DATA_DIR=… BENCH_EVENTS=1000000 node dist/bench/query.js` makes (and keeps) one.
  */
 import { spawnSync } from 'node:child_process';
@@ -80,7 +80,8 @@ async function main(): Promise<void> {
     return JSON.parse(r.stdout.trim().split('\n').pop()!) as Phase;
   };
   const results: Array<[string, Phase]> = [];
-  for (const mode of ['baseline', 'export', 'baseline', 'export']) results.push([mode, phase(mode)]);
+  const rounds = Number(process.env.BENCH_ROUNDS ?? 2);
+  for (let r = 0; r < rounds; r++) for (const mode of ['baseline', 'export']) results.push([mode, phase(mode)]);
   console.log(`\n${table} of ${dataDir}: every site exported, alternating with the baseline (one process each)\n`);
   console.log('| phase | rows | MB of NDJSON | seconds | rows/s | largest chunk MB | peak RSS MB |');
   console.log('|---|---:|---:|---:|---:|---:|---:|');
