@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import type { Config } from './config.js';
 import { Admin } from './core/admin.js';
 import { Accounts } from './core/accounts.js';
-import { AttemptLimiter } from './http/dashboard-auth.js';
+import { AccountSlowdown, AttemptLimiter, loadDeviceKey } from './http/dashboard-auth.js';
 import { WebAssets } from './http/static.js';
 import { TrackerScript } from './http/tracker.js';
 import { IngestCounters } from './core/counters.js';
@@ -169,6 +169,8 @@ export async function startApp(config: Config, log: Logger, onListening?: (app: 
     accounts,
     trustForwardedProto: config.trustForwardedProto,
     loginLimiter: new AttemptLimiter(config.loginAttempts, 15 * 60_000),
+    accountSlowdown: new AccountSlowdown(config.loginAttempts, 15 * 60_000),
+    deviceKey: loadDeviceKey(path.join(config.dataDir, 'device.key')),
     web: WebAssets.builtIn(),
     tracker: TrackerScript.builtIn(config.eventPath, config.trackerScriptName),
     eventPath: config.eventPath,

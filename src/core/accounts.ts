@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { AccountsRepo, LoginRow, SharedLinkRow, UserRow } from '../store/accounts-repo.js';
 import { AdminError } from './admin.js';
-import { generatePassword, hashPassword, verifyPassword } from './password.js';
+import { generatePassword, hashPassword, needsRehash, verifyPassword } from './password.js';
 
 export const USER_LOGIN_MS = 14 * 24 * 3600_000;
 export const LINK_LOGIN_MS = 24 * 3600_000;
@@ -146,7 +146,15 @@ export class Accounts {
       return null;
     }
     if (!(await verifyPassword(password, u.passwordHash))) return null;
-    return this.serial(() => this.startLogin(u.id, 0, USER_LOGIN_MS));
+    return this.serial(async () => {
+      const current = this.users.get(u.id);
+      if (current && current.passwordHash === u.passwordHash && needsRehash(u.passwordHash)) {
+        // a hash of older, cheaper parameters: made again now that the password is at hand
+        const row = await this.repo.writeUser({ ...current, passwordHash: await hashPassword(password) }, false);
+        this.users.set(row.id, row);
+      }
+      return this.startLogin(u.id, 0, USER_LOGIN_MS);
+    });
   }
 
   /** Who holds this cookie token (undefined when unknown, expired, or its user or link is gone). */

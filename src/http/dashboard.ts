@@ -1,15 +1,15 @@
 import type { Logger } from '../util/log.js';
+import type { TrustedProxies } from '../ingest/ip.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AdminError, type Admin } from '../core/admin.js';
 import { LINK_LOGIN_MS, USER_LOGIN_MS, type Accounts, type Principal } from '../core/accounts.js';
 import { decodeJsonObject } from '../ingest/json.js';
-import { cleanIp } from '../ingest/ip.js';
 import { normalizeDomain } from '../ingest/request.js';
 import type { Site } from '../store/repo.js';
 import type { StatsEngine } from '../stats/engine.js';
 import { parseQuery, QueryError } from '../stats/query.js';
 import { readBody } from './body.js';
-import { AttemptLimiter, LINK_COOKIE, USER_COOKIE, cookieHeader, overHttps, readCookie, sameOrigin } from './dashboard-auth.js';
+import { AccountSlowdown, AttemptLimiter, DEVICE_COOKIE, DEVICE_COOKIE_SEC, LINK_COOKIE, USER_COOKIE, clientAddress, cookieHeader, deviceToken, knownDevice, overHttps, readCookie, sameOrigin } from './dashboard-auth.js';
 import { sendError, sendJson } from './respond.js';
 import { answer, runQuery } from './stats.js';
 import { engineRefusal } from './refusal.js';
@@ -19,7 +19,13 @@ export interface DashboardRouteDeps {
   accounts: Accounts;
   stats: StatsEngine;
   trustForwardedProto: boolean;
+  /** Failed logins per client address (a lock-out of that address for the window). */
   loginLimiter: AttemptLimiter;
+  /** Failed logins per account (a short slowdown, never a lock-out; known devices pass). */
+  accountSlowdown: AccountSlowdown;
+  /** The key of the device cookies. */
+  deviceKey: Buffer;
+  trustedProxies: TrustedProxies | null;
   log?: Logger;
 }
 
@@ -123,9 +129,6 @@ function str(v: unknown, field: string, max = 1024): string {
   return v;
 }
 
-function peer(req: IncomingMessage): string {
-  return cleanIp(req.socket.remoteAddress ?? '') || 'unknown';
-}
 
 /** The dashboard's own date ranges: `realtime` (the last 30 minutes) and `current` (the last 5), in server time. */
 function dashboardRange(raw: unknown): unknown {
@@ -150,22 +153,25 @@ async function login(req: IncomingMessage, res: ServerResponse, deps: DashboardR
   const email = str(b.email, 'email', 300).trim().toLowerCase();
   const password = str(b.password, 'password', 1024);
   const now = Date.now();
-  const keys = [`ip:${peer(req)}`, `email:${email}`];
-  const wait = Math.max(...keys.map((k) => deps.loginLimiter.retryAfter(k, now)));
+  const client = `ip:${clientAddress(req, deps.trustedProxies)}`;
+  const known = knownDevice(req, deps.deviceKey, email);
+  const wait = Math.max(deps.loginLimiter.retryAfter(client, now), known ? 0 : deps.accountSlowdown.retryAfter(email, now));
   if (wait > 0) return sendError(res, 429, 'Too many login attempts. Try again later.', { 'retry-after': String(wait) });
   const token = await deps.accounts.login(email, password);
   if (!token) {
-    for (const k of keys) deps.loginLimiter.fail(k, Date.now());
+    deps.loginLimiter.fail(client, Date.now());
+    deps.accountSlowdown.fail(email, Date.now());
     return sendError(res, 401, 'Wrong email or password');
   }
-  res.setHeader('set-cookie', cookieHeader(USER_COOKIE, token, USER_LOGIN_MS / 1000, overHttps(req, deps.trustForwardedProto)));
+  const secure = overHttps(req, deps.trustForwardedProto, deps.trustedProxies);
+  res.setHeader('set-cookie', [cookieHeader(USER_COOKIE, token, USER_LOGIN_MS / 1000, secure), cookieHeader(DEVICE_COOKIE, deviceToken(deps.deviceKey, email), DEVICE_COOKIE_SEC, secure)]);
   sendJson(res, 200, { email });
 }
 
 async function unlock(req: IncomingMessage, res: ServerResponse, deps: DashboardRouteDeps): Promise<void> {
   const b = await jsonBody(req, 16 * 1024);
   const link = deps.accounts.linkByToken(str(b.token, 'token', 200));
-  const key = `ip:${peer(req)}`;
+  const key = `ip:${clientAddress(req, deps.trustedProxies)}`;
   const wait = deps.loginLimiter.retryAfter(key, Date.now());
   if (wait > 0) return sendError(res, 429, 'Too many attempts. Try again later.', { 'retry-after': String(wait) });
   const token = link ? await deps.accounts.unlockLink(link, str(b.password, 'password')) : null;
@@ -173,7 +179,7 @@ async function unlock(req: IncomingMessage, res: ServerResponse, deps: Dashboard
     deps.loginLimiter.fail(key, Date.now());
     return sendError(res, 401, link ? 'Wrong password' : UNAUTHORIZED);
   }
-  res.setHeader('set-cookie', cookieHeader(LINK_COOKIE, token, LINK_LOGIN_MS / 1000, overHttps(req, deps.trustForwardedProto)));
+  res.setHeader('set-cookie', cookieHeader(LINK_COOKIE, token, LINK_LOGIN_MS / 1000, overHttps(req, deps.trustForwardedProto, deps.trustedProxies)));
   sendJson(res, 200, { ok: true });
 }
 
@@ -275,7 +281,7 @@ export async function handleDashboard(req: IncomingMessage, res: ServerResponse,
     case 'POST /logout': {
       req.resume();
       await deps.accounts.logout(readCookie(req, USER_COOKIE));
-      res.setHeader('set-cookie', cookieHeader(USER_COOKIE, '', 0, overHttps(req, deps.trustForwardedProto)));
+      res.setHeader('set-cookie', cookieHeader(USER_COOKIE, '', 0, overHttps(req, deps.trustForwardedProto, deps.trustedProxies)));
       return sendJson(res, 200, { ok: true });
     }
     case 'POST /share/unlock':

@@ -28,8 +28,10 @@ function guarded(route: Handler, log: Logger): http.RequestListener {
     try {
       url = new URL(req.url ?? '/', 'http://footfall.invalid');
     } catch {
+      res.setHeader('x-content-type-options', 'nosniff');
       return sendError(res, 400, 'invalid request target');
     }
+    res.setHeader('x-content-type-options', 'nosniff'); // every answer: no browser guesses another type
     Promise.resolve()
       .then(() => route(req, res, url))
       .catch((err: unknown) => {

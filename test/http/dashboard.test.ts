@@ -82,24 +82,36 @@ test('users CLI: a generated password is printed once and works; stdin passwords
 test('the login cookie is HttpOnly and SameSite=Lax; Secure only over https through a trusted proxy; logout ends it', async () => {
   await addUser('cookie@example.com');
   const r = await dash('login', { method: 'POST', body: { email: 'cookie@example.com', password: PASSWORD } });
-  const c = r.headers.get('set-cookie')!;
-  assert.match(c, /^ff_session=[A-Za-z0-9_-]{43}; Path=\/; Max-Age=1209600; HttpOnly; SameSite=Lax$/);
+  const [c, device] = r.headers.getSetCookie();
+  assert.match(c!, /^ff_session=[A-Za-z0-9_-]{43}; Path=\/; Max-Age=1209600; HttpOnly; SameSite=Lax$/);
+  assert.match(device!, /^ff_device=[A-Za-z0-9_-]{43}; Path=\/; Max-Age=31536000; HttpOnly; SameSite=Lax$/);
   const forwarded = await dash('login', { method: 'POST', body: { email: 'cookie@example.com', password: PASSWORD }, headers: { 'x-forwarded-proto': 'https' } });
   assert.doesNotMatch(forwarded.headers.get('set-cookie')!, /Secure/, 'X-Forwarded-Proto is not believed by default');
-  const trusting = await startServer({ env: { FOOTFALL_TRUST_FORWARDED_PROTO: 'on' } });
-  try {
-    assert.equal((await admin(trusting.dataDir, 'POST', '/admin/users', { email: 'tls@example.com', password: PASSWORD })).status, 201);
-    const res = await fetch(`${trusting.url}/api/dashboard/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', origin: trusting.url, 'x-forwarded-proto': 'https' },
-      body: JSON.stringify({ email: 'tls@example.com', password: PASSWORD }),
-    });
-    assert.equal(res.status, 200);
-    assert.match(res.headers.get('set-cookie')!, /; Secure$/);
-  } finally {
-    await trusting.stop();
+  // believed from any peer with FOOTFALL_TRUST_FORWARDED_PROTO=on, and from a trusted proxy whenever proxies are set
+  for (const env of [{ FOOTFALL_TRUST_FORWARDED_PROTO: 'on' }, { FOOTFALL_TRUSTED_PROXIES: '127.0.0.1' }] as Array<Record<string, string>>) {
+    const trusting = await startServer({ env });
+    try {
+      assert.equal((await admin(trusting.dataDir, 'POST', '/admin/users', { email: 'tls@example.com', password: PASSWORD })).status, 201);
+      const res = await fetch(`${trusting.url}/api/dashboard/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', origin: trusting.url, 'x-forwarded-proto': 'https' },
+        body: JSON.stringify({ email: 'tls@example.com', password: PASSWORD }),
+      });
+      assert.equal(res.status, 200);
+      for (const sc of res.headers.getSetCookie()) assert.match(sc, /; Secure$/, JSON.stringify(env));
+    } finally {
+      await trusting.stop();
+    }
   }
-  const cookie = c.split(';')[0]!;
+  const untrusted = await startServer({ env: { FOOTFALL_TRUSTED_PROXIES: '10.0.0.1' } });
+  try {
+    assert.equal((await admin(untrusted.dataDir, 'POST', '/admin/users', { email: 'tls@example.com', password: PASSWORD })).status, 201);
+    const res = await fetch(`${untrusted.url}/api/dashboard/login`, { method: 'POST', headers: { 'content-type': 'application/json', origin: untrusted.url, 'x-forwarded-proto': 'https' }, body: JSON.stringify({ email: 'tls@example.com', password: PASSWORD }) });
+    assert.doesNotMatch(res.headers.get('set-cookie')!, /Secure/, 'a peer that is not a trusted proxy is not believed');
+  } finally {
+    await untrusted.stop();
+  }
+  const cookie = c!.split(';')[0]!;
   assert.equal((await dash('sites', { cookie })).status, 200);
   const out = await dash('logout', { method: 'POST', body: {}, cookie });
   assert.equal(out.status, 200);
@@ -122,7 +134,49 @@ test('state-changing requests from another origin, or without one, are refused (
   assert.equal((await dash(`site?site=${domain}`)).status, 200, 'public now: readable without a login');
 });
 
-test('login attempts are limited per client and per email, with Retry-After', async () => {
+test('login limits behind a proxy: per visitor, and per account a short slowdown that a known browser skips', async () => {
+  const proxied = await startServer({ env: { FOOTFALL_LOGIN_ATTEMPTS: '3', FOOTFALL_TRUSTED_PROXIES: '127.0.0.1' } });
+  try {
+    assert.equal((await admin(proxied.dataDir, 'POST', '/admin/users', { email: 'owner@example.com', password: PASSWORD })).status, 201);
+    const attempt = async (from: string, password: string, cookie?: string) => {
+      const headers: Record<string, string> = { 'content-type': 'application/json', origin: proxied.url, 'x-forwarded-for': from };
+      if (cookie) headers.cookie = cookie;
+      const res = await fetch(`${proxied.url}/api/dashboard/login`, { method: 'POST', headers, body: JSON.stringify({ email: 'owner@example.com', password }) });
+      await res.text();
+      return { status: res.status, retryAfter: Number(res.headers.get('retry-after')), cookies: res.headers.getSetCookie() };
+    };
+    // the owner logs in once from home: that browser gets its device cookie
+    const home = await attempt('203.0.113.7', PASSWORD);
+    assert.equal(home.status, 200);
+    const device = home.cookies.find((c) => c.startsWith('ff_device='))!.split(';')[0]!;
+    // one visitor behind the proxy fails until it is locked out; the others are not (the budget is per visitor)
+    for (let i = 0; i < 3; i++) assert.equal((await attempt('198.51.100.9', 'wrong password')).status, 401);
+    const locked = await attempt('198.51.100.9', PASSWORD);
+    assert.equal(locked.status, 429);
+    assert.ok(locked.retryAfter > 800 && locked.retryAfter <= 900, String(locked.retryAfter));
+    // guesses at the account from many addresses: the account slows down, never locks
+    for (let i = 0; i < 6; i++) assert.ok([401, 429].includes((await attempt(`198.51.100.${20 + i}`, 'wrong password')).status));
+    const stranger = await attempt('192.0.2.50', PASSWORD);
+    assert.equal(stranger.status, 429, 'a browser the account never logged in from waits');
+    assert.ok(stranger.retryAfter >= 1 && stranger.retryAfter <= 60, `a short wait, not a lock-out: ${stranger.retryAfter} s`);
+    const known = await attempt('192.0.2.51', PASSWORD, device);
+    assert.equal(known.status, 200, 'the owner\'s own browser logs in at once');
+    assert.equal((await attempt('192.0.2.52', PASSWORD, 'ff_device=forged-value')).status, 429, 'a forged device cookie is no device cookie');
+  } finally {
+    await proxied.stop();
+  }
+});
+
+test('a malformed cookie is no cookie: the pages and the API answer as without one', async () => {
+  for (const p of ['/', '/api/dashboard/sites', '/api/dashboard/access?site=x.example']) {
+    const res = await fetch(`${srv.url}${p}`, { headers: { cookie: 'ff_session=%E0%A4%A; ff_share=%' } });
+    assert.ok(res.status < 500, `${p}: ${res.status}`);
+    assert.equal(res.headers.get('x-content-type-options'), 'nosniff');
+    await res.text();
+  }
+});
+
+test('login attempts are limited per client, with Retry-After', async () => {
   const limited = await startServer({ env: { FOOTFALL_LOGIN_ATTEMPTS: '3' } });
   try {
     assert.equal((await admin(limited.dataDir, 'POST', '/admin/users', { email: 'limited@example.com', password: PASSWORD })).status, 201);
