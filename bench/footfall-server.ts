@@ -13,6 +13,10 @@ export function benchNodeArgs(): string[] {
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
+/** The metrics token of benchmark servers (their `/metrics` is read over HTTP). */
+export const BENCH_METRICS_TOKEN = 'bench-metrics-token-0123456789';
+export const BENCH_METRICS_AUTH = { authorization: `Bearer ${BENCH_METRICS_TOKEN}` };
+
 export interface Proc {
   proc: ChildProcess;
   port: number;
@@ -53,7 +57,7 @@ export interface BenchServer {
 export async function startFootfall(site: string, env: Record<string, string> = {}): Promise<BenchServer> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'footfall-bench-'));
   const port = 18000 + Math.floor(Math.random() * 1000);
-  const full: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), LISTEN_ADDRESS: '127.0.0.1', FOOTFALL_DATA_DIR: dataDir, ...env };
+  const full: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), LISTEN_ADDRESS: '127.0.0.1', FOOTFALL_DATA_DIR: dataDir, FOOTFALL_METRICS_TOKEN: BENCH_METRICS_TOKEN, ...env };
   // as `npm start` runs it: with the heap bound
   const proc = spawn(process.execPath, [...serverNodeFlags(full.FOOTFALL_HEAP_MB), ...benchNodeArgs(), path.join(here, '../src/main.js')], { env: full, stdio: ['ignore', 'ignore', 'pipe'] });
   await new Promise<void>((resolve) => {
@@ -96,7 +100,7 @@ export interface RealisticServer {
  */
 export async function startRealisticFootfall(dataDir: string, opts: { nodeArgs?: string[]; env?: Record<string, string> } = {}): Promise<RealisticServer> {
   const port = 18000 + Math.floor(Math.random() * 1000);
-  const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), LISTEN_ADDRESS: '127.0.0.1', FOOTFALL_DATA_DIR: dataDir, FOOTFALL_LOG_LEVEL: 'warn', ...opts.env };
+  const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), LISTEN_ADDRESS: '127.0.0.1', FOOTFALL_DATA_DIR: dataDir, FOOTFALL_LOG_LEVEL: 'warn', FOOTFALL_METRICS_TOKEN: BENCH_METRICS_TOKEN, ...opts.env };
   const proc = spawn(process.execPath, [...serverNodeFlags(env.FOOTFALL_HEAP_MB), ...benchNodeArgs(), ...(opts.nodeArgs ?? []), path.join(here, '../src/main.js')], { env, stdio: ['ignore', process.env.BENCH_SERVER_STDOUT ? fs.openSync(process.env.BENCH_SERVER_STDOUT, 'w') : 'ignore', 'inherit'] });
   for (;;) {
     if (proc.exitCode !== null) throw new Error(`the server exited with ${proc.exitCode}`);

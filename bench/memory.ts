@@ -6,7 +6,7 @@
  *   npm run build && node dist/bench/memory.js     (BENCH_SECONDS=600 BENCH_CONNECTIONS=50)
  */
 import { execFileSync } from 'node:child_process';
-import { startFootfall } from './footfall-server.js';
+import { BENCH_METRICS_AUTH, startFootfall } from './footfall-server.js';
 import fs from 'node:fs';
 // @ts-expect-error no type declarations
 import autocannon from 'autocannon';
@@ -53,7 +53,7 @@ console.log(`${SECONDS} s at ${CONNECTIONS} connections, every request a new vis
 console.log(`RSS idle ${Math.round(idle)} MB, peak ${peak} MB, at the end ${Math.round(final)} MB`);
 console.log(`RSS by kind: anonymous ${field('RssAnon')} MB, file-backed ${field('RssFile')} MB, shared memory ${field('RssShmem')} MB`);
 console.log(`samples (s, MB): ${samples.map(([s, m]) => `${s}:${m}`).join(' ')}`);
-const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`, { headers: BENCH_METRICS_AUTH })).text();
 for (const name of ['footfall_events_accepted_total', 'footfall_events_overloaded_total', 'footfall_live_sessions', 'footfall_live_session_bytes', 'footfall_live_sessions_evicted_total', 'footfall_nodejs_heap_size_used_bytes', 'footfall_nodejs_heap_size_total_bytes', 'footfall_nodejs_external_memory_bytes', 'footfall_store_memory_bytes']) {
   const m = new RegExp(`^${name} (\\S+)$`, 'm').exec(metrics);
   if (m) console.log(`${name} ${m[1]}`);

@@ -12,7 +12,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startRealisticFootfall } from './footfall-server.js';
+import { BENCH_METRICS_AUTH, startRealisticFootfall } from './footfall-server.js';
 
 const MINUTES = Number(process.env.BENCH_MINUTES ?? 10);
 const WINDOW = Number(process.env.BENCH_WINDOW_SECONDS ?? 30);
@@ -54,7 +54,7 @@ interface Sample {
 }
 
 async function metrics(): Promise<Sample> {
-  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`, { headers: BENCH_METRICS_AUTH })).text();
   const get = (re: RegExp) => Number(re.exec(text)?.[1] ?? NaN);
   return {
     partsEvents: get(/^footfall_store_active_parts\{table="events"\} (\d+)/m),

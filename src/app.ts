@@ -156,6 +156,7 @@ export async function startApp(config: Config, log: Logger, onListening?: (app: 
     counters,
     processor,
     metrics,
+    metricsToken: config.metricsToken,
     limiter: new TokenBucketLimiter(config.rateLimitClientShare),
     trustedProxies: TrustedProxies.parse(config.trustedProxies),
     requestTimeoutMs: config.requestTimeoutMs,

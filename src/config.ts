@@ -73,6 +73,8 @@ export interface Config {
   trustForwardedProto: boolean;
   /** Failed dashboard logins per client IP (and per email) in 15 minutes before 429 (`FOOTFALL_LOGIN_ATTEMPTS`, default 10). */
   loginAttempts: number;
+  /** `FOOTFALL_METRICS_TOKEN`: with it, `/metrics` and the detailed `/api/health` on the public port (Bearer). */
+  metricsToken: string;
   /** Also serve the tracker as `/js/<name>[.<variants>].js` (`FOOTFALL_TRACKER_SCRIPT_NAME`; `script` and `plausible` always work). */
   trackerScriptName: string | undefined;
   /** Also accept events at this path, and make it the served tracker's default endpoint (`FOOTFALL_EVENT_PATH`, default /api/event). */
@@ -108,6 +110,12 @@ function trusted(raw: string | undefined): string | undefined {
     throw new ConfigError(`FOOTFALL_TRUSTED_PROXIES: ${(err as Error).message}`);
   }
   return raw;
+}
+
+function metricsToken(raw: string | undefined): string {
+  const t = (raw ?? '').trim();
+  if (t && !/^[\x21-\x7e]{16,200}$/.test(t)) throw new ConfigError('FOOTFALL_METRICS_TOKEN must be 16 to 200 printable characters without spaces');
+  return t;
 }
 
 function database(name: string): string {
@@ -176,6 +184,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     requestTimeoutMs: int(env, 'FOOTFALL_REQUEST_TIMEOUT_MS', 10_000, 1000, 600_000),
     trustForwardedProto: onOff(env, 'FOOTFALL_TRUST_FORWARDED_PROTO', false),
     loginAttempts: int(env, 'FOOTFALL_LOGIN_ATTEMPTS', 10, 1, 1_000_000),
+    metricsToken: metricsToken(env.FOOTFALL_METRICS_TOKEN),
     trackerScriptName: scriptName(env.FOOTFALL_TRACKER_SCRIPT_NAME),
     eventPath: eventPath(env.FOOTFALL_EVENT_PATH),
     logLevel: level as Config['logLevel'],

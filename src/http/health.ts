@@ -35,8 +35,11 @@ function journalState(j: Journal) {
   };
 }
 
-/** `GET /api/health`: the state of each dependency; 200 when all are ok, else 500. */
-export async function handleHealth(_req: IncomingMessage, res: ServerResponse, deps: HealthDeps): Promise<void> {
+/**
+ * `GET /api/health`: 200 when every dependency is ok, else 500; with `details` (the operator: the admin socket, or
+ * the metrics token) the state of each, else only `{"status": "ok" | "failing"}`.
+ */
+export async function handleHealth(_req: IncomingMessage, res: ServerResponse, deps: HealthDeps, details: boolean): Promise<void> {
   const storeErr = await pingWithin(deps.store, 2000);
   const buf = (b: Store['events']) => ({
     status: b.failing ? 'failing' : 'ok',
@@ -54,7 +57,7 @@ export async function handleHealth(_req: IncomingMessage, res: ServerResponse, d
   };
   const journalOk = !deps.journal || deps.journal.hasRoom();
   const ok = !storeErr && !deps.store.events.failing && !deps.store.sessions.failing && journalOk;
-  sendJson(res, ok ? 200 : 500, body);
+  sendJson(res, ok ? 200 : 500, details ? { status: ok ? 'ok' : 'failing', ...body } : { status: ok ? 'ok' : 'failing' });
 }
 
 export function handleLive(_req: IncomingMessage, res: ServerResponse): void {

@@ -1,3 +1,4 @@
+import { timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import { AdminError } from '../core/admin.js';
 import { engineRefusal } from './refusal.js';
@@ -18,7 +19,7 @@ export type AppDeps = EventRouteDeps &
   HealthDeps &
   AdminRouteDeps &
   StatsRouteDeps &
-  DashboardRouteDeps & { log: Logger; metrics: Metrics; requestTimeoutMs: number; web: WebAssets; tracker: TrackerScript | null; eventPath: string };
+  DashboardRouteDeps & { log: Logger; metrics: Metrics; metricsToken: string; requestTimeoutMs: number; web: WebAssets; tracker: TrackerScript | null; eventPath: string };
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse, url: URL) => Promise<void> | void;
 
 /** Wraps a router so that no request can crash the process or hang: every failure becomes a JSON error. */
@@ -60,18 +61,20 @@ function publicRouter(deps: AppDeps): Handler {
       case '/api/event':
         return handleEvent(req, res, deps);
       case '/api/health':
-        return handleHealth(req, res, deps);
+        // the details (store errors, buffer and journal figures) for the operator only; anyone gets the verdict
+        return handleHealth(req, res, deps, operator(req, deps.metricsToken));
       case '/api/system/health/live':
         return handleLive(req, res);
       case '/api/system/health/ready':
         return handleReady(req, res, deps);
       case '/metrics':
-        return (async () => {
-          await deps.processor.refreshStats().catch(() => undefined); // the worker restarting: the last figures
-          const body = await deps.metrics.registry.metrics();
-          res.writeHead(200, { 'content-type': deps.metrics.registry.contentType });
-          res.end(body);
-        })();
+        if (!operator(req, deps.metricsToken)) {
+          req.resume();
+          return deps.metricsToken
+            ? sendError(res, 401, 'Send the metrics token as a Bearer token in the Authorization header', { 'www-authenticate': 'Bearer' })
+            : sendError(res, 404, 'Metrics are served on the admin socket (footfall.sock in the data directory), and here with FOOTFALL_METRICS_TOKEN set');
+        }
+        return serveMetrics(res, deps);
       case '/api/v1/export/events':
         return handleExport(req, res, url, 'events', deps);
       case '/api/v1/export/sessions':
@@ -94,8 +97,26 @@ function publicRouter(deps: AppDeps): Handler {
   };
 }
 
+/** Whether a request on the public port may see operator data: it carries the metrics token (when one is set). */
+function operator(req: http.IncomingMessage, token: string): boolean {
+  if (!token) return false;
+  const got = Buffer.from(/^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '')?.[1] ?? '');
+  const want = Buffer.from(token);
+  return got.length === want.length && timingSafeEqual(got, want);
+}
+
+async function serveMetrics(res: http.ServerResponse, deps: AppDeps): Promise<void> {
+  await deps.processor.refreshStats().catch(() => undefined); // the worker restarting: the last figures
+  const body = await deps.metrics.registry.metrics();
+  res.writeHead(200, { 'content-type': deps.metrics.registry.contentType });
+  res.end(body);
+}
+
+/** The admin socket: the admin API, and the operator's views (metrics, detailed health) without a token. */
 function adminRouter(deps: AppDeps): Handler {
   return (req, res, url) => {
+    if (url.pathname === '/metrics') return serveMetrics(res, deps);
+    if (url.pathname === '/api/health') return handleHealth(req, res, deps, true);
     if (!url.pathname.startsWith('/admin/')) return sendError(res, 404, 'Not found');
     return handleAdmin(req, res, url, deps);
   };

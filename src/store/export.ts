@@ -33,7 +33,7 @@ export interface ExportPaging {
   memoryRetries: number;
 }
 
-export const DEFAULT_PAGING: ExportPaging = { pageBytes: 8 * 1024 * 1024, maxRows: 50_000, firstRows: 2_000, memoryRetries: 6 };
+export const DEFAULT_PAGING: ExportPaging = { pageBytes: 16 * 1024 * 1024, maxRows: 100_000, firstRows: 2_000, memoryRetries: 6 };
 
 /** Every stored column of a table but the journal's bookkeeping one, in table order, quoted for a SELECT. */
 export async function dataColumns(backend: SqlBackend, db: string, table: ExportTable): Promise<string> {

@@ -29,6 +29,10 @@ export interface TestServer {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
+/** The metrics token every test server gets, and the header that shows it (`/metrics`, detailed `/api/health`). */
+export const TEST_METRICS_TOKEN = 'test-metrics-token-0123456789';
+export const METRICS_AUTH = { authorization: `Bearer ${TEST_METRICS_TOKEN}` };
+
 /**
  * Starts the real server as `npm start` runs it (`node --max-old-space-size=512 dist/src/main.js`) on a free port
  * on 127.0.0.1 with its own data directory.
@@ -42,6 +46,7 @@ export async function startServer(opts: { dataDir?: string; env?: Record<string,
       LISTEN_ADDRESS: '127.0.0.1',
       FOOTFALL_DATA_DIR: dataDir,
       FOOTFALL_FLUSH_INTERVAL_MS: '50',
+      FOOTFALL_METRICS_TOKEN: TEST_METRICS_TOKEN,
       ...opts.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

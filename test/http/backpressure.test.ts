@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { cli, postEvent, startServer } from '../helpers/server.js';
+import { cli, postEvent, startServer, METRICS_AUTH } from '../helpers/server.js';
 
 test('a full write buffer answers 503 with Retry-After, records nothing, and recovers', async () => {
   // Room for 3 rows per table; nothing is flushed by time during the test.
@@ -15,7 +15,7 @@ test('a full write buffer answers 503 with Retry-After, records nothing, and rec
     assert.equal(third.status, 503);
     assert.match(third.headers.get('retry-after') ?? '', /^\d+$/);
     assert.ok(JSON.parse(third.text).errors.request[0]);
-    const metrics = await (await fetch(`${srv.url}/metrics`)).text();
+    const metrics = await (await fetch(`${srv.url}/metrics`, { headers: METRICS_AUTH })).text();
     assert.match(metrics, /^footfall_events_overloaded_total 1$/m);
     // an export writes the buffers out; then there is room again
     const exported = await cli(srv.dataDir, ['export', 'sessions', '--site', 'full.example']);
@@ -23,7 +23,7 @@ test('a full write buffer answers 503 with Retry-After, records nothing, and rec
     assert.equal(sessions.length, 1);
     assert.equal(sessions[0].pageviews, 2, 'the refused event did not move the session on');
     // the export's flush inserted a part into each table
-    const after = await (await fetch(`${srv.url}/metrics`)).text();
+    const after = await (await fetch(`${srv.url}/metrics`, { headers: METRICS_AUTH })).text();
     assert.match(after, /^footfall_store_active_parts\{table="events"\} [1-9]\d*$/m);
     assert.match(after, /^footfall_store_active_parts\{table="sessions"\} [1-9]\d*$/m);
     assert.match(after, /^footfall_store_repairs_total 0$/m);
@@ -59,14 +59,14 @@ test('a full journal answers 503 with Retry-After, and accepts again once the st
     assert.equal(refused.status, 503);
     assert.match(refused.headers.get('retry-after') ?? '', /^\d+$/);
     assert.ok(accepted > 100, `${accepted} accepted first`);
-    const health = await fetch(`${srv.url}/api/health`);
+    const health = await fetch(`${srv.url}/api/health`, { headers: METRICS_AUTH });
     assert.equal(health.status, 500);
     assert.equal(((await health.json()) as { journal: { status: string } }).journal.status, 'full');
     // an export writes the buffers out: the rows are confirmed, their segments deleted, and there is room again
     const exported = await cli(srv.dataDir, ['export', 'events', '--site', 'journal.example']);
     assert.equal(exported.stdout.split('\n').filter(Boolean).length, accepted);
     assert.equal((await send(99_999)).status, 202);
-    assert.equal((await fetch(`${srv.url}/api/health`)).status, 200);
+    assert.equal((await fetch(`${srv.url}/api/health`, { headers: METRICS_AUTH })).status, 200);
   } finally {
     await srv.stop();
   }

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { cli, postEvent, startServer, tempDir, type TestServer } from '../helpers/server.js';
+import { cli, postEvent, startServer, tempDir, type TestServer, METRICS_AUTH } from '../helpers/server.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const LOADGEN = path.join(here, '../helpers/loadgen.js');
@@ -175,7 +175,7 @@ test('turning the journal off still replays a journal left by a crash, then remo
   const srv = await startServer({ dataDir, env: { FOOTFALL_JOURNAL: 'off' } });
   assert.equal(replayLine(srv.logs()).inserted, 5 + 9);
   assert.equal(fs.existsSync(path.join(dataDir, 'journal')), false);
-  const health = (await (await fetch(`${srv.url}/api/health`)).json()) as { journal: { status: string } };
+  const health = (await (await fetch(`${srv.url}/api/health`, { headers: METRICS_AUTH })).json()) as { journal: { status: string } };
   assert.equal(health.journal.status, 'off');
   assert.equal(await srv.stop(), 0, srv.logs());
   assert.equal(await exportedCount(dataDir, domain), 5);
@@ -217,7 +217,7 @@ test('ClickHouse server stopped under load, Footfall killed meanwhile: every 202
     await run(CH_SCRIPT, ['down', chDir!]);
     up = false;
     await load.more(2000); // events keep being accepted while the store is down
-    const health = await fetch(`${srv.url}/api/health`);
+    const health = await fetch(`${srv.url}/api/health`, { headers: METRICS_AUTH });
     assert.equal(health.status, 500);
     const h = (await health.json()) as { store: { status: string }; journal: { unconfirmed_rows: number } };
     assert.equal(h.store.status, 'down');

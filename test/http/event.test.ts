@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { BROWSER_UA, exportRows, newSite, postEvent, serverForFile, type TestServer } from '../helpers/server.js';
+import { BROWSER_UA, exportRows, startServer, newSite, postEvent, serverForFile, type TestServer, METRICS_AUTH } from '../helpers/server.js';
 import { UA_CORPUS } from '../fixtures/user-agents.js';
 
 let srv: TestServer;
@@ -173,7 +173,7 @@ describe('request fields', () => {
     assert.equal(r.status, 202);
     assert.equal(r.headers.get('x-plausible-dropped'), '1');
     const unknownDrops = async () =>
-      Number(/^footfall_events_dropped_total\{reason="unknown_site"\} (\d+)$/m.exec(await (await fetch(`${srv.url}/metrics`)).text())?.[1] ?? 0);
+      Number(/^footfall_events_dropped_total\{reason="unknown_site"\} (\d+)$/m.exec(await (await fetch(`${srv.url}/metrics`, { headers: METRICS_AUTH })).text())?.[1] ?? 0);
     const before = await unknownDrops();
     const two = await postEvent(srv.url, { n: 'pageview', u: 'https://nope.example/', d: 'nope1.example,nope2.example' });
     assert.equal(two.status, 202);
@@ -506,7 +506,7 @@ describe('export', () => {
 
 describe('health', () => {
   test('health endpoints', async () => {
-    const h = await fetch(`${srv.url}/api/health`);
+    const h = await fetch(`${srv.url}/api/health`, { headers: METRICS_AUTH });
     assert.equal(h.status, 200);
     const body = (await h.json()) as any;
     assert.equal(body.store.status, 'ok');
@@ -514,5 +514,42 @@ describe('health', () => {
     assert.equal(body.events_buffer.status, 'ok');
     assert.equal((await fetch(`${srv.url}/api/system/health/live`)).status, 200);
     assert.equal((await fetch(`${srv.url}/api/system/health/ready`)).status, 200);
+  });
+
+  test('operator views: without the metrics token the public port gives the verdict only; the admin socket gives all', async () => {
+    const anonymous = await fetch(`${srv.url}/api/health`);
+    assert.equal(anonymous.status, 200);
+    assert.deepEqual(await anonymous.json(), { status: 'ok' });
+    const wrong = await fetch(`${srv.url}/api/health`, { headers: { authorization: 'Bearer not-the-token-at-all' } });
+    assert.deepEqual(await wrong.json(), { status: 'ok' });
+    const m = await fetch(`${srv.url}/metrics`);
+    assert.equal(m.status, 401);
+    assert.match(((await m.json()) as { error: string }).error, /metrics token/);
+    const http = await import('node:http');
+    const viaSocket = (p: string) =>
+      new Promise<{ status: number; text: string }>((resolve, reject) => {
+        http.get({ socketPath: `${srv.dataDir}/footfall.sock`, path: p }, (res) => {
+          let text = '';
+          res.on('data', (c: Buffer) => (text += c.toString()));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+        }).on('error', reject);
+      });
+    const sm = await viaSocket('/metrics');
+    assert.equal(sm.status, 200);
+    assert.match(sm.text, /^footfall_events_accepted_total/m);
+    const sh = await viaSocket('/api/health');
+    assert.equal(JSON.parse(sh.text).store.kind, 'chdb');
+  });
+
+  test('without a metrics token /metrics is not on the public port at all', async () => {
+    const bare = await startServer({ env: { FOOTFALL_METRICS_TOKEN: '' } });
+    try {
+      const m = await fetch(`${bare.url}/metrics`, { headers: METRICS_AUTH });
+      assert.equal(m.status, 404);
+      assert.match(((await m.json()) as { error: string }).error, /admin socket/);
+      assert.deepEqual(await (await fetch(`${bare.url}/api/health`, { headers: METRICS_AUTH })).json(), { status: 'ok' });
+    } finally {
+      await bare.stop();
+    }
   });
 });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { test } from 'node:test';
-import { BROWSER_UA, cli, exportRows, newKey, startServer } from '../helpers/server.js';
+import { BROWSER_UA, cli, exportRows, newKey, startServer, METRICS_AUTH } from '../helpers/server.js';
 import { seededRandom } from '../../src/util/rng.js';
 
 /**
@@ -123,7 +123,7 @@ test(`fuzzed POST /api/event: no 5xx, no hang, valid events all stored (seed ${S
     };
     await Promise.all(Array.from({ length: 8 }, worker));
     t.diagnostic(`statuses ${JSON.stringify(statuses)}`);
-    assert.equal((await fetch(`${srv.url}/api/health`)).status, 200);
+    assert.equal((await fetch(`${srv.url}/api/health`, { headers: METRICS_AUTH })).status, 200);
     const stored = new Set((await exportRows(srv.url, key, 'events', 'fuzz.example')).map((r) => String(r.pathname)));
     for (const p of sentValid) assert.ok(stored.has(p), `valid event ${p} stored (seed ${SEED})`);
     assert.equal(await srv.stop(), 0, 'a clean stop after the run');

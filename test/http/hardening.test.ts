@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { smallDisk } from '../helpers/disk.js';
-import { cli, exportRows, newKey, postEvent, startServer, tempDir } from '../helpers/server.js';
+import { cli, exportRows, newKey, postEvent, startServer, tempDir, METRICS_AUTH } from '../helpers/server.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -101,7 +101,7 @@ test('one large-props session and hundreds of small events of its visitor in one
     assert.equal(sessions[0]!.events, 301);
     assert.equal((sessions[0]!['entry_meta.value'] as string[])[0], '\u0001'.repeat(2000));
     assert.equal((await exportRows(srv.url, key, 'events', 'big.example')).length, 301);
-    const metrics = await (await fetch(`${srv.url}/metrics`)).text();
+    const metrics = await (await fetch(`${srv.url}/metrics`, { headers: METRICS_AUTH })).text();
     // Batches are cut at 1 MB before the rows that cancel out are left out: each of the session's states (≈ 400 KB
     // of JSON a row) meets its -1 row in a batch of its own, so of its 601 rows (≈ 240 MB) only the last is inserted
     // (the write buffer's unit tests check the byte bound itself).
@@ -149,7 +149,7 @@ test('a journaled row the store can never take goes to the dead-letter file; the
     assert.ok(dead[0].error);
     assert.equal((fs.statSync(path.join(dataDir, 'dead-letter', 'events.ndjson')).mode & 0o777).toString(8), '600');
     assert.match(srv.logs(), /row moved to the dead-letter file/);
-    assert.match(await (await fetch(`${srv.url}/metrics`)).text(), /^footfall_dead_letter_rows_total\{table="events"\} 1$/m);
+    assert.match(await (await fetch(`${srv.url}/metrics`, { headers: METRICS_AUTH })).text(), /^footfall_dead_letter_rows_total\{table="events"\} 1$/m);
     // kill -9 and start again: the dead-lettered row is confirmed, not replayed (and not stored twice)
     await srv.stop('SIGKILL');
     srv = await startServer({ dataDir });
@@ -162,7 +162,7 @@ test('a journaled row the store can never take goes to the dead-letter file; the
 });
 
 const chromeUa = (i: number) => `Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.${i}.0 Safari/537.36`;
-const metric = async (base: string, name: string) => Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(await (await fetch(`${base}/metrics`)).text())?.[1]);
+const metric = async (base: string, name: string) => Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(await (await fetch(`${base}/metrics`, { headers: METRICS_AUTH })).text())?.[1]);
 
 /** Sends `n` requests, `concurrency` at a time; returns each one's status. */
 async function flood(n: number, concurrency: number, send: (i: number) => Promise<number>): Promise<number[]> {

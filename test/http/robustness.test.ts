@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { test } from 'node:test';
-import { exportRows, newSite, postEvent, serverForFile, type TestServer } from '../helpers/server.js';
+import { exportRows, newSite, postEvent, serverForFile, type TestServer, METRICS_AUTH } from '../helpers/server.js';
 
 let srv: TestServer;
 let key: string;
@@ -117,7 +117,7 @@ test('a chunked body that grows over the limit → 413', async () => {
   );
   // The server answers 413 and closes; the client may see the answer or a reset while still sending.
   assert.ok(r.status === 413 || r.status === -1, `got ${r.status}`);
-  const health = await fetch(`${srv.url}/api/health`);
+  const health = await fetch(`${srv.url}/api/health`, { headers: METRICS_AUTH });
   assert.equal(health.status, 200);
 });
 
@@ -133,7 +133,7 @@ test('NUL bytes, lone surrogates and emoji are stored without poisoning the batc
   for (const n of names) assert.equal((await postEvent(srv.url, { n, u: `https://${site}/`, d: site, p: { k: n } })).status, 202);
   const rows = await exportRows(srv.url, key, 'events', site);
   assert.deepEqual(rows.map((r) => r.name).sort(), ['nul\u0000byte', 'lone\ufffdsurrogate', 'emoji 😀', 'quote\'"\\back'].sort());
-  const health = (await (await fetch(`${srv.url}/api/health`)).json()) as any;
+  const health = (await (await fetch(`${srv.url}/api/health`, { headers: METRICS_AUTH })).json()) as any;
   assert.equal(health.events_buffer.status, 'ok');
 });
 

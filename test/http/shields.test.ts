@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { cli, exportRows, postEvent, serverForFile, type TestServer } from '../helpers/server.js';
+import { cli, exportRows, postEvent, serverForFile, type TestServer, METRICS_AUTH } from '../helpers/server.js';
 
 let srv: TestServer;
 let key: string;
@@ -117,7 +117,7 @@ test('GET /metrics: Prometheus text with accepted, dropped by reason, rate-limit
   await send(d);
   await send(d, {}, { 'user-agent': 'curl/8.5.0' });
   await exportRows(srv.url, key, 'events', d); // forces an insert
-  const r = await fetch(`${srv.url}/metrics`);
+  const r = await fetch(`${srv.url}/metrics`, { headers: METRICS_AUTH });
   assert.equal(r.status, 200);
   assert.match(r.headers.get('content-type') ?? '', /text\/plain/);
   const text = await r.text();

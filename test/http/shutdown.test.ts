@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { cli, postEvent, startServer } from '../helpers/server.js';
+import { cli, postEvent, startServer, METRICS_AUTH } from '../helpers/server.js';
 
 // The buffer would only flush after an hour: whatever is stored after the stop was written by the shutdown.
 const NEVER = { FOOTFALL_FLUSH_INTERVAL_MS: '3600000', FOOTFALL_FLUSH_ROWS: '1000000' };
@@ -20,7 +20,7 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
       Array.from({ length: 300 }, (_, i) => postEvent(srv.url, { n: 'pageview', u: `https://flush.example/${i}` })),
     );
     assert.ok(results.every((r) => r.status === 202));
-    const health = (await (await fetch(`${srv.url}/api/health`)).json()) as any;
+    const health = (await (await fetch(`${srv.url}/api/health`, { headers: METRICS_AUTH })).json()) as any;
     assert.equal(health.events_buffer.depth, 300, 'events are still buffered before the signal');
     assert.equal(await srv.stop(signal), 0);
     // 300 event rows + the session's rows (1 start, then -1/+1 for each of the 299 later pageviews)
