@@ -46,6 +46,7 @@ export function cpuSeconds(pid: number | string, tid?: string): number {
 export interface BenchServer {
   proc: ChildProcess;
   port: number;
+  dataDir: string;
   /** SIGTERM, wait for the exit, delete the data directory. */
   stop(): Promise<void>;
 }
@@ -73,6 +74,7 @@ export async function startFootfall(site: string, env: Record<string, string> = 
   return {
     proc,
     port,
+    dataDir,
     async stop() {
       proc.kill('SIGTERM');
       await new Promise((r) => proc.once('exit', r));

@@ -13,6 +13,7 @@ import { AccountSlowdown, AttemptLimiter, DEVICE_COOKIE, DEVICE_COOKIE_SEC, LINK
 import { sendError, sendJson } from './respond.js';
 import { answer, runQuery } from './stats.js';
 import { engineRefusal } from './refusal.js';
+import { QUERY_BUDGETS, QueryBudget, type BudgetRate } from './query-budget.js';
 
 export interface DashboardRouteDeps {
   admin: Admin;
@@ -26,6 +27,8 @@ export interface DashboardRouteDeps {
   /** The key of the device cookies. */
   deviceKey: Buffer;
   trustedProxies: TrustedProxies | null;
+  /** What each user, shared link and public visitor may query. */
+  queryBudget: QueryBudget;
   log?: Logger;
 }
 
@@ -78,6 +81,22 @@ function access(req: IncomingMessage, res: ServerResponse, rawDomain: unknown, d
   return a;
 }
 
+/** The query budgets a request draws on: its user's, or its shared link's or public visitor's and the site's anonymous one. */
+function budgetsOf(req: IncomingMessage, a: Access, deps: DashboardRouteDeps): Array<readonly [string, BudgetRate]> {
+  if (a.via === 'user') return [[`user:${user(req, deps)?.user.id ?? 0}`, QUERY_BUDGETS.user]];
+  const site = [`anon:${a.site.id}`, QUERY_BUDGETS.anonymousPerSite] as const;
+  if (a.via === 'link') return [[`link:${deps.accounts.linkByToken(header(req, SHARE_HEADER))?.id ?? 0}`, QUERY_BUDGETS.link], site];
+  return [[`public:${a.site.id}|${clientAddress(req, deps.trustedProxies)}`, QUERY_BUDGETS.public], site];
+}
+
+/** Takes `n` queries from the request's budgets: null when granted, else the 429 to answer. */
+function overBudget(req: IncomingMessage, a: Access, n: number, deps: DashboardRouteDeps): { status: 429; body: { error: string }; wait: number } | null {
+  const wants = budgetsOf(req, a, deps);
+  const wait = deps.queryBudget.take(wants, n, Date.now());
+  if (wait === 0) return null;
+  return { status: 429, wait, body: { error: `Too many queries for now (this dashboard may ask ${wants[0]![1].perSecond} a second): try again in ${wait} s.` } };
+}
+
 /**
  * `POST batch`: several queries in one request (the first view asks for a dozen at once), answered as JSON lines
  * in the order they finish — `{"i": index, "status": 200, "body": …}` — so that each panel fills as soon as its
@@ -95,7 +114,9 @@ async function batch(req: IncomingMessage, res: ServerResponse, deps: DashboardR
       else {
         const body = q as Record<string, unknown>;
         const a = resolveAccess(req, body.site_id, deps);
+        const refused = 'status' in a ? null : overBudget(req, a, 1, deps);
         if ('status' in a) line = a;
+        else if (refused) line = { status: 429, body: { ...refused.body, retry_after: refused.wait } };
         else {
           try {
             line = { status: 200, body: await runQuery({ ...body, site_id: a.site.domain, date_range: dashboardRange(body.date_range) }, a.site, deps, true) };
@@ -327,6 +348,8 @@ export async function handleDashboard(req: IncomingMessage, res: ServerResponse,
       const b = await jsonBody(req);
       const a = access(req, res, b.site_id, deps);
       if (!a) return;
+      const refused = overBudget(req, a, 1, deps);
+      if (refused) return sendJson(res, 429, refused.body, { 'retry-after': String(refused.wait) });
       const body = { ...b, site_id: a.site.domain, date_range: dashboardRange(b.date_range) };
       return answer(res, () => runQuery(body, a.site, deps, true));
     }
@@ -334,6 +357,8 @@ export async function handleDashboard(req: IncomingMessage, res: ServerResponse,
       const b = await jsonBody(req, 16 * 1024);
       const a = access(req, res, b.site_id, deps);
       if (!a) return;
+      const refused = overBudget(req, a, 2, deps); // the keys, and the first key's query
+      if (refused) return sendJson(res, 429, refused.body, { 'retry-after': String(refused.wait) });
       return answer(res, async () => {
         const statsStart = b.date_range === 'all' ? await deps.stats.statsStart(a.site.id, a.site.timezone) : null;
         const q = parseQuery({ site_id: a.site.domain, metrics: ['visitors'], date_range: dashboardRange(b.date_range) }, a.site, [], { nowMs: Date.now(), statsStart });

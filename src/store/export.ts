@@ -33,7 +33,7 @@ export interface ExportPaging {
   memoryRetries: number;
 }
 
-export const DEFAULT_PAGING: ExportPaging = { pageBytes: 16 * 1024 * 1024, maxRows: 100_000, firstRows: 2_000, memoryRetries: 6 };
+export const DEFAULT_PAGING: ExportPaging = { pageBytes: 8 * 1024 * 1024, maxRows: 50_000, firstRows: 2_000, memoryRetries: 6 };
 
 /** Every stored column of a table but the journal's bookkeeping one, in table order, quoted for a SELECT. */
 export async function dataColumns(backend: SqlBackend, db: string, table: ExportTable): Promise<string> {
@@ -60,11 +60,11 @@ function keyOf(line: string, ts: string): Cursor {
 
 const sameKey = (a: Cursor, b: Cursor) => a.ts === b.ts && a.user === b.user;
 
-/** Lines of a JSONEachRow text (each ends with "\n"; the last may not). */
-function splitLines(text: string): string[] {
-  const lines = text.split('\n');
-  if (lines[lines.length - 1] === '') lines.pop();
-  return lines;
+/** Rows of a JSONEachRow text (each ends with "\n"; the last may not). */
+function countLines(text: string): number {
+  let n = 0;
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) n++;
+  return text.length > 0 && !text.endsWith('\n') ? n + 1 : n;
 }
 
 /**
@@ -144,26 +144,31 @@ export async function* exportRows(
     let cond = `${ts} >= ${at(lo)} AND ${ts} < ${at(hi)}`;
     if (cursor) cond += ` AND (${ts} > ${at(cursor.ts)} OR (${ts} = ${at(cursor.ts)} AND user_id > ${sqlUInt(cursor.user)}))`;
     const { text, limit } = await readPage(cond);
-    const lines = splitLines(text);
-    if (lines.length < limit) {
+    const rows = countLines(text);
+    if (rows < limit) {
       // the window is done
-      if (lines.length > 0) yield lines.join('\n') + '\n';
+      if (rows > 0) yield text.endsWith('\n') ? text : text + '\n';
       cursor = null;
       i = j;
     } else {
       // more may follow in the window: the page ends before its last key, whose rows are read whole
-      const last = keyOf(lines[lines.length - 1]!, ts);
-      let keep = lines.length - 1;
-      while (keep > 0 && sameKey(keyOf(lines[keep - 1]!, ts), last)) keep--;
-      if (keep > 0) yield lines.slice(0, keep).join('\n') + '\n';
-      const tied = splitLines(await readKey(last));
-      if (tied.length > 0) yield tied.join('\n') + '\n';
+      const body = text.endsWith('\n') ? text.slice(0, -1) : text;
+      let cut = body.lastIndexOf('\n');
+      const last = keyOf(body.slice(cut + 1), ts);
+      while (cut >= 0) {
+        const prev = body.lastIndexOf('\n', cut - 1);
+        if (!sameKey(keyOf(body.slice(prev + 1, cut), ts), last)) break;
+        cut = prev;
+      }
+      if (cut >= 0) yield body.slice(0, cut + 1);
+      const tied = await readKey(last);
+      if (tied) yield tied.endsWith('\n') ? tied : tied + '\n';
       cursor = last;
       while (i < hours.length && hours[i]!.h + 3600 <= cursor.ts) i++;
     }
-    if (lines.length > 0) {
+    if (rows > 0) {
       // the next page's rows from this page's bytes a row
-      const perRow = Math.max(1, text.length / lines.length);
+      const perRow = Math.max(1, text.length / rows);
       const next = Math.floor(paging.pageBytes / perRow);
       rowsPerPage = Math.max(1, Math.min(paging.maxRows, rowsPerPage * 4, next));
     }
