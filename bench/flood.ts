@@ -96,7 +96,7 @@ const pct = (xs: number[], p: number) => xs[Math.min(xs.length - 1, Math.floor(x
 
 async function main(): Promise<void> {
   if (process.argv[2] === 'flood') return floodChild(Number(process.argv[3]), process.argv[4] === 'spread');
-  const srv = await startFootfall(SITE, { FOOTFALL_TRUSTED_PROXIES: '127.0.0.1', FOOTFALL_LOG_LEVEL: 'error' });
+  const srv = await startFootfall(SITE, { FOOTFALL_TRUSTED_PROXIES: '127.0.0.1' });
   const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
   try {
     // the site is public (as a user makes it in the settings), with some history

@@ -8,7 +8,7 @@ import type { Config } from './config.js';
 import { Admin } from './core/admin.js';
 import { Accounts } from './core/accounts.js';
 import { AccountSlowdown, AttemptLimiter, loadDeviceKey } from './http/dashboard-auth.js';
-import { QueryBudget } from './http/query-budget.js';
+import { Gate, QueryBudget } from './http/query-budget.js';
 import { WebAssets } from './http/static.js';
 import { TrackerScript } from './http/tracker.js';
 import { IngestCounters } from './core/counters.js';
@@ -173,6 +173,7 @@ export async function startApp(config: Config, log: Logger, onListening?: (app: 
     loginLimiter: new AttemptLimiter(config.loginAttempts, 15 * 60_000),
     accountSlowdown: new AccountSlowdown(config.loginAttempts, 15 * 60_000),
     queryBudget: new QueryBudget(),
+    anonymousGate: new Gate(1),
     deviceKey: loadDeviceKey(path.join(config.dataDir, 'device.key')),
     web: WebAssets.builtIn(),
     tracker: TrackerScript.builtIn(config.eventPath, config.trackerScriptName),

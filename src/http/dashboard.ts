@@ -13,7 +13,7 @@ import { AccountSlowdown, AttemptLimiter, DEVICE_COOKIE, DEVICE_COOKIE_SEC, LINK
 import { sendError, sendJson } from './respond.js';
 import { answer, runQuery } from './stats.js';
 import { engineRefusal } from './refusal.js';
-import { QUERY_BUDGETS, QueryBudget, type BudgetRate } from './query-budget.js';
+import { Gate, QUERY_BUDGETS, QueryBudget, type BudgetRate } from './query-budget.js';
 
 export interface DashboardRouteDeps {
   admin: Admin;
@@ -29,6 +29,8 @@ export interface DashboardRouteDeps {
   trustedProxies: TrustedProxies | null;
   /** What each user, shared link and public visitor may query. */
   queryBudget: QueryBudget;
+  /** Runs the queries of anonymous viewers one at a time, so that they take at most about one core together. */
+  anonymousGate: Gate;
   log?: Logger;
 }
 
@@ -89,6 +91,26 @@ function budgetsOf(req: IncomingMessage, a: Access, deps: DashboardRouteDeps): A
   return [[`public:${a.site.id}|${clientAddress(req, deps.trustedProxies)}`, QUERY_BUDGETS.public], site];
 }
 
+const QUERY_ROUTES = new Set(['POST /batch', 'POST /query', 'POST /prop-keys']);
+/** How long a request refused for its budget is held before its 429 (at most its Retry-After). */
+const REFUSAL_PAUSE_MS = 1000;
+
+/**
+ * Before the body is read (which names the site), each request costs its requester one token — a user's, else the
+ * client address's (anonymous viewers of every site from that address share it); the seconds to wait when none is
+ * left. The queries inside then draw on the site's budgets (budgetsOf).
+ */
+function budgetSpent(req: IncomingMessage, deps: DashboardRouteDeps): number {
+  const u = user(req, deps);
+  const key: readonly [string, BudgetRate] = u ? [`user:${u.user.id}`, QUERY_BUDGETS.user] : [`client:${clientAddress(req, deps.trustedProxies)}`, QUERY_BUDGETS.anonymousPerClient];
+  return deps.queryBudget.take([key], 1, Date.now());
+}
+
+/** Anonymous viewers' queries (every public site and shared link together) run one at a time; users' as they come. */
+function gated<T>(a: Access, deps: DashboardRouteDeps, fn: () => Promise<T>): Promise<T> {
+  return a.via === 'user' ? fn() : deps.anonymousGate.run(fn);
+}
+
 /** Takes `n` queries from the request's budgets: null when granted, else the 429 to answer. */
 function overBudget(req: IncomingMessage, a: Access, n: number, deps: DashboardRouteDeps): { status: 429; body: { error: string }; wait: number } | null {
   const wants = budgetsOf(req, a, deps);
@@ -119,7 +141,7 @@ async function batch(req: IncomingMessage, res: ServerResponse, deps: DashboardR
         else if (refused) line = { status: 429, body: { ...refused.body, retry_after: refused.wait } };
         else {
           try {
-            line = { status: 200, body: await runQuery({ ...body, site_id: a.site.domain, date_range: dashboardRange(body.date_range) }, a.site, deps, true) };
+            line = { status: 200, body: await gated(a, deps, () => runQuery({ ...body, site_id: a.site.domain, date_range: dashboardRange(body.date_range) }, a.site, deps, true)) };
           } catch (err) {
             const refused = engineRefusal(err);
             if (err instanceof QueryError) line = { status: 400, body: { error: err.message } };
@@ -296,6 +318,17 @@ export async function handleDashboard(req: IncomingMessage, res: ServerResponse,
     }
   } else req.resume();
 
+  if (QUERY_ROUTES.has(route)) {
+    // A requester whose budget is spent is refused before its body is read, and answered after a pause: a closed
+    // loop of refused batches then costs the server a few requests a second, not thousands.
+    const wait = budgetSpent(req, deps);
+    if (wait > 0) {
+      req.resume();
+      await new Promise((r) => setTimeout(r, Math.min(wait, REFUSAL_PAUSE_MS / 1000) * 1000));
+      return sendError(res, 429, `Too many queries for now: try again in ${wait} s.`, { 'retry-after': String(wait) });
+    }
+  }
+
   switch (route) {
     case 'POST /login':
       return login(req, res, deps);
@@ -351,7 +384,7 @@ export async function handleDashboard(req: IncomingMessage, res: ServerResponse,
       const refused = overBudget(req, a, 1, deps);
       if (refused) return sendJson(res, 429, refused.body, { 'retry-after': String(refused.wait) });
       const body = { ...b, site_id: a.site.domain, date_range: dashboardRange(b.date_range) };
-      return answer(res, () => runQuery(body, a.site, deps, true));
+      return answer(res, () => gated(a, deps, () => runQuery(body, a.site, deps, true)));
     }
     case 'POST /prop-keys': {
       const b = await jsonBody(req, 16 * 1024);

@@ -1,4 +1,5 @@
 import { LRUCache } from 'lru-cache';
+import { EngineBusyError } from '../store/backend.js';
 
 /** Queries a second and the burst of one bucket. */
 export interface BudgetRate {
@@ -15,7 +16,9 @@ export const QUERY_BUDGETS = {
   user: { perSecond: 20, burst: 300 },
   link: { perSecond: 5, burst: 75 },
   public: { perSecond: 3, burst: 60 },
-  anonymousPerSite: { perSecond: 10, burst: 150 },
+  anonymousPerSite: { perSecond: 10, burst: 50 },
+  /** Requests (not queries) of everything anonymous from one client address, over every site and link. */
+  anonymousPerClient: { perSecond: 5, burst: 30 },
 } satisfies Record<string, BudgetRate>;
 
 interface Bucket {
@@ -60,5 +63,30 @@ export class QueryBudget {
     if (waitSec > 0) return waitSec;
     for (const b of got) b.tokens -= n;
     return 0;
+  }
+}
+
+/**
+ * Runs at most `size` functions at once; the others wait their turn, first come first served, up to `maxWaiting`
+ * (beyond, EngineBusyError: 503 with Retry-After).
+ */
+export class Gate {
+  private running = 0;
+  private readonly waiting: Array<() => void> = [];
+  constructor(private readonly size: number, private readonly maxWaiting = 200) {}
+
+  async run<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.running >= this.size) {
+      if (this.waiting.length >= this.maxWaiting) throw new EngineBusyError('Too many dashboard queries are waiting; try again shortly');
+      await new Promise<void>((r) => this.waiting.push(r));
+    }
+    else this.running++;
+    try {
+      return await fn();
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.running--;
+    }
   }
 }

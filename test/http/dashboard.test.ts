@@ -134,6 +134,46 @@ test('state-changing requests from another origin, or without one, are refused (
   assert.equal((await dash(`site?site=${domain}`)).status, 200, 'public now: readable without a login');
 });
 
+test('query budgets: an anonymous flood of a public site gets 429s with Retry-After; a user is not held back by it', async () => {
+  const own = await startServer();
+  try {
+    assert.equal((await admin(own.dataDir, 'POST', '/admin/users', { email: 'budget@example.com', password: PASSWORD })).status, 201);
+    const domain = 'budget.example';
+    assert.equal((await admin(own.dataDir, 'POST', '/admin/sites', { domain })).status, 201);
+    const post = async (path: string, body: unknown, cookie?: string) => {
+      const headers: Record<string, string> = { 'content-type': 'application/json', origin: own.url };
+      if (cookie) headers.cookie = cookie;
+      const res = await fetch(`${own.url}/api/dashboard/${path}`, { method: 'POST', headers, body: JSON.stringify(body) });
+      return { status: res.status, retryAfter: res.headers.get('retry-after'), text: await res.text(), cookies: res.headers.getSetCookie() };
+    };
+    const loggedIn = await post('login', { email: 'budget@example.com', password: PASSWORD });
+    const cookie = loggedIn.cookies[0]!.split(';')[0]!;
+    assert.equal((await post('settings', { site: domain, action: 'public', public: true }, cookie)).status, 200);
+    const q = { site_id: domain, metrics: ['visitors'], date_range: 'day' };
+    const batch = { queries: Array.from({ length: 50 }, () => q) };
+    const first = (await post('batch', batch)).text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { status: number; body: { retry_after?: number; error?: string } });
+    assert.ok(first.filter((l) => l.status === 200).length >= 40, 'a burst of queries is answered');
+    const second = (await post('batch', batch)).text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { status: number; body: { retry_after?: number; error?: string } });
+    const refusedLine = second.find((l) => l.status === 429);
+    assert.ok(refusedLine, 'past the budget, queries are refused');
+    assert.match(refusedLine.body.error!, /Too many queries for now .* try again in \d+ s/);
+    assert.ok(Number(refusedLine.body.retry_after) >= 1);
+    // requests keep coming: the requester's own budget runs out, and whole requests get 429 before their body is read
+    let whole: { status: number; retryAfter: string | null } | undefined;
+    for (let i = 0; i < 40 && !whole; i++) {
+      const r = await post('query', q);
+      if (r.status === 429 && r.retryAfter) whole = r;
+      else assert.ok([200, 429].includes(r.status), String(r.status));
+    }
+    assert.ok(whole, 'a 429 with Retry-After for the request');
+    assert.ok(Number(whole.retryAfter) >= 1);
+    // the site's user queries through its own budget
+    assert.equal((await post('query', q, cookie)).status, 200);
+  } finally {
+    await own.stop();
+  }
+});
+
 test('login limits behind a proxy: per visitor, and per account a short slowdown that a known browser skips', async () => {
   const proxied = await startServer({ env: { FOOTFALL_LOGIN_ATTEMPTS: '3', FOOTFALL_TRUSTED_PROXIES: '127.0.0.1' } });
   try {
