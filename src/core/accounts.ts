@@ -174,6 +174,22 @@ export class Accounts {
     return link ? { kind: 'link', link: linkInfo(link) } : undefined;
   }
 
+  /**
+   * A user's own password change: the current password must match; every other login of the user ends (the one
+   * asking, `keepToken`, stays).
+   */
+  changePassword(userId: number, current: string, next: string, keepToken: string | undefined): Promise<void> {
+    return this.serial(async () => {
+      const u = this.users.get(userId);
+      if (!u) throw new AdminError(404, 'no such user');
+      if (current.length > MAX_PASSWORD || !(await verifyPassword(current, u.passwordHash))) throw new AdminError(403, 'The current password is not right');
+      const row = await this.repo.writeUser({ ...u, passwordHash: await hashPassword(checkPassword(next)) }, false);
+      this.users.set(row.id, row);
+      const keep = keepToken ? sha256(keepToken) : '';
+      await this.endLogins((l) => l.userId === userId && l.tokenHash !== keep);
+    });
+  }
+
   logout(token: string | undefined): Promise<void> {
     return this.serial(async () => {
       if (!token) return;

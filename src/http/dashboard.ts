@@ -338,6 +338,23 @@ export async function handleDashboard(req: IncomingMessage, res: ServerResponse,
       res.setHeader('set-cookie', cookieHeader(USER_COOKIE, '', 0, overHttps(req, deps.trustForwardedProto, deps.trustedProxies)));
       return sendJson(res, 200, { ok: true });
     }
+    case 'POST /password': {
+      const u = user(req, deps);
+      if (!u) {
+        req.resume();
+        return sendError(res, 401, UNAUTHORIZED);
+      }
+      const b = await jsonBody(req, 16 * 1024);
+      const wait = deps.accountSlowdown.retryAfter(u.user.email, Date.now());
+      if (wait > 0) return sendError(res, 429, 'Too many attempts. Try again later.', { 'retry-after': String(wait) });
+      try {
+        await deps.accounts.changePassword(u.user.id, str(b.current, 'current'), str(b.password, 'password'), readCookie(req, USER_COOKIE));
+      } catch (err) {
+        if (err instanceof AdminError && err.status === 403) deps.accountSlowdown.fail(u.user.email, Date.now());
+        throw err;
+      }
+      return sendJson(res, 200, { ok: true });
+    }
     case 'POST /share/unlock':
       return unlock(req, res, deps);
     case 'GET /me': {

@@ -207,6 +207,21 @@ test('login limits behind a proxy: per visitor, and per account a short slowdown
   }
 });
 
+test('a user changes their own password: the current one is checked, other logins end, this one stays', async () => {
+  await addUser('changer@example.com');
+  const here = await login('changer@example.com');
+  const elsewhere = await login('changer@example.com');
+  const change = (current: string, password: string, cookie = here) => dash('password', { method: 'POST', body: { current, password }, cookie });
+  assert.equal((await change('not the password', 'a new long password')).status, 403);
+  assert.equal((await change(PASSWORD, 'short')).status, 400);
+  assert.equal((await dash('password', { method: 'POST', body: { current: PASSWORD, password: 'a new long password' } })).status, 401, 'only a logged-in user');
+  assert.equal((await change(PASSWORD, 'a new long password')).status, 200);
+  assert.equal((await dash('sites', { cookie: here })).status, 200, 'this login stays');
+  assert.equal((await dash('sites', { cookie: elsewhere })).status, 401, 'the other login ended');
+  assert.equal((await dash('login', { method: 'POST', body: { email: 'changer@example.com', password: PASSWORD } })).status, 401);
+  assert.equal((await dash('login', { method: 'POST', body: { email: 'changer@example.com', password: 'a new long password' } })).status, 200);
+});
+
 test('a malformed cookie is no cookie: the pages and the API answer as without one', async () => {
   for (const p of ['/', '/api/dashboard/sites', '/api/dashboard/access?site=x.example']) {
     const res = await fetch(`${srv.url}${p}`, { headers: { cookie: 'ff_session=%E0%A4%A; ff_share=%' } });

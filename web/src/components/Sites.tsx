@@ -71,6 +71,55 @@ export function Sites({ email, navigate, onLogout }: { email: string; navigate: 
           </p>
         )}
       </form>
+      <PasswordForm />
     </main>
+  );
+}
+
+/** The user's own password: the current one, then the new one twice. Other logins of the account end. */
+function PasswordForm() {
+  const [current, setCurrent] = useState('');
+  const [next, setNext] = useState('');
+  const [again, setAgain] = useState('');
+  const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
+  return (
+    <form
+      class="card inline-form"
+      data-form="password"
+      onSubmit={async (e) => {
+        e.preventDefault();
+        setMessage(null);
+        if (next !== again) return setMessage({ ok: false, text: 'The new passwords differ' });
+        try {
+          await api('POST', 'password', { current, password: next });
+          setCurrent('');
+          setNext('');
+          setAgain('');
+          setMessage({ ok: true, text: 'Password changed; your other logins have ended' });
+        } catch (err) {
+          setMessage({ ok: false, text: err instanceof HttpError ? err.message : 'Could not change the password' });
+        }
+      }}
+    >
+      <h2>Change your password</h2>
+      <label>
+        Current password
+        <input type="password" required autocomplete="current-password" value={current} onInput={(e) => setCurrent((e.target as HTMLInputElement).value)} />
+      </label>
+      <label>
+        New password
+        <input type="password" required minLength={8} autocomplete="new-password" value={next} onInput={(e) => setNext((e.target as HTMLInputElement).value)} />
+      </label>
+      <label>
+        New password again
+        <input type="password" required minLength={8} autocomplete="new-password" value={again} onInput={(e) => setAgain((e.target as HTMLInputElement).value)} />
+      </label>
+      <button type="submit">Change password</button>
+      {message && (
+        <p class={message.ok ? 'muted' : 'error'} role={message.ok ? 'status' : 'alert'}>
+          {message.text}
+        </p>
+      )}
+    </form>
   );
 }
