@@ -95,10 +95,27 @@ export async function* exportRows(
     const tz = sqlString(timezone);
     where += ` AND toDate(${ts}, ${tz}) >= toDate(${sqlString(range.from)}) AND toDate(${ts}, ${tz}) <= toDate(${sqlString(range.to)})`;
   }
-  const columns = await dataColumns(backend, d, table);
+  /**
+   * A statement that cannot be made smaller, retried a few times while the engine is short of memory (its bound is
+   * shared with merges and inserts, which finish), then EngineBusyError.
+   */
+  const whenMemory = <T>(what: string, fn: () => Promise<T>): Promise<T> => {
+    let failures = 0;
+    return retrying(
+      fn,
+      (err) => memoryError(err) && ++failures <= paging.memoryRetries,
+      () => undefined,
+      (attempt) => 250 * attempt,
+    ).catch((err) => {
+      throw memoryError(err) ? new EngineBusyError(`the store has not the memory to export ${what} now`, err) : err;
+    });
+  };
+  const columns = await whenMemory('(reading the columns)', () => dataColumns(backend, d, table));
   const hours = (
-    await backend.queryRows<{ h: string; c: string | number }>(
-      `SELECT toUnixTimestamp(toStartOfHour(${ts})) AS h, count() AS c FROM ${from} WHERE ${where} GROUP BY h ORDER BY h`,
+    await whenMemory('(counting the rows per hour)', () =>
+      backend.queryRows<{ h: string; c: string | number }>(
+        `SELECT toUnixTimestamp(toStartOfHour(${ts})) AS h, count() AS c FROM ${from} WHERE ${where} GROUP BY h ORDER BY h`,
+      ),
     )
   ).map((r) => ({ h: Number(r.h), c: Number(r.c) }));
   const at = (sec: number) => `toDateTime(${sqlUInt(sec)}, 'UTC')`;
@@ -113,23 +130,15 @@ export async function* exportRows(
         return { text: await backend.queryText(select(cond, rowsPerPage)), limit: rowsPerPage };
       } catch (err) {
         if (!memoryError(err)) throw err;
-        if (failures >= paging.memoryRetries || rowsPerPage === 1) throw new EngineBusyError(`the store has not the memory to export a page of ${rowsPerPage} row(s) now`, err);
+        if (failures >= paging.memoryRetries) throw new EngineBusyError(`the store has not the memory to export a page of ${rowsPerPage} row(s) now`, err);
         rowsPerPage = Math.max(1, Math.floor(rowsPerPage / 4));
+        await new Promise((r) => setTimeout(r, 100 * (failures + 1))); // the bound is shared with merges, which finish
       }
     }
   };
-  /** All rows of one key (one visitor's rows of one second), retried a few times when memory is short. */
-  const readKey = (k: Cursor): Promise<string> => {
-    let failures = 0;
-    return retrying(
-      () => backend.queryText(select(`${ts} = ${at(k.ts)} AND user_id = ${sqlUInt(k.user)}`)),
-      (err) => memoryError(err) && ++failures <= paging.memoryRetries,
-      () => undefined,
-      (attempt) => 100 * attempt,
-    ).catch((err) => {
-      throw memoryError(err) ? new EngineBusyError('the store has not the memory to export one visitor\'s rows of one second now', err) : err;
-    });
-  };
+  /** All rows of one key (one visitor's rows of one second). */
+  const readKey = (k: Cursor): Promise<string> =>
+    whenMemory("one visitor's rows of one second", () => backend.queryText(select(`${ts} = ${at(k.ts)} AND user_id = ${sqlUInt(k.user)}`)));
 
   let i = 0;
   let cursor: Cursor | null = null;
