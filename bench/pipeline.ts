@@ -23,7 +23,7 @@ import { UA_CORPUS } from '../test/fixtures/user-agents.js';
 
 const N = Number(process.env.BENCH_EVENTS ?? 200_000);
 const N_UNCACHED = Number(process.env.BENCH_UNCACHED ?? 300);
-const site: Site = { id: 1, domain: 'bench.example', timezone: 'Etc/UTC', createdAt: '', rateLimitPerMinute: 0, rateLimitBurst: 0, public: false };
+const site: Site = { id: 1, domain: 'bench.example', timezone: 'Etc/UTC', createdAt: '', rateLimitPerMinute: 0, rateLimitBurst: 0, public: false, teamId: 1 };
 const referrers = ReferrerDatabase.load();
 const spam = SpamList.load();
 const lookup = { byDomain: (d: string) => (d === site.domain ? site : undefined) };

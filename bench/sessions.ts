@@ -17,7 +17,7 @@ const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error('run with node --expose-gc');
 const salts = new FileSaltSource(path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'bench-salts-')), 'salts.json'));
 const store = new MemorySessionStore(10_000_000);
-const site = { id: 1, domain: 'bench.example', timezone: 'Etc/UTC', createdAt: '', rateLimitPerMinute: 0, rateLimitBurst: 0, public: false };
+const site = { id: 1, domain: 'bench.example', timezone: 'Etc/UTC', createdAt: '', rateLimitPerMinute: 0, rateLimitBurst: 0, public: false, teamId: 1 };
 // A typical visit: from Google, with a UTM tag and a prop, on Chrome/Windows, located to a city (the geo stage's
 // answer is a cached object, as GeoIp's is for a known address).
 const geo = { country_code: 'DE', subdivision1_code: 'DE-BE', subdivision2_code: '', city_geoname_id: 2950159 };

@@ -31,7 +31,7 @@ const N = Number(process.env.BENCH_EVENTS ?? 100_000);
 const BATCH = Number(process.env.BENCH_BATCH ?? 10_000);
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'footfall-store-insert-'));
 
-const sites = new Map<string, Site>(SITES.map((domain, i) => [domain, { id: i + 1, domain, timezone: 'Etc/UTC', createdAt: '', rateLimitPerMinute: 0, rateLimitBurst: 0, public: false }]));
+const sites = new Map<string, Site>(SITES.map((domain, i) => [domain, { id: i + 1, domain, timezone: 'Etc/UTC', createdAt: '', rateLimitPerMinute: 0, rateLimitBurst: 0, public: false, teamId: 1 }]));
 const geo = GeoIp.open();
 await geo.warmUp();
 const pipeline = new Pipeline(

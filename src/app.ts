@@ -7,6 +7,9 @@ import type { AddressInfo } from 'node:net';
 import type { Config } from './config.js';
 import { Admin } from './core/admin.js';
 import { Accounts } from './core/accounts.js';
+import { Access } from './core/access.js';
+import { Teams } from './core/teams.js';
+import { sealKeyFrom } from './core/two-factor.js';
 import { AccountSlowdown, AttemptLimiter, loadDeviceKey } from './http/dashboard-auth.js';
 import { Gate, QueryBudget } from './http/query-budget.js';
 import { WebAssets } from './http/static.js';
@@ -114,8 +117,14 @@ export async function startApp(config: Config, log: Logger, onListening?: (app: 
   const { journal, intake } = await openJournal(config, store, log);
   const admin = new Admin(store, { perMinute: config.rateLimitPerMinute, burst: config.rateLimitBurst });
   await admin.load();
-  const accounts = new Accounts(store.accounts);
+  const deviceKey = loadDeviceKey(path.join(config.dataDir, 'device.key'));
+  const accounts = new Accounts(store.accounts, Date.now, store.secrets, sealKeyFrom(deviceKey));
   await accounts.load();
+  const teams = new Teams(store.teams);
+  await teams.load();
+  const access = new Access(admin, accounts, teams);
+  const moved = await access.migrate();
+  if (moved.owners || moved.sites || moved.keys) log.info('sites and users moved into a team', moved);
   const counters = new IngestCounters();
   const ua = new UaService({ cacheSize: config.uaCacheSize, maxQueue: config.uaQueueMax });
   void ua.warmUp(WARM_UP_USER_AGENTS);
@@ -174,7 +183,8 @@ export async function startApp(config: Config, log: Logger, onListening?: (app: 
     accountSlowdown: new AccountSlowdown(config.loginAttempts, 15 * 60_000),
     queryBudget: new QueryBudget(),
     anonymousGate: new Gate(1),
-    deviceKey: loadDeviceKey(path.join(config.dataDir, 'device.key')),
+    deviceKey,
+    access,
     web: WebAssets.builtIn(),
     tracker: TrackerScript.builtIn(config.eventPath, config.trackerScriptName),
     eventPath: config.eventPath,

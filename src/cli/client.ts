@@ -3,6 +3,9 @@ import http from 'node:http';
 import type { Config } from '../config.js';
 import { Admin, AdminError } from '../core/admin.js';
 import { Accounts, type UserInfo } from '../core/accounts.js';
+import { Access, OPERATOR } from '../core/access.js';
+import { operatorOps, type OpArgs } from '../core/operations.js';
+import { Teams } from '../core/teams.js';
 import type { ExportTable } from '../store/export.js';
 import { openStore } from '../store/open.js';
 import { journalDir, openJournal } from '../store/intake.js';
@@ -15,10 +18,11 @@ import { adminSocketPath } from '../app.js';
 /** What the CLI can do, whether through the running server or on the store directly. */
 export interface AdminApi {
   listSites(): Promise<Site[]>;
-  addSite(domain: string, timezone?: string): Promise<Site>;
+  addSite(domain: string, timezone?: string, team?: number): Promise<Site>;
   removeSite(domain: string): Promise<Site>;
   listKeys(): Promise<ApiKeyInfo[]>;
-  createKey(name: string): Promise<{ key: string; info: ApiKeyInfo }>;
+  /** `user`: the email of the user the key acts for (else an operator key). */
+  createKey(name: string, user?: string): Promise<{ key: string; info: ApiKeyInfo }>;
   revokeKey(id: number): Promise<ApiKeyInfo>;
   setRateLimit(domain: string, perMinute: number, burst: number): Promise<Site>;
   listShields(domain: string): Promise<ShieldRule[]>;
@@ -28,15 +32,18 @@ export interface AdminApi {
   addGoal(domain: string, def: GoalDef): Promise<GoalInfo>;
   removeGoal(domain: string, goal: string): Promise<GoalInfo>;
   listUsers(): Promise<UserInfo[]>;
-  addUser(email: string, password?: string): Promise<{ user: UserInfo; password?: string }>;
+  addUser(email: string, password?: string): Promise<NewUser>;
   removeUser(email: string): Promise<UserInfo>;
   resetPassword(email: string, password?: string): Promise<{ user: UserInfo; password?: string }>;
+  /** One of the operator's team, member, invitation and account operations (core/operations.ts). */
+  op(name: string, args: OpArgs): Promise<unknown>;
   /** Writes the export's JSON lines to `out`. */
   exportTo(table: ExportTable, domain: string, dateRange: string | undefined, out: NodeJS.WritableStream): Promise<void>;
   close(): Promise<void>;
 }
 
 export type GoalInfo = Goal & { name: string };
+export type NewUser = { user: UserInfo; password?: string; team?: { id: number; name: string; role: string } };
 export interface GoalDef {
   eventName?: string;
   pagePath?: string;
@@ -83,10 +90,10 @@ class RemoteAdmin implements AdminApi {
   }
 
   listSites = () => this.request('GET', '/admin/sites') as Promise<Site[]>;
-  addSite = (domain: string, timezone?: string) => this.request('POST', '/admin/sites', { domain, timezone }) as Promise<Site>;
+  addSite = (domain: string, timezone?: string, team?: number) => this.request('POST', '/admin/sites', { domain, timezone, team }) as Promise<Site>;
   removeSite = (domain: string) => this.request('DELETE', `/admin/sites/${encodeURIComponent(domain)}`) as Promise<Site>;
   listKeys = () => this.request('GET', '/admin/keys') as Promise<ApiKeyInfo[]>;
-  createKey = (name: string) => this.request('POST', '/admin/keys', { name }) as Promise<{ key: string; info: ApiKeyInfo }>;
+  createKey = (name: string, user?: string) => this.request('POST', '/admin/keys', { name, user }) as Promise<{ key: string; info: ApiKeyInfo }>;
   revokeKey = (id: number) => this.request('DELETE', `/admin/keys/${id}`) as Promise<ApiKeyInfo>;
   setRateLimit = (domain: string, perMinute: number, burst: number) =>
     this.request('PUT', `/admin/rate-limit/${encodeURIComponent(domain)}`, { perMinute, burst }) as Promise<Site>;
@@ -100,7 +107,8 @@ class RemoteAdmin implements AdminApi {
     this.request('POST', `/admin/goals/${encodeURIComponent(domain)}`, { event: d.eventName, page: d.pagePath, currency: d.currency }) as Promise<GoalInfo>;
   removeGoal = (domain: string, goal: string) => this.request('DELETE', `/admin/goals/${encodeURIComponent(domain)}`, { goal }) as Promise<GoalInfo>;
   listUsers = () => this.request('GET', '/admin/users') as Promise<UserInfo[]>;
-  addUser = (email: string, password?: string) => this.request('POST', '/admin/users', { email, password }) as Promise<{ user: UserInfo; password?: string }>;
+  addUser = (email: string, password?: string) => this.request('POST', '/admin/users', { email, password }) as Promise<NewUser>;
+  op = (name: string, args: OpArgs) => this.request('POST', `/admin/op/${encodeURIComponent(name)}`, args);
   removeUser = (email: string) => this.request('DELETE', `/admin/users/${encodeURIComponent(email)}`) as Promise<UserInfo>;
   resetPassword = (email: string, password?: string) =>
     this.request('POST', `/admin/reset-password/${encodeURIComponent(email)}`, { password }) as Promise<{ user: UserInfo; password?: string }>;
@@ -114,7 +122,10 @@ class RemoteAdmin implements AdminApi {
 
 /** Opens the store itself (no server running). */
 class LocalAdmin implements AdminApi {
-  constructor(private readonly store: Store, private readonly admin: Admin, private readonly accounts: Accounts) {}
+  private readonly ops: ReturnType<typeof operatorOps>;
+  constructor(private readonly store: Store, private readonly admin: Admin, private readonly accounts: Accounts, private readonly access: Access) {
+    this.ops = operatorOps(access);
+  }
 
   static async open(config: Config): Promise<LocalAdmin> {
     const log = createLogger('warn');
@@ -128,16 +139,25 @@ class LocalAdmin implements AdminApi {
     }
     const admin = new Admin(store);
     await admin.load();
-    const accounts = new Accounts(store.accounts);
+    // no key for two-factor secrets here: the CLI only turns two-factor off, which needs none
+    const accounts = new Accounts(store.accounts, Date.now, store.secrets);
     await accounts.load();
-    return new LocalAdmin(store, admin, accounts);
+    const teams = new Teams(store.teams);
+    await teams.load();
+    const access = new Access(admin, accounts, teams);
+    await access.migrate();
+    return new LocalAdmin(store, admin, accounts, access);
   }
 
   listSites = async () => this.admin.listSites();
-  addSite = (d: string, tz?: string) => this.admin.addSite(d, tz);
+  addSite = (d: string, tz?: string, team?: number) => this.access.addSite(OPERATOR, d, tz, team);
   removeSite = (d: string) => this.admin.removeSite(d);
   listKeys = async () => this.admin.listKeys();
-  createKey = (name: string) => this.admin.createKey(name);
+  createKey = (name: string, user?: string) => {
+    const owner = user === undefined ? undefined : this.accounts.findUser(user);
+    if (user !== undefined && !owner) throw new AdminError(404, `no user ${user}`);
+    return this.admin.createKey(name, owner?.id ?? 0);
+  };
   revokeKey = (id: number) => this.admin.revokeKey(id);
   setRateLimit = (d: string, perMinute: number, burst: number) => this.admin.setRateLimit(d, perMinute, burst);
   listShields = async (d: string) => this.admin.listShields(d);
@@ -147,8 +167,13 @@ class LocalAdmin implements AdminApi {
   addGoal = (d: string, def: GoalDef) => this.admin.addGoal(d, def);
   removeGoal = (d: string, goal: string) => this.admin.removeGoal(d, goal);
   listUsers = async () => this.accounts.listUsers();
-  addUser = (email: string, password?: string) => this.accounts.addUser(email, password);
-  removeUser = (email: string) => this.accounts.removeUser(email);
+  addUser = (email: string, password?: string) => this.access.addUser(email, password);
+  removeUser = (email: string) => this.access.removeUser(email);
+  op = async (name: string, args: OpArgs) => {
+    const fn = this.ops[name];
+    if (!fn) throw new AdminError(404, `no operation ${name}`);
+    return fn(args);
+  };
   resetPassword = (email: string, password?: string) => this.accounts.resetPassword(email, password);
   async exportTo(table: ExportTable, domain: string, dateRange: string | undefined, out: NodeJS.WritableStream): Promise<void> {
     for await (const chunk of this.admin.exportRows(table, domain, dateRange)) {

@@ -9,9 +9,11 @@ import { connectAdmin, type AdminApi } from './client.js';
 const USAGE = `Usage: footfall <command>
 
   start                                   start the server (same as npm start)
-  sites add <domain> [--timezone <IANA>]  add a site (default time zone Etc/UTC)
+  sites add <domain> [--timezone <IANA>] [--team <id>]
+                                          add a site (default time zone Etc/UTC; default team: the oldest)
   sites list [--json]                     list sites
   sites remove <domain>                   remove a site (its events stop being accepted)
+  sites transfer <domain> --team <id>     move a site to another team (its members change, its data stays)
   sites rate-limit <domain> --per-minute <n> --burst <n>
                                           set the site's ingestion rate limit (0 0 = default 600/min, burst 120)
   shields add <domain> ip|country|page|hostname <value>
@@ -24,7 +26,9 @@ const USAGE = `Usage: footfall <command>
                                           matching paths (* = within a segment, ** = anything)
   goals list <domain> [--json]
   goals remove <domain> <goal name or id>  e.g. "Signup" or "Visit /pricing*"
-  keys create --name <label>              create an API key; prints it once
+  keys create --name <label> [--user <email>]
+                                          create an API key; prints it once. With --user it acts for that user
+                                          (reaches only their sites); without, an operator key (every site)
   keys list [--json]                      list API keys (never the keys themselves)
   keys revoke <id>                        revoke an API key
   users add <email> [--password-stdin]    add a dashboard user; prints a generated password once (or reads one
@@ -33,11 +37,25 @@ const USAGE = `Usage: footfall <command>
   users remove <email>                    remove a user (ends their logins)
   users reset-password <email> [--password-stdin]
                                           set a new password (generated, or from standard input); ends their logins
+  users reset-link <email>                print a password reset link (valid 1 hour, once; there is no e-mail)
+  users disable-2fa <email>               turn off a user's two-factor authentication (a lost device)
+  teams list [--json]
+  teams add --name <name> [--owner <email>]
+  members list <domain> [--json]          the members of the site's team, and open invitations
+  members add <domain> <email> [--role owner|admin|editor|viewer]
+                                          add a user to the site's team (default viewer); an email without an
+                                          account gets an invitation link instead
+  members role <domain> <email> --role <role>
+  members remove <domain> <email>
+  members transfer <domain> <email>       make a member an owner of the site's team
+  invitations add <domain> <email> [--role <role>]
+                                          print an invitation link to the site's team (valid 7 days)
+  invitations remove <domain> <id>
   export events|sessions --site <domain> [--date-range YYYY-MM-DD,YYYY-MM-DD]
                                           print stored rows as JSON lines
 
 Works with the server running (through its admin socket in the data directory) or stopped.
-Environment: FOOTFALL_DATA_DIR (default ./data).`;
+Environment: FOOTFALL_DATA_DIR (default ./data); FOOTFALL_PUBLIC_URL (the dashboard's address, for links).`;
 
 class UsageError extends Error {}
 
@@ -73,6 +91,10 @@ async function run(argv: string[]): Promise<void> {
       burst: { type: 'string' },
       json: { type: 'boolean' },
       'password-stdin': { type: 'boolean' },
+      team: { type: 'string' },
+      user: { type: 'string' },
+      role: { type: 'string' },
+      owner: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -82,22 +104,112 @@ async function run(argv: string[]): Promise<void> {
     return;
   }
   if (cmd === 'start') return runServer();
-  const known = ['sites add', 'sites list', 'sites remove', 'sites rate-limit', 'shields add', 'shields list', 'shields remove', 'goals add', 'goals list', 'goals remove', 'keys create', 'keys list', 'keys revoke', 'users add', 'users list', 'users remove', 'users reset-password', 'export events', 'export sessions'];
+  const known = ['sites add', 'sites list', 'sites remove', 'sites rate-limit', 'shields add', 'shields list', 'shields remove', 'goals add', 'goals list', 'goals remove', 'keys create', 'keys list', 'keys revoke', 'users add', 'users list', 'users remove', 'users reset-password', 'users reset-link', 'users disable-2fa', 'sites transfer', 'teams list', 'teams add', 'members list', 'members add', 'members role', 'members remove', 'members transfer', 'invitations add', 'invitations remove', 'export events', 'export sessions'];
   if (!known.includes(`${cmd} ${sub}`)) throw new UsageError(`unknown command: ${positionals.join(' ')}`);
 
-  const api: AdminApi = await connectAdmin(loadConfig());
+  const config = loadConfig();
+  const api: AdminApi = await connectAdmin(config);
+  const base = (process.env.FOOTFALL_PUBLIC_URL || `http://localhost:${config.port}`).replace(/\/+$/, '');
+  const teamId = (): number | undefined => {
+    if (values.team === undefined) return undefined;
+    const n = Number(values.team);
+    if (!Number.isInteger(n) || n <= 0) throw new UsageError('--team needs a team id (see teams list)');
+    return n;
+  };
   const out = process.stdout;
   try {
     switch (`${cmd} ${sub}`) {
       case 'sites add': {
         if (!arg) throw new UsageError('sites add needs a domain');
-        const s = await api.addSite(arg, values.timezone);
-        out.write(`added ${s.domain} (id ${s.id}, time zone ${s.timezone})\n`);
+        const s = await api.addSite(arg, values.timezone, teamId());
+        out.write(`added ${s.domain} (id ${s.id}, time zone ${s.timezone}, team ${s.teamId})\n`);
+        break;
+      }
+      case 'sites transfer': {
+        const team = teamId();
+        if (!arg || !team) throw new UsageError('sites transfer needs <domain> --team <id>');
+        const s = await api.op('sites-transfer', { domain: arg, team: String(team) }) as { domain: string; teamId: number };
+        out.write(`${s.domain} now belongs to team ${s.teamId}\n`);
+        break;
+      }
+      case 'teams list': {
+        const teams = (await api.op('teams-list', {})) as Array<Record<string, unknown>>;
+        out.write(values.json ? JSON.stringify(teams) + '\n' : table(teams, ['id', 'name', 'members', 'sites', 'createdAt']));
+        break;
+      }
+      case 'teams add': {
+        if (!values.name) throw new UsageError('teams add needs --name <name>');
+        const t = (await api.op('teams-add', { name: values.name, owner: values.owner })) as { id: number; name: string };
+        out.write(`added team ${t.id} (${t.name})${values.owner ? `, owner ${values.owner}` : ''}\n`);
+        break;
+      }
+      case 'members list': {
+        if (!arg) throw new UsageError('members list needs a domain');
+        const r = (await api.op('members-list', { domain: arg })) as { members: Array<Record<string, unknown>>; invitations: Array<Record<string, unknown>> };
+        if (values.json) out.write(JSON.stringify(r) + '\n');
+        else {
+          out.write(table(r.members, ['email', 'role', 'since']));
+          if (r.invitations.length) out.write('\ninvited:\n' + table(r.invitations.map((i) => ({ ...i, expires: new Date(i.expiresMs as number).toISOString() })), ['id', 'email', 'role', 'expires']));
+        }
+        break;
+      }
+      case 'members add': {
+        if (!arg || !arg2) throw new UsageError('members add needs <domain> <email> [--role <role>]');
+        const r = (await api.op('members-add', { domain: arg, email: arg2, role: values.role ?? 'viewer' })) as { member?: { email: string; role: string }; invited?: { token: string; invitation: { email: string; role: string } } };
+        if (r.member) out.write(`${r.member.email} is now ${r.member.role} of the team of ${arg}\n`);
+        else {
+          process.stderr.write(`${arg2} has no account: send them this invitation link (valid 7 days, shown only now):\n`);
+          out.write(`${base}/invite/${r.invited!.token}\n`);
+        }
+        break;
+      }
+      case 'members role': {
+        if (!arg || !arg2 || !values.role) throw new UsageError('members role needs <domain> <email> --role <role>');
+        const m = (await api.op('members-role', { domain: arg, email: arg2, role: values.role })) as { email: string; role: string };
+        out.write(`${m.email} is now ${m.role} of the team of ${arg}\n`);
+        break;
+      }
+      case 'members remove': {
+        if (!arg || !arg2) throw new UsageError('members remove needs <domain> <email>');
+        const m = (await api.op('members-remove', { domain: arg, email: arg2 })) as { email: string };
+        out.write(`removed ${m.email} from the team of ${arg}\n`);
+        break;
+      }
+      case 'members transfer': {
+        if (!arg || !arg2) throw new UsageError('members transfer needs <domain> <email>');
+        const m = (await api.op('members-transfer', { domain: arg, email: arg2 })) as { email: string };
+        out.write(`${m.email} is now an owner of the team of ${arg}\n`);
+        break;
+      }
+      case 'invitations add': {
+        if (!arg || !arg2) throw new UsageError('invitations add needs <domain> <email> [--role <role>]');
+        const r = (await api.op('invitations-add', { domain: arg, email: arg2, role: values.role ?? 'viewer' })) as { token: string; invitation: { id: number; email: string; role: string } };
+        process.stderr.write(`invitation ${r.invitation.id} for ${r.invitation.email} (${r.invitation.role}); the link is shown only now:\n`);
+        out.write(`${base}/invite/${r.token}\n`);
+        break;
+      }
+      case 'invitations remove': {
+        if (!arg || !arg2) throw new UsageError('invitations remove needs <domain> <id>');
+        const i = (await api.op('invitations-remove', { domain: arg, id: arg2 })) as { email: string };
+        out.write(`withdrew the invitation of ${i.email}\n`);
+        break;
+      }
+      case 'users reset-link': {
+        if (!arg) throw new UsageError('users reset-link needs an email address');
+        const r = (await api.op('users-reset-link', { email: arg })) as { user: { email: string }; token: string; expiresMs: number };
+        process.stderr.write(`reset link for ${r.user.email}, valid until ${new Date(r.expiresMs).toISOString()} and once (shown only now):\n`);
+        out.write(`${base}/reset/${r.token}\n`);
+        break;
+      }
+      case 'users disable-2fa': {
+        if (!arg) throw new UsageError('users disable-2fa needs an email address');
+        const u = (await api.op('users-disable-2fa', { email: arg })) as { email: string };
+        out.write(`two-factor authentication is off for ${u.email}; their logins have ended\n`);
         break;
       }
       case 'sites list': {
         const sites = await api.listSites();
-        out.write(values.json ? JSON.stringify(sites) + '\n' : table(sites as unknown as Array<Record<string, unknown>>, ['id', 'domain', 'timezone', 'createdAt']));
+        out.write(values.json ? JSON.stringify(sites) + '\n' : table(sites as unknown as Array<Record<string, unknown>>, ['id', 'domain', 'timezone', 'teamId', 'createdAt']));
         break;
       }
       case 'sites remove': {
@@ -153,14 +265,14 @@ async function run(argv: string[]): Promise<void> {
       }
       case 'keys create': {
         if (!values.name) throw new UsageError('keys create needs --name <label>');
-        const { key, info } = await api.createKey(values.name);
+        const { key, info } = await api.createKey(values.name, values.user);
         process.stderr.write(`created API key ${info.id} (${info.name}); it is shown only now:\n`);
         out.write(key + '\n');
         break;
       }
       case 'keys list': {
         const keys = await api.listKeys();
-        out.write(values.json ? JSON.stringify(keys) + '\n' : table(keys as unknown as Array<Record<string, unknown>>, ['id', 'name', 'prefix', 'createdAt']));
+        out.write(values.json ? JSON.stringify(keys) + '\n' : table(keys as unknown as Array<Record<string, unknown>>, ['id', 'name', 'prefix', 'userId', 'createdAt']));
         break;
       }
       case 'keys revoke': {
@@ -179,6 +291,10 @@ async function run(argv: string[]): Promise<void> {
           process.stderr.write(`${sub === 'add' ? 'added user' : 'new password for'} ${r.user.email}; the password is shown only now:\n`);
           out.write(r.password + '\n');
         } else out.write(`${sub === 'add' ? 'added user' : 'new password set for'} ${r.user.email}\n`);
+        if (sub === 'add') {
+          const team = (r as { team?: { id: number; name: string; role: string } }).team;
+          process.stderr.write(team ? `${r.user.email} is ${team.role} of team ${team.id} (${team.name})\n` : `${r.user.email} is in no team yet: add them with \`footfall members add <domain> ${r.user.email} --role viewer\`\n`);
+        }
         break;
       }
       case 'users list': {

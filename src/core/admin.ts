@@ -250,12 +250,13 @@ export class Admin {
     return [...this.sites.values()].sort((a, b) => a.id - b.id);
   }
 
-  addSite(rawDomain: string, timezone = 'Etc/UTC'): Promise<Site> {
+  /** Adds a site to the team `teamId`. */
+  addSite(rawDomain: string, timezone = 'Etc/UTC', teamId = 0): Promise<Site> {
     return this.serial(async () => {
       const domain = validateSiteDomain(rawDomain);
       validateTimezone(timezone);
       if (this.sites.has(domain)) throw new AdminError(409, `site ${domain} already exists`);
-      const site = await this.store.repo.insertSite(domain, timezone);
+      const site = await this.store.repo.insertSite(domain, timezone, teamId);
       this.sites.set(domain, site);
       this.changed();
       return site;
@@ -272,24 +273,51 @@ export class Admin {
     });
   }
 
-  listKeys(): ApiKeyInfo[] {
-    return [...this.keys.values()].sort((a, b) => a.id - b.id).map(({ id, name, prefix, createdAt }) => ({ id, name, prefix, createdAt }));
+  /** Moves a site to another team (its members change; its data, goals, shields and links stay). */
+  moveSite(rawDomain: string, teamId: number): Promise<Site> {
+    return this.serial(async () => this.saveSite({ ...this.site(rawDomain), teamId }));
   }
 
-  createKey(name: string): Promise<{ key: string; info: ApiKeyInfo }> {
+  /** Every key, or (with `userId`) the keys of that user. */
+  listKeys(userId?: number): ApiKeyInfo[] {
+    return [...this.keys.values()]
+      .filter((k) => userId === undefined || k.userId === userId)
+      .sort((a, b) => a.id - b.id)
+      .map(({ id, name, prefix, createdAt, userId }) => ({ id, name, prefix, createdAt, userId }));
+  }
+
+  /** A key acting for `userId` (0: an operator's key, which reaches every site). */
+  createKey(name: string, userId = 0): Promise<{ key: string; info: ApiKeyInfo }> {
     return this.serial(async () => {
       const label = name.trim();
       if (!label || label.length > 200) throw new AdminError(400, 'a key needs a name of 1 to 200 characters');
-      const { key, info } = await this.store.repo.insertKey(label);
+      if (userId && this.listKeys(userId).length >= 100) throw new AdminError(400, 'a user has at most 100 API keys');
+      const { key, info } = await this.store.repo.insertKey(label, userId);
       this.keys.set(info.hash, info);
       const { hash: _hash, ...pub } = info;
       return { key, info: pub };
     });
   }
 
-  revokeKey(id: number): Promise<ApiKeyInfo> {
+  /** Gives keys of `fromUserId` to `toUserId` (the move to teams: operator keys to the first owner). */
+  reassignKeys(fromUserId: number, toUserId: number): Promise<number> {
     return this.serial(async () => {
-      const k = [...this.keys.values()].find((x) => x.id === id);
+      let n = 0;
+      for (const k of [...this.keys.values()]) {
+        if (k.userId !== fromUserId) continue;
+        const moved = { ...k, userId: toUserId };
+        await this.store.repo.writeKey(moved, false);
+        this.keys.set(k.hash, moved);
+        n++;
+      }
+      return n;
+    });
+  }
+
+  /** Revokes a key; with `ownerId`, only a key of that user (another's is "no key", revealing nothing). */
+  revokeKey(id: number, ownerId?: number): Promise<ApiKeyInfo> {
+    return this.serial(async () => {
+      const k = [...this.keys.values()].find((x) => x.id === id && (ownerId === undefined || x.userId === ownerId));
       if (!k) throw new AdminError(404, `no API key with id ${id}`);
       await this.store.repo.deleteKey(k);
       this.keys.delete(k.hash);

@@ -1,6 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AdminError, type Admin } from '../core/admin.js';
 import type { Accounts } from '../core/accounts.js';
+import { OPERATOR, type Access } from '../core/access.js';
+import { operatorOps } from '../core/operations.js';
 import { decodeJsonObject } from '../ingest/json.js';
 import type { Store } from '../store/store.js';
 import { readBody } from './body.js';
@@ -10,6 +12,7 @@ import { streamNdjson } from './stream.js';
 export interface AdminRouteDeps {
   admin: Admin;
   accounts: Accounts;
+  access: Access;
   store: Store;
 }
 
@@ -39,7 +42,8 @@ export async function handleAdmin(req: IncomingMessage, res: ServerResponse, url
       return sendJson(res, 200, admin.listSites());
     case 'POST /sites': {
       const b = await jsonBody(req);
-      return sendJson(res, 201, await admin.addSite(str(b.domain, 'domain'), b.timezone === undefined ? undefined : str(b.timezone, 'timezone')));
+      const team = b.team === undefined ? undefined : Number(b.team);
+      return sendJson(res, 201, await deps.access.addSite(OPERATOR, str(b.domain, 'domain'), b.timezone === undefined ? undefined : str(b.timezone, 'timezone'), team));
     }
     case 'DELETE /sites':
       return sendJson(res, 200, await admin.removeSite(arg ?? ''));
@@ -47,7 +51,10 @@ export async function handleAdmin(req: IncomingMessage, res: ServerResponse, url
       return sendJson(res, 200, admin.listKeys());
     case 'POST /keys': {
       const b = await jsonBody(req);
-      return sendJson(res, 201, await admin.createKey(str(b.name, 'name')));
+      // `user`: a key that acts for that user (reaches only their sites); without it an operator key
+      const owner = b.user === undefined ? undefined : deps.accounts.findUser(str(b.user, 'user'));
+      if (b.user !== undefined && !owner) throw new AdminError(404, `no user ${String(b.user)}`);
+      return sendJson(res, 201, await admin.createKey(str(b.name, 'name'), owner?.id ?? 0));
     }
     case 'DELETE /keys':
       return sendJson(res, 200, await admin.revokeKey(Number(arg)));
@@ -80,10 +87,15 @@ export async function handleAdmin(req: IncomingMessage, res: ServerResponse, url
       return sendJson(res, 200, deps.accounts.listUsers());
     case 'POST /users': {
       const b = await jsonBody(req);
-      return sendJson(res, 201, await deps.accounts.addUser(str(b.email, 'email'), b.password === undefined ? undefined : str(b.password, 'password')));
+      return sendJson(res, 201, await deps.access.addUser(str(b.email, 'email'), b.password === undefined ? undefined : str(b.password, 'password')));
     }
     case 'DELETE /users':
-      return sendJson(res, 200, await deps.accounts.removeUser(arg ?? ''));
+      return sendJson(res, 200, await deps.access.removeUser(arg ?? ''));
+    case 'POST /op': {
+      const op = operatorOps(deps.access)[arg ?? ''];
+      if (!op) throw new AdminError(404, `no operation ${arg ?? ''}`);
+      return sendJson(res, 200, await op(await jsonBody(req)));
+    }
     case 'POST /reset-password': {
       const b = await jsonBody(req);
       return sendJson(res, 200, await deps.accounts.resetPassword(arg ?? '', b.password === undefined ? undefined : str(b.password, 'password')));

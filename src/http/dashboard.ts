@@ -1,67 +1,31 @@
-import type { Logger } from '../util/log.js';
-import type { TrustedProxies } from '../ingest/ip.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { AdminError, type Admin } from '../core/admin.js';
-import { LINK_LOGIN_MS, USER_LOGIN_MS, type Accounts, type Principal } from '../core/accounts.js';
-import { decodeJsonObject } from '../ingest/json.js';
+import { AdminError } from '../core/admin.js';
+import { LINK_LOGIN_MS } from '../core/accounts.js';
 import { normalizeDomain } from '../ingest/request.js';
 import type { Site } from '../store/repo.js';
-import type { StatsEngine } from '../stats/engine.js';
 import { parseQuery, QueryError } from '../stats/query.js';
-import { readBody } from './body.js';
-import { AccountSlowdown, AttemptLimiter, DEVICE_COOKIE, DEVICE_COOKIE_SEC, LINK_COOKIE, USER_COOKIE, clientAddress, cookieHeader, deviceToken, knownDevice, overHttps, readCookie, sameOrigin } from './dashboard-auth.js';
+import { LINK_COOKIE, USER_COOKIE, clientAddress, cookieHeader, overHttps, readCookie, sameOrigin } from './dashboard-auth.js';
+import { SHARE_HEADER, UNAUTHORIZED, header, jsonBody, str, user, type DashboardRouteDeps, type SiteAccess } from './dashboard-common.js';
+import { acceptInvitation, changeAccount, changePassword, completeReset, getAccount, getInvitation, getReset, login, loginSecondFactor } from './dashboard-account.js';
+import { addSite, getSettings, listSites, postSettings } from './dashboard-settings.js';
 import { sendError, sendJson } from './respond.js';
 import { answer, runQuery } from './stats.js';
 import { engineRefusal } from './refusal.js';
-import { Gate, QUERY_BUDGETS, QueryBudget, type BudgetRate } from './query-budget.js';
+import { QUERY_BUDGETS, type BudgetRate } from './query-budget.js';
 
-export interface DashboardRouteDeps {
-  admin: Admin;
-  accounts: Accounts;
-  stats: StatsEngine;
-  trustForwardedProto: boolean;
-  /** Failed logins per client address (a lock-out of that address for the window). */
-  loginLimiter: AttemptLimiter;
-  /** Failed logins per account (a short slowdown, never a lock-out; known devices pass). */
-  accountSlowdown: AccountSlowdown;
-  /** The key of the device cookies. */
-  deviceKey: Buffer;
-  trustedProxies: TrustedProxies | null;
-  /** What each user, shared link and public visitor may query. */
-  queryBudget: QueryBudget;
-  /** Runs the queries of anonymous viewers one at a time, so that they take at most about one core together. */
-  anonymousGate: Gate;
-  log?: Logger;
-}
-
-/** One answer for every request without access, whether or not the site exists. */
-const UNAUTHORIZED = 'Authentication required';
-const SHARE_HEADER = 'x-footfall-share';
-
-interface Access {
-  site: Site;
-  /** A user (may change settings) or a read-only visitor (public site, shared link). */
-  via: 'user' | 'link' | 'public';
-}
-
-function user(req: IncomingMessage, deps: DashboardRouteDeps): Extract<Principal, { kind: 'user' }> | undefined {
-  const p = deps.accounts.principal(readCookie(req, USER_COOKIE));
-  return p?.kind === 'user' ? p : undefined;
-}
-
-function header(req: IncomingMessage, name: string): string | undefined {
-  const h = req.headers[name];
-  return Array.isArray(h) ? h[0] : h;
-}
+export type { DashboardRouteDeps } from './dashboard-common.js';
+type Access = SiteAccess;
 
 type Refusal = { status: number; body: Record<string, unknown> };
 
 /** What the request may see of the site `rawDomain`, or the refusal (401 without revealing anything). */
-function resolveAccess(req: IncomingMessage, rawDomain: unknown, deps: DashboardRouteDeps): Access | Refusal {
+function resolveAccess(req: IncomingMessage, rawDomain: unknown, deps: DashboardRouteDeps, shareToken = header(req, SHARE_HEADER)): Access | Refusal {
   const site = typeof rawDomain === 'string' && rawDomain.length <= 300 ? deps.admin.byDomain(normalizeDomain(rawDomain)) : undefined;
-  if (user(req, deps)) return site ? { site, via: 'user' } : { status: 404, body: { error: `no site ${String(rawDomain)}` } };
+  const me = user(req, deps);
+  const role = me && site ? deps.access.roleOn(me.user.id, site) : undefined;
+  if (site && role) return { site, via: 'user', role };
   if (site) {
-    const link = deps.accounts.linkByToken(header(req, SHARE_HEADER));
+    const link = deps.accounts.linkByToken(shareToken);
     if (link && link.siteId === site.id) {
       if (!link.hasPassword) return { site, via: 'link' };
       const unlocked = deps.accounts.principal(readCookie(req, LINK_COOKIE));
@@ -70,6 +34,8 @@ function resolveAccess(req: IncomingMessage, rawDomain: unknown, deps: Dashboard
     }
     if (site.public) return { site, via: 'public' };
   }
+  // a logged-in user is told "no site" for a site of another team, as for one that does not exist
+  if (me) return { status: 404, body: { error: `no site ${String(rawDomain).slice(0, 300)}` } };
   return { status: 401, body: { error: UNAUTHORIZED } };
 }
 
@@ -159,20 +125,6 @@ async function batch(req: IncomingMessage, res: ServerResponse, deps: DashboardR
   res.end();
 }
 
-async function jsonBody(req: IncomingMessage, limit = 256 * 1024): Promise<Record<string, unknown>> {
-  const r = await readBody(req, limit);
-  if (!r.ok) throw new AdminError(413, 'Request body is too large');
-  const obj = decodeJsonObject(r.body);
-  if (!obj) throw new AdminError(400, 'Invalid request body: expected a JSON object');
-  return obj;
-}
-
-function str(v: unknown, field: string, max = 1024): string {
-  if (typeof v !== 'string' || v.length > max) throw new AdminError(400, `${field} must be a string of at most ${max} characters`);
-  return v;
-}
-
-
 /** The dashboard's own date ranges: `realtime` (the last 30 minutes) and `current` (the last 5), in server time. */
 function dashboardRange(raw: unknown): unknown {
   if (raw !== 'realtime' && raw !== 'current') return raw;
@@ -181,34 +133,15 @@ function dashboardRange(raw: unknown): unknown {
   return [iso(now - (raw === 'realtime' ? 30 : 5) * 60_000), iso(now)];
 }
 
-function siteView(site: Site, via: Access['via'], deps: DashboardRouteDeps) {
+function siteView(site: Site, via: Access['via'], deps: DashboardRouteDeps, role?: Access['role']) {
   return {
     domain: site.domain,
     timezone: site.timezone,
     public: site.public,
     access: via,
+    role: role ?? null,
     goals: deps.admin.listGoals(site.domain).map((g) => ({ id: g.id, name: g.name, currency: g.currency })),
   };
-}
-
-async function login(req: IncomingMessage, res: ServerResponse, deps: DashboardRouteDeps): Promise<void> {
-  const b = await jsonBody(req, 16 * 1024);
-  const email = str(b.email, 'email', 300).trim().toLowerCase();
-  const password = str(b.password, 'password', 1024);
-  const now = Date.now();
-  const client = `ip:${clientAddress(req, deps.trustedProxies)}`;
-  const known = knownDevice(req, deps.deviceKey, email);
-  const wait = Math.max(deps.loginLimiter.retryAfter(client, now), known ? 0 : deps.accountSlowdown.retryAfter(email, now));
-  if (wait > 0) return sendError(res, 429, 'Too many login attempts. Try again later.', { 'retry-after': String(wait) });
-  const token = await deps.accounts.login(email, password);
-  if (!token) {
-    deps.loginLimiter.fail(client, Date.now());
-    deps.accountSlowdown.fail(email, Date.now());
-    return sendError(res, 401, 'Wrong email or password');
-  }
-  const secure = overHttps(req, deps.trustForwardedProto, deps.trustedProxies);
-  res.setHeader('set-cookie', [cookieHeader(USER_COOKIE, token, USER_LOGIN_MS / 1000, secure), cookieHeader(DEVICE_COOKIE, deviceToken(deps.deviceKey, email), DEVICE_COOKIE_SEC, secure)]);
-  sendJson(res, 200, { email });
 }
 
 async function unlock(req: IncomingMessage, res: ServerResponse, deps: DashboardRouteDeps): Promise<void> {
@@ -224,54 +157,6 @@ async function unlock(req: IncomingMessage, res: ServerResponse, deps: Dashboard
   }
   res.setHeader('set-cookie', cookieHeader(LINK_COOKIE, token, LINK_LOGIN_MS / 1000, overHttps(req, deps.trustForwardedProto, deps.trustedProxies)));
   sendJson(res, 200, { ok: true });
-}
-
-/** The settings page's view of a site: everything its owner can change. */
-function settingsOf(site: Site, req: IncomingMessage, deps: DashboardRouteDeps) {
-  return {
-    site: { domain: site.domain, timezone: site.timezone, public: site.public, rateLimitPerMinute: site.rateLimitPerMinute, rateLimitBurst: site.rateLimitBurst },
-    defaultRateLimit: deps.admin.defaultLimit,
-    goals: deps.admin.listGoals(site.domain),
-    shields: deps.admin.listShields(site.domain),
-    links: deps.accounts.listLinks(site.id),
-    keys: deps.admin.listKeys(),
-    user: user(req, deps)?.user.email,
-  };
-}
-
-/** One settings change, through the same Admin and Accounts code as the CLI. */
-async function changeSetting(site: Site, b: Record<string, unknown>, deps: DashboardRouteDeps): Promise<unknown> {
-  const { admin, accounts } = deps;
-  const action = str(b.action, 'action', 50);
-  switch (action) {
-    case 'timezone':
-      return admin.setTimezone(site.domain, str(b.timezone, 'timezone', 100));
-    case 'public':
-      if (typeof b.public !== 'boolean') throw new AdminError(400, 'public must be true or false');
-      return admin.setPublic(site.domain, b.public);
-    case 'rate-limit':
-      return admin.setRateLimit(site.domain, Number(b.perMinute), Number(b.burst));
-    case 'goal-add': {
-      const opt = (v: unknown, f: string) => (v === undefined || v === null || v === '' ? undefined : str(v, f, 500));
-      return admin.addGoal(site.domain, { eventName: opt(b.event, 'event'), pagePath: opt(b.page, 'page'), currency: opt(b.currency, 'currency') });
-    }
-    case 'goal-remove':
-      return admin.removeGoal(site.domain, String(b.goal));
-    case 'shield-add':
-      return admin.addShield(site.domain, str(b.kind, 'kind', 20), str(b.value, 'value', 500));
-    case 'shield-remove':
-      return admin.removeShield(site.domain, str(b.kind, 'kind', 20), str(b.value, 'value', 500));
-    case 'link-add':
-      return accounts.createLink(site.id, str(b.name, 'name', 200), b.password ? str(b.password, 'password') : undefined);
-    case 'link-remove':
-      return accounts.removeLink(site.id, Number(b.id));
-    case 'key-create':
-      return admin.createKey(str(b.name, 'name', 200));
-    case 'key-revoke':
-      return admin.revokeKey(Number(b.id));
-    default:
-      throw new AdminError(400, `unknown action ${JSON.stringify(action)}`);
-  }
 }
 
 /**
@@ -290,17 +175,10 @@ export function pageBootstrap(req: IncomingMessage, url: URL, deps: DashboardRou
   } catch {
     return null;
   }
-  const site = raw.length <= 300 ? deps.admin.byDomain(normalizeDomain(raw)) : undefined;
-  if (!site) return null;
-  if (me) return { me: me.user.email, access: 'user', site: siteView(site, 'user', deps) };
-  if (m[1]) {
-    const link = deps.accounts.linkByToken(url.searchParams.get('auth') ?? undefined);
-    if (!link || link.siteId !== site.id) return null;
-    const unlocked = deps.accounts.principal(readCookie(req, LINK_COOKIE));
-    if (link.hasPassword && !(unlocked?.kind === 'link' && unlocked.link.id === link.id)) return null;
-    return { access: 'link', site: siteView(site, 'link', deps) };
-  }
-  return site.public ? { access: 'public', site: siteView(site, 'public', deps) } : null;
+  // a site's page: with the share token of the URL on /share/…, else as a member or a public site's visitor
+  const a = resolveAccess(req, raw, deps, m[1] ? (url.searchParams.get('auth') ?? undefined) : '');
+  if ('status' in a) return me ? { me: me.user.email } : null;
+  return { ...(me ? { me: me.user.email } : {}), access: a.via, site: siteView(a.site, a.via, deps, a.role) };
 }
 
 /** `/api/dashboard/*`: the dashboard's JSON API (cookie logins, shared links, public sites). */
@@ -338,23 +216,22 @@ export async function handleDashboard(req: IncomingMessage, res: ServerResponse,
       res.setHeader('set-cookie', cookieHeader(USER_COOKIE, '', 0, overHttps(req, deps.trustForwardedProto, deps.trustedProxies)));
       return sendJson(res, 200, { ok: true });
     }
-    case 'POST /password': {
-      const u = user(req, deps);
-      if (!u) {
-        req.resume();
-        return sendError(res, 401, UNAUTHORIZED);
-      }
-      const b = await jsonBody(req, 16 * 1024);
-      const wait = deps.accountSlowdown.retryAfter(u.user.email, Date.now());
-      if (wait > 0) return sendError(res, 429, 'Too many attempts. Try again later.', { 'retry-after': String(wait) });
-      try {
-        await deps.accounts.changePassword(u.user.id, str(b.current, 'current'), str(b.password, 'password'), readCookie(req, USER_COOKIE));
-      } catch (err) {
-        if (err instanceof AdminError && err.status === 403) deps.accountSlowdown.fail(u.user.email, Date.now());
-        throw err;
-      }
-      return sendJson(res, 200, { ok: true });
-    }
+    case 'POST /login/2fa':
+      return loginSecondFactor(req, res, deps);
+    case 'POST /password':
+      return changePassword(req, res, deps);
+    case 'GET /account':
+      return getAccount(req, res, deps);
+    case 'POST /account':
+      return changeAccount(req, res, deps);
+    case 'GET /invitation':
+      return getInvitation(req, res, url, deps);
+    case 'POST /invitation/accept':
+      return acceptInvitation(req, res, deps);
+    case 'GET /reset':
+      return getReset(req, res, url, deps);
+    case 'POST /reset':
+      return completeReset(req, res, deps);
     case 'POST /share/unlock':
       return unlock(req, res, deps);
     case 'GET /me': {
@@ -364,32 +241,19 @@ export async function handleDashboard(req: IncomingMessage, res: ServerResponse,
     case 'GET /access': {
       // How this browser may open a site: 'user', 'link', 'public', or null (no access, or no such site: the same
       // answer), and whether a shared link waits for its password.
-      const site = deps.admin.byDomain(normalizeDomain(url.searchParams.get('site') ?? ''));
       // With access, the site's view comes along (one round trip less before the dashboard's queries start).
-      const granted = (via: Access['via']) => sendJson(res, 200, { access: via, site: site ? siteView(site, via, deps) : undefined });
-      if (user(req, deps)) return site ? granted('user') : sendJson(res, 200, { access: null, exists: false });
-      if (!site) return sendJson(res, 200, { access: null });
-      const link = deps.accounts.linkByToken(header(req, SHARE_HEADER));
-      if (link && link.siteId === site.id) {
-        const unlocked = deps.accounts.principal(readCookie(req, LINK_COOKIE));
-        if (!link.hasPassword || (unlocked?.kind === 'link' && unlocked.link.id === link.id)) return granted('link');
-        return sendJson(res, 200, { access: null, passwordRequired: true });
-      }
-      return site.public ? granted('public') : sendJson(res, 200, { access: null });
+      const a = resolveAccess(req, url.searchParams.get('site') ?? '', deps);
+      if (!('status' in a)) return sendJson(res, 200, { access: a.via, site: siteView(a.site, a.via, deps, a.role) });
+      if (a.body.passwordRequired) return sendJson(res, 200, { access: null, passwordRequired: true });
+      return sendJson(res, 200, user(req, deps) ? { access: null, exists: false } : { access: null });
     }
-    case 'GET /sites': {
-      if (!user(req, deps)) return sendError(res, 401, UNAUTHORIZED);
-      return sendJson(res, 200, deps.admin.listSites().map((s) => ({ domain: s.domain, timezone: s.timezone, public: s.public })));
-    }
-    case 'POST /sites': {
-      if (!user(req, deps)) return void (req.resume(), sendError(res, 401, UNAUTHORIZED));
-      const b = await jsonBody(req, 16 * 1024);
-      const s = await deps.admin.addSite(str(b.domain, 'domain', 300), b.timezone ? str(b.timezone, 'timezone', 100) : undefined);
-      return sendJson(res, 201, { domain: s.domain, timezone: s.timezone, public: s.public });
-    }
+    case 'GET /sites':
+      return listSites(req, res, deps);
+    case 'POST /sites':
+      return addSite(req, res, deps);
     case 'GET /site': {
       const a = access(req, res, url.searchParams.get('site'), deps);
-      if (a) sendJson(res, 200, siteView(a.site, a.via, deps));
+      if (a) sendJson(res, 200, siteView(a.site, a.via, deps, a.role));
       return;
     }
     case 'POST /batch':
@@ -420,20 +284,10 @@ export async function handleDashboard(req: IncomingMessage, res: ServerResponse,
         return { keys, first: await runQuery({ ...first, site_id: a.site.domain, date_range: dashboardRange(first.date_range) }, a.site, deps, true) };
       });
     }
-    case 'GET /settings': {
-      const a = access(req, res, url.searchParams.get('site'), deps);
-      if (!a) return;
-      if (a.via !== 'user') return sendError(res, 403, 'Only users can change settings');
-      return sendJson(res, 200, settingsOf(a.site, req, deps));
-    }
-    case 'POST /settings': {
-      const b = await jsonBody(req, 16 * 1024);
-      const a = access(req, res, b.site, deps);
-      if (!a) return;
-      if (a.via !== 'user') return sendError(res, 403, 'Only users can change settings');
-      const result = await changeSetting(a.site, b, deps);
-      return sendJson(res, 200, { result, settings: settingsOf(deps.admin.byDomain(a.site.domain) ?? a.site, req, deps) });
-    }
+    case 'GET /settings':
+      return getSettings(req, res, url, deps);
+    case 'POST /settings':
+      return postSettings(req, res, deps);
     default:
       return sendError(res, 404, 'Not found');
   }

@@ -1,5 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Admin } from '../core/admin.js';
+import type { Access } from '../core/access.js';
+import { normalizeDomain } from '../ingest/request.js';
 import type { ExportTable } from '../store/export.js';
 import type { Store } from '../store/store.js';
 import { sendError } from './respond.js';
@@ -7,6 +9,7 @@ import { streamNdjson } from './stream.js';
 
 export interface ExportRouteDeps {
   admin: Admin;
+  access: Access;
   store: Store;
 }
 
@@ -22,9 +25,14 @@ export async function handleExport(req: IncomingMessage, res: ServerResponse, ur
   if (req.method !== 'GET') return sendError(res, 405, 'Only GET is allowed', { allow: 'GET' });
   const key = bearer(req);
   if (key === null) return sendError(res, 401, 'Missing API key. Send a valid API key as a Bearer token in the Authorization header.');
-  if (!key || !deps.admin.authenticate(key)) return sendError(res, 401, 'Invalid API key or site ID. Please make sure you are using a valid API key with access to the site you are requesting.');
+  const INVALID = 'Invalid API key or site ID. Please make sure you are using a valid API key with access to the site you are requesting.';
+  const info = key ? deps.admin.authenticate(key) : undefined;
+  if (!info) return sendError(res, 401, INVALID);
   const site = url.searchParams.get('site_id');
   if (!site) return sendError(res, 400, 'Missing site_id');
+  const known = deps.admin.byDomain(normalizeDomain(site));
+  // a site the key's user cannot see answers as one that does not exist
+  if (known ? !deps.access.keyReaches(info, known) : info.userId !== 0) return sendError(res, 401, INVALID);
   // Rows still in the write buffer belong in the export: write them out first (best effort).
   await Promise.allSettled([deps.store.events.flush(), deps.store.sessions.flush()]);
   const rows = deps.admin.exportRows(table, site, url.searchParams.get('date_range') ?? undefined);

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Admin } from '../core/admin.js';
+import type { Access } from '../core/access.js';
 import { decodeJsonObject } from '../ingest/json.js';
 import { normalizeDomain } from '../ingest/request.js';
 import type { ApiKeyInfo, Site } from '../store/repo.js';
@@ -11,6 +12,8 @@ import { sendError, sendJson } from './respond.js';
 
 export interface StatsRouteDeps {
   admin: Admin;
+  /** Which sites a key reaches (its user's). */
+  access: Access;
   stats: StatsEngine;
   /** Stats API requests per key and hour (fixed window). */
   apiRateLimitPerHour: number;
@@ -55,13 +58,14 @@ function authorize(req: IncomingMessage, res: ServerResponse, deps: StatsRouteDe
   return key;
 }
 
-function siteOf(raw: unknown, res: ServerResponse, deps: StatsRouteDeps): Site | null {
+function siteOf(raw: unknown, key: ApiKeyInfo, res: ServerResponse, deps: StatsRouteDeps): Site | null {
   if (raw === undefined || raw === null || raw === '') {
     sendError(res, 400, MISSING_SITE);
     return null;
   }
   const site = typeof raw === 'string' ? deps.admin.byDomain(normalizeDomain(raw)) : undefined;
-  if (!site) {
+  // a site the key's user cannot see answers as one that does not exist
+  if (!site || !deps.access.keyReaches(key, site)) {
     sendError(res, 401, INVALID_KEY);
     return null;
   }
@@ -96,12 +100,13 @@ export async function handleQuery(req: IncomingMessage, res: ServerResponse, dep
     req.resume();
     return sendError(res, 405, 'Only POST is allowed', { allow: 'POST' });
   }
-  if (!authorize(req, res, deps)) return void req.resume();
+  const key = authorize(req, res, deps);
+  if (!key) return void req.resume();
   const read = await readBody(req, 1_000_000);
   if (!read.ok) return read.reason === 'aborted' ? void res.destroy() : sendError(res, 413, 'Request body is too large');
   const body = decodeJsonObject(read.body);
   if (!body) return sendError(res, 400, 'Invalid request body: expected a JSON object');
-  const site = siteOf(body.site_id, res, deps);
+  const site = siteOf(body.site_id, key, res, deps);
   if (!site) return;
   await answer(res, () => runQuery(body, site, deps));
 }
@@ -110,9 +115,10 @@ export async function handleQuery(req: IncomingMessage, res: ServerResponse, dep
 export async function handleV1(req: IncomingMessage, res: ServerResponse, url: URL, endpoint: string, deps: StatsRouteDeps): Promise<void> {
   req.resume();
   if (req.method !== 'GET') return sendError(res, 405, 'Only GET is allowed', { allow: 'GET' });
-  if (!authorize(req, res, deps)) return;
+  const key = authorize(req, res, deps);
+  if (!key) return;
   const p = url.searchParams;
-  const site = siteOf(p.get('site_id'), res, deps);
+  const site = siteOf(p.get('site_id'), key, res, deps);
   if (!site) return;
   const tz = site.timezone;
   await answer(res, async () => {

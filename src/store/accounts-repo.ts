@@ -95,3 +95,57 @@ export class AccountsRepo {
     return row;
   }
 }
+
+export interface PasswordResetRow {
+  /** SHA-256 (hex) of the link's token. */
+  tokenHash: string;
+  userId: number;
+  expiresMs: number;
+}
+
+export interface TotpRow {
+  userId: number;
+  /** The TOTP secret sealed with the data directory's key. */
+  secretSealed: string;
+  /** SHA-256 (hex) of each unused recovery code, comma-separated. */
+  recoveryHashes: string;
+  /** 0 while set up but not yet confirmed with a code. */
+  enabled: boolean;
+}
+
+/** Password reset links and two-factor settings (the same state-table scheme). */
+export class AccountSecretsRepo {
+  private readonly db: string;
+  constructor(private readonly backend: SqlBackend, db: string) {
+    this.db = sqlIdent(db);
+  }
+
+  async listResets(nowMs: number): Promise<PasswordResetRow[]> {
+    const rows = await this.backend.queryRows<{ t: string; u: string; x: string; del: number }>(
+      `SELECT token_hash AS t, argMax(user_id, version) AS u, toString(argMax(expires_at, version)) AS x, argMax(deleted, version) AS del
+       FROM ${this.db}.password_resets GROUP BY token_hash
+       HAVING del = 0 AND argMax(expires_at, version) > toDateTime(${sqlString(sqlDateTimeText(new Date(nowMs)))}, 'UTC')`,
+    );
+    return rows.map((r) => ({ tokenHash: r.t, userId: Number(r.u), expiresMs: Date.parse(r.x.replace(' ', 'T') + 'Z') }));
+  }
+
+  async writeReset(r: PasswordResetRow, deleted: boolean): Promise<void> {
+    await this.backend.command(
+      `INSERT INTO ${this.db}.password_resets (token_hash, user_id, expires_at, deleted, version) VALUES (${sqlString(r.tokenHash)}, ${sqlUInt(r.userId)}, ${sqlString(sqlDateTimeText(new Date(r.expiresMs)))}, ${deleted ? 1 : 0}, ${sqlUInt(nextVersion())})`,
+    );
+  }
+
+  async listTotp(): Promise<TotpRow[]> {
+    const rows = await this.backend.queryRows<{ u: string; s: string; r: string; e: number; del: number }>(
+      `SELECT user_id AS u, argMax(secret_sealed, version) AS s, argMax(recovery_hashes, version) AS r, argMax(enabled, version) AS e, argMax(deleted, version) AS del
+       FROM ${this.db}.user_totp GROUP BY user_id HAVING del = 0`,
+    );
+    return rows.map((r) => ({ userId: Number(r.u), secretSealed: r.s, recoveryHashes: r.r, enabled: Number(r.e) === 1 }));
+  }
+
+  async writeTotp(t: TotpRow, deleted: boolean): Promise<void> {
+    await this.backend.command(
+      `INSERT INTO ${this.db}.user_totp (user_id, secret_sealed, recovery_hashes, enabled, deleted, version) VALUES (${sqlUInt(t.userId)}, ${sqlString(t.secretSealed)}, ${sqlString(t.recoveryHashes)}, ${t.enabled ? 1 : 0}, ${deleted ? 1 : 0}, ${sqlUInt(nextVersion())})`,
+    );
+  }
+}

@@ -12,6 +12,8 @@ export interface Site {
   rateLimitBurst: number;
   /** Dashboard readable without an account. */
   public: boolean;
+  /** The team the site belongs to (0 only on a store from before teams, until its first start). */
+  teamId: number;
 }
 
 export interface ShieldRow {
@@ -39,6 +41,8 @@ export interface ApiKeyInfo {
   name: string;
   prefix: string;
   createdAt: string;
+  /** The user the key acts for (it reaches what they may see); 0 for an operator's key made with the CLI. */
+  userId: number;
 }
 
 let lastVersion = 0;
@@ -63,10 +67,10 @@ export class Repo {
   }
 
   async listSites(): Promise<Site[]> {
-    const rows = await this.backend.queryRows<{ id: string; d: string; tz: string; created: string; del: number; rpm: number; rb: number; pub: number }>(
+    const rows = await this.backend.queryRows<{ id: string; d: string; tz: string; created: string; del: number; rpm: number; rb: number; pub: number; team: string }>(
       `SELECT id, argMax(domain, version) AS d, argMax(timezone, version) AS tz, argMax(created_at, version) AS created,
               argMax(deleted, version) AS del, argMax(rate_limit_per_minute, version) AS rpm, argMax(rate_limit_burst, version) AS rb,
-              argMax(public, version) AS pub
+              argMax(public, version) AS pub, argMax(team_id, version) AS team
        FROM ${this.db}.sites GROUP BY id HAVING del = 0 ORDER BY id`,
     );
     return rows.map((r) => ({
@@ -77,17 +81,18 @@ export class Repo {
       rateLimitPerMinute: Number(r.rpm),
       rateLimitBurst: Number(r.rb),
       public: Number(r.pub) === 1,
+      teamId: Number(r.team),
     }));
   }
 
   /** Writes the site's state as a new version (insert, update and delete are all this). */
   private async writeSite(site: Site, deleted: boolean): Promise<void> {
     await this.backend.command(
-      `INSERT INTO ${this.db}.sites (id, domain, timezone, created_at, deleted, version, rate_limit_per_minute, rate_limit_burst, public) VALUES (${sqlUInt(site.id)}, ${sqlString(site.domain)}, ${sqlString(site.timezone)}, ${sqlString(site.createdAt)}, ${deleted ? 1 : 0}, ${sqlUInt(nextVersion())}, ${sqlUInt(site.rateLimitPerMinute)}, ${sqlUInt(site.rateLimitBurst)}, ${site.public ? 1 : 0})`,
+      `INSERT INTO ${this.db}.sites (id, domain, timezone, created_at, deleted, version, rate_limit_per_minute, rate_limit_burst, public, team_id) VALUES (${sqlUInt(site.id)}, ${sqlString(site.domain)}, ${sqlString(site.timezone)}, ${sqlString(site.createdAt)}, ${deleted ? 1 : 0}, ${sqlUInt(nextVersion())}, ${sqlUInt(site.rateLimitPerMinute)}, ${sqlUInt(site.rateLimitBurst)}, ${site.public ? 1 : 0}, ${sqlUInt(site.teamId)})`,
     );
   }
 
-  async insertSite(domain: string, timezone: string): Promise<Site> {
+  async insertSite(domain: string, timezone: string, teamId: number): Promise<Site> {
     const [row] = await this.backend.queryRows<{ m: string }>(`SELECT max(id) AS m FROM ${this.db}.sites`);
     const site: Site = {
       id: Number(row?.m ?? 0) + 1,
@@ -97,6 +102,7 @@ export class Repo {
       rateLimitPerMinute: 0,
       rateLimitBurst: 0,
       public: false,
+      teamId,
     };
     await this.writeSite(site, false);
     return site;
@@ -126,16 +132,16 @@ export class Repo {
 
   /** Active keys with their hashes (for the in-memory auth cache). */
   async listKeyHashes(): Promise<Array<ApiKeyInfo & { hash: string }>> {
-    const rows = await this.backend.queryRows<{ id: string; n: string; p: string; h: string; created: string; del: number }>(
+    const rows = await this.backend.queryRows<{ id: string; n: string; p: string; h: string; created: string; del: number; u: string }>(
       `SELECT id, argMax(name, version) AS n, argMax(key_prefix, version) AS p, argMax(key_hash, version) AS h,
-              argMax(created_at, version) AS created, argMax(deleted, version) AS del
+              argMax(created_at, version) AS created, argMax(deleted, version) AS del, argMax(user_id, version) AS u
        FROM ${this.db}.api_keys GROUP BY id HAVING del = 0 ORDER BY id`,
     );
-    return rows.map((r) => ({ id: Number(r.id), name: r.n, prefix: r.p, hash: r.h, createdAt: r.created }));
+    return rows.map((r) => ({ id: Number(r.id), name: r.n, prefix: r.p, hash: r.h, createdAt: r.created, userId: Number(r.u) }));
   }
 
   /** Creates a key and returns it in clear text: the only time it exists outside the caller's hands. */
-  async insertKey(name: string): Promise<{ key: string; info: ApiKeyInfo & { hash: string } }> {
+  async insertKey(name: string, userId: number): Promise<{ key: string; info: ApiKeyInfo & { hash: string } }> {
     const key = 'ff_' + randomBytes(32).toString('base64url');
     const hash = hashApiKey(key);
     const [row] = await this.backend.queryRows<{ m: string }>(`SELECT max(id) AS m FROM ${this.db}.api_keys`);
@@ -143,15 +149,20 @@ export class Repo {
     const createdAt = sqlDateTimeText(new Date());
     const prefix = key.slice(0, 8);
     await this.backend.command(
-      `INSERT INTO ${this.db}.api_keys (id, name, key_prefix, key_hash, created_at, deleted, version) VALUES (${sqlUInt(id)}, ${sqlString(name)}, ${sqlString(prefix)}, ${sqlString(hash)}, ${sqlString(createdAt)}, 0, ${sqlUInt(nextVersion())})`,
+      `INSERT INTO ${this.db}.api_keys (id, name, key_prefix, key_hash, created_at, deleted, version, user_id) VALUES (${sqlUInt(id)}, ${sqlString(name)}, ${sqlString(prefix)}, ${sqlString(hash)}, ${sqlString(createdAt)}, 0, ${sqlUInt(nextVersion())}, ${sqlUInt(userId)})`,
     );
-    return { key, info: { id, name, prefix, hash, createdAt } };
+    return { key, info: { id, name, prefix, hash, createdAt, userId } };
   }
 
-  async deleteKey(k: ApiKeyInfo & { hash: string }): Promise<void> {
+  /** Writes the key's state as a new version (a change of owner, a revocation). */
+  async writeKey(k: ApiKeyInfo & { hash: string }, deleted: boolean): Promise<void> {
     await this.backend.command(
-      `INSERT INTO ${this.db}.api_keys (id, name, key_prefix, key_hash, created_at, deleted, version) VALUES (${sqlUInt(k.id)}, ${sqlString(k.name)}, ${sqlString(k.prefix)}, ${sqlString(k.hash)}, ${sqlString(k.createdAt)}, 1, ${sqlUInt(nextVersion())})`,
+      `INSERT INTO ${this.db}.api_keys (id, name, key_prefix, key_hash, created_at, deleted, version, user_id) VALUES (${sqlUInt(k.id)}, ${sqlString(k.name)}, ${sqlString(k.prefix)}, ${sqlString(k.hash)}, ${sqlString(k.createdAt)}, ${deleted ? 1 : 0}, ${sqlUInt(nextVersion())}, ${sqlUInt(k.userId)})`,
     );
+  }
+
+  deleteKey(k: ApiKeyInfo & { hash: string }): Promise<void> {
+    return this.writeKey(k, true);
   }
 
   async listGoals(): Promise<Goal[]> {

@@ -185,4 +185,71 @@ ORDER BY id`,
     name: 'sites.public',
     up: (db) => [`ALTER TABLE ${db}.sites ADD COLUMN public UInt8 DEFAULT 0`],
   },
+  // Teams: a site belongs to one team (0 on a store from before teams, moved to the first team at start), an API
+  // key to one user (0: an operator's key from the CLI, which reaches every site).
+  {
+    version: 8,
+    name: 'sites.team_id',
+    up: (db) => [`ALTER TABLE ${db}.sites ADD COLUMN team_id UInt64 DEFAULT 0`],
+  },
+  {
+    version: 9,
+    name: 'api_keys.user_id',
+    up: (db) => [`ALTER TABLE ${db}.api_keys ADD COLUMN user_id UInt64 DEFAULT 0`],
+  },
+  {
+    version: 10,
+    name: 'teams, memberships, invitations, password resets, two-factor',
+    up: (db) => [
+      `CREATE TABLE IF NOT EXISTS ${db}.teams (
+  id UInt64,
+  name String,
+  created_at DateTime('UTC'),
+  deleted UInt8,
+  version UInt64
+) ENGINE = ReplacingMergeTree(version)
+ORDER BY id`,
+      `CREATE TABLE IF NOT EXISTS ${db}.memberships (
+  team_id UInt64,
+  user_id UInt64,
+  role String,
+  created_at DateTime('UTC'),
+  deleted UInt8,
+  version UInt64
+) ENGINE = ReplacingMergeTree(version)
+ORDER BY (team_id, user_id)`,
+      // An invitation: the SHA-256 of its link's token (never the token).
+      `CREATE TABLE IF NOT EXISTS ${db}.invitations (
+  id UInt64,
+  team_id UInt64,
+  email String,
+  role String,
+  token_hash String,
+  invited_by UInt64,
+  expires_at DateTime('UTC'),
+  created_at DateTime('UTC'),
+  deleted UInt8,
+  version UInt64
+) ENGINE = ReplacingMergeTree(version)
+ORDER BY id`,
+      `CREATE TABLE IF NOT EXISTS ${db}.password_resets (
+  token_hash String,
+  user_id UInt64,
+  expires_at DateTime('UTC'),
+  deleted UInt8,
+  version UInt64
+) ENGINE = ReplacingMergeTree(version)
+ORDER BY token_hash`,
+      // TOTP: the secret sealed with the data directory's key (AES-256-GCM), the recovery codes as SHA-256 hashes.
+      `CREATE TABLE IF NOT EXISTS ${db}.user_totp (
+  user_id UInt64,
+  secret_sealed String,
+  recovery_hashes String,
+  enabled UInt8,
+  deleted UInt8,
+  version UInt64
+) ENGINE = ReplacingMergeTree(version)
+ORDER BY user_id`,
+    ],
+  },
 ];

@@ -7,7 +7,8 @@ import { collapseSessionRows } from './collapse.js';
 import { dataColumns, exportRows, type DateRange, type ExportTable } from './export.js';
 import { migrate, type MigrationReport } from './migrate.js';
 import { Repo } from './repo.js';
-import { AccountsRepo } from './accounts-repo.js';
+import { AccountSecretsRepo, AccountsRepo } from './accounts-repo.js';
+import { TeamsRepo } from './teams-repo.js';
 import { seqOf, type JournalTable } from './journal-format.js';
 import { sqlDateTimeText, sqlIdent, sqlString, sqlUInt } from './sql.js';
 
@@ -57,6 +58,8 @@ export interface StoreOptions {
 export class Store {
   readonly repo: Repo;
   readonly accounts: AccountsRepo;
+  readonly secrets: AccountSecretsRepo;
+  readonly teams: TeamsRepo;
   readonly events: WriteBuffer;
   readonly sessions: WriteBuffer;
   readonly db: string;
@@ -65,6 +68,8 @@ export class Store {
     this.db = sqlIdent(opts.db);
     this.repo = new Repo(backend, this.db);
     this.accounts = new AccountsRepo(backend, this.db);
+    this.secrets = new AccountSecretsRepo(backend, this.db);
+    this.teams = new TeamsRepo(backend, this.db);
     const buffer = (table: JournalTable): WriteBuffer =>
       new WriteBuffer({
         name: table,

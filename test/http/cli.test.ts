@@ -16,7 +16,7 @@ describe('CLI with the server running', () => {
     assert.equal(before.headers.get('x-plausible-dropped'), '1');
     const r = await cli(srv.dataDir, ['sites', 'add', 'WWW.Fresh.Example', '--timezone', 'Europe/Tallinn']);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /added fresh\.example \(id \d+, time zone Europe\/Tallinn\)/);
+    assert.match(r.stdout, /added fresh\.example \(id \d+, time zone Europe\/Tallinn, team \d+\)/);
     const t0 = Date.now();
     const after = await postEvent(srv.url, { n: 'pageview', u: 'https://fresh.example/' });
     assert.ok(Date.now() - t0 < 1000);

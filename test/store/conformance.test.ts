@@ -125,7 +125,7 @@ for (const b of backends) {
       await acc.writeSharedLink(link, true);
       assert.deepEqual((await acc.listSharedLinks()).map((l) => [l.name, l.passwordHash]), [['Board', 'scrypt$w']]);
       const repo = new Repo(backend, db);
-      const site = await repo.insertSite('public.example', 'Etc/UTC');
+      const site = await repo.insertSite('public.example', 'Etc/UTC', 1);
       assert.equal((await repo.listSites())[0]!.public, false);
       await repo.updateSite({ ...site, public: true });
       assert.equal((await repo.listSites())[0]!.public, true);
@@ -368,17 +368,19 @@ for (const b of backends) {
 
     test('sites and keys: add, list, remove; newest version wins', async () => {
       const store = await newStore();
-      const a = await store.repo.insertSite('a.example', 'Europe/Berlin');
-      const bSite = await store.repo.insertSite('b.example', 'Etc/UTC');
+      const a = await store.repo.insertSite('a.example', 'Europe/Berlin', 1);
+      const bSite = await store.repo.insertSite('b.example', 'Etc/UTC', 2);
       assert.deepEqual([a.id, bSite.id], [1, 2]);
       await store.repo.deleteSite(a);
       assert.deepEqual((await store.repo.listSites()).map((s) => s.domain), ['b.example']);
-      const c = await store.repo.insertSite('a.example', 'Etc/UTC');
+      const c = await store.repo.insertSite('a.example', 'Etc/UTC', 1);
       assert.equal(c.id, 3);
-      const { key, info } = await store.repo.insertKey('name with \'quote\'');
+      const { key, info } = await store.repo.insertKey('name with \'quote\'', 4);
       const keys = await store.repo.listKeyHashes();
       assert.equal(keys.length, 1);
       assert.equal(keys[0]!.name, "name with 'quote'");
+      assert.equal(keys[0]!.userId, 4);
+      assert.deepEqual((await store.repo.listSites()).map((s) => [s.domain, s.teamId]), [['b.example', 2], ['a.example', 1]]);
       assert.notEqual(keys[0]!.hash, key);
       await store.repo.deleteKey(info);
       assert.equal((await store.repo.listKeyHashes()).length, 0);

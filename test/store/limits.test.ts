@@ -29,7 +29,7 @@ if (process.env.FOOTFALL_TEST_CLICKHOUSE_URL) {
 
 const log = createLogger('error', () => {});
 const geo = GeoIp.open();
-const site: Site = { id: 1, domain: 'limits.test', timezone: 'Etc/UTC', createdAt: '', rateLimitPerMinute: 0, rateLimitBurst: 0, public: false };
+const site: Site = { id: 1, domain: 'limits.test', timezone: 'Etc/UTC', createdAt: '', rateLimitPerMinute: 0, rateLimitBurst: 0, public: false, teamId: 1 };
 const NOW = Date.parse('2026-03-10T12:00:00Z');
 const COMBOS = 2500; // distinct utm_source values: more channel combinations than a statement lists
 const IPS = ['8.8.8.8', '81.2.69.142', '1.1.1.1', '9.9.9.9', '208.67.222.222', '2606:4700:4700::1111'];

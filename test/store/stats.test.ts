@@ -36,8 +36,8 @@ const ANDROID = ua('Chrome', 'Android', 'Mobile');
 const IP = { v1: '8.8.8.8', v2: '81.2.69.142', v3: '1.1.1.1', v4: '9.9.9.9', b1: '8.8.4.4', b2: '208.67.222.222' };
 const NOW = Date.parse('2026-03-10T12:00:00Z');
 
-const siteA: Site = { id: 1, domain: 'stats-a.test', timezone: 'Etc/UTC', createdAt: '', rateLimitPerMinute: 0, rateLimitBurst: 0, public: false };
-const siteB: Site = { id: 2, domain: 'stats-b.test', timezone: 'Asia/Kathmandu', createdAt: '', rateLimitPerMinute: 0, rateLimitBurst: 0, public: false };
+const siteA: Site = { id: 1, domain: 'stats-a.test', timezone: 'Etc/UTC', createdAt: '', rateLimitPerMinute: 0, rateLimitBurst: 0, public: false, teamId: 1 };
+const siteB: Site = { id: 2, domain: 'stats-b.test', timezone: 'Asia/Kathmandu', createdAt: '', rateLimitPerMinute: 0, rateLimitBurst: 0, public: false, teamId: 1 };
 const goal = (id: number, eventName: string, pagePath: string, currency = ''): Goal => ({ id, siteId: 1, eventName, pagePath, currency, createdAt: '' });
 const goalsA = [goal(1, 'Signup', '', 'EUR'), goal(2, '', '/blog/**'), goal(3, 'Outbound Link: Click', '')];
 

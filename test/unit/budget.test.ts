@@ -35,7 +35,7 @@ import type { Site } from '../../src/store/repo.js';
 const ALLOC_BOUND_BYTES = 26 * 1024;
 
 const sites = new Map<string, Site>(
-  SITES.map((domain, i) => [domain, { id: i + 1, domain, timezone: 'Etc/UTC', createdAt: '', rateLimitPerMinute: 0, rateLimitBurst: 0, public: false }]),
+  SITES.map((domain, i) => [domain, { id: i + 1, domain, timezone: 'Etc/UTC', createdAt: '', rateLimitPerMinute: 0, rateLimitBurst: 0, public: false, teamId: 1 }]),
 );
 const salts = new FileSaltSource(path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'footfall-budget-')), 'salts.json'));
 const geo = GeoIp.open();

@@ -17,8 +17,8 @@ import { deriveFromUrl } from '../../src/ingest/url.js';
 import type { Site } from '../../src/store/repo.js';
 
 const sites = new Map<string, Site>([
-  ['a.com', { id: 1, domain: 'a.com', timezone: 'Etc/UTC', createdAt: '', rateLimitPerMinute: 0, rateLimitBurst: 0, public: false }],
-  ['b.com', { id: 2, domain: 'b.com', timezone: 'Etc/UTC', createdAt: '', rateLimitPerMinute: 0, rateLimitBurst: 0, public: false }],
+  ['a.com', { id: 1, domain: 'a.com', timezone: 'Etc/UTC', createdAt: '', rateLimitPerMinute: 0, rateLimitBurst: 0, public: false, teamId: 1 }],
+  ['b.com', { id: 2, domain: 'b.com', timezone: 'Etc/UTC', createdAt: '', rateLimitPerMinute: 0, rateLimitBurst: 0, public: false, teamId: 1 }],
 ]);
 const lookup = { byDomain: (d: string) => sites.get(d) };
 const referrers = ReferrerDatabase.load();

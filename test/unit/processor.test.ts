@@ -15,7 +15,7 @@ import { decodeResults, encodeResults, type BatchResult } from '../../src/ingest
 import type { Site } from '../../src/store/repo.js';
 import { createLogger } from '../../src/util/log.js';
 
-const site = (id: number, domain: string): Site => ({ id, domain, timezone: 'Etc/UTC', createdAt: '', rateLimitPerMinute: 0, rateLimitBurst: 0, public: false });
+const site = (id: number, domain: string): Site => ({ id, domain, timezone: 'Etc/UTC', createdAt: '', rateLimitPerMinute: 0, rateLimitBurst: 0, public: false, teamId: 1 });
 const SNAPSHOT: SitesSnapshot = {
   sites: [site(1, 'a.com'), site(2, 'b.com')],
   shields: [[2, [{ kind: 'page', value: '/private/**' }]]],

@@ -16,7 +16,7 @@ import { oneByte } from '../../src/util/strings.js';
 import { registrableDomain, sipHash64, visitorId } from '../../src/ingest/visitor.js';
 import type { Site } from '../../src/store/repo.js';
 
-const site = (id: number, domain: string): Site => ({ id, domain, timezone: 'Etc/UTC', createdAt: '', rateLimitPerMinute: 0, rateLimitBurst: 0, public: false });
+const site = (id: number, domain: string): Site => ({ id, domain, timezone: 'Etc/UTC', createdAt: '', rateLimitPerMinute: 0, rateLimitBurst: 0, public: false, teamId: 1 });
 const SITES = new Map([['a.com', site(1, 'a.com')], ['b.com', site(2, 'b.com')]]);
 const UA = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
 const T0 = Date.parse('2026-03-10T12:00:00Z');
