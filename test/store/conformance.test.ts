@@ -11,7 +11,8 @@ import { deriveFromUrl } from '../../src/ingest/url.js';
 import type { SqlBackend } from '../../src/store/backend.js';
 import { ChdbBackend } from '../../src/store/chdb.js';
 import { ClickHouseBackend } from '../../src/store/clickhouse.js';
-import { AccountsRepo } from '../../src/store/accounts-repo.js';
+import { AccountSecretsRepo, AccountsRepo } from '../../src/store/accounts-repo.js';
+import { TeamsRepo } from '../../src/store/teams-repo.js';
 import { migrate } from '../../src/store/migrate.js';
 import { Repo } from '../../src/store/repo.js';
 import { sqlString } from '../../src/store/sql.js';
@@ -100,8 +101,44 @@ for (const b of backends) {
       const latest = MIGRATIONS[MIGRATIONS.length - 1]!.version;
       assert.deepEqual(first, { from: 0, to: latest, applied: MIGRATIONS.map((m) => m.version) });
       const tables = (await backend.queryRows<{ name: string }>(`SELECT name FROM system.tables WHERE database = '${db}' ORDER BY name`)).map((r) => r.name);
-      assert.deepEqual(tables, ['api_keys', 'events', 'goals', 'login_sessions', 'schema_migrations', 'sessions', 'shared_links', 'shields', 'sites', 'users']);
+      assert.deepEqual(tables, ['api_keys', 'events', 'goals', 'invitations', 'login_sessions', 'memberships', 'password_resets', 'schema_migrations', 'sessions', 'shared_links', 'shields', 'sites', 'teams', 'user_totp', 'users']);
       assert.deepEqual(await migrate(backend, db), { from: latest, to: latest, applied: [] });
+    });
+
+    test('teams, memberships, invitations with expiry, password resets and two-factor rows; newest version wins', async () => {
+      const db = `teams_${process.pid}_${++dbCounter}`;
+      await migrate(backend, db);
+      const t = new TeamsRepo(backend, db);
+      const a = await t.writeTeam({ name: "Ada's sites" }, false);
+      const b = await t.writeTeam({ name: 'Agency' }, false);
+      assert.deepEqual([a.id, b.id], [1, 2]);
+      await t.writeTeam({ ...b, name: 'Agency & Co' }, false);
+      await t.writeTeam(a, true);
+      assert.deepEqual((await t.listTeams()).map((x) => [x.id, x.name]), [[2, 'Agency & Co']]);
+      await t.writeMembership({ teamId: 2, userId: 1, role: 'owner' }, false);
+      const m = await t.writeMembership({ teamId: 2, userId: 3, role: 'viewer' }, false);
+      await t.writeMembership({ ...m, role: 'editor' }, false);
+      await t.writeMembership({ teamId: 2, userId: 4, role: 'admin' }, false);
+      await t.writeMembership({ teamId: 2, userId: 4, role: 'admin' }, true);
+      assert.deepEqual((await t.listMemberships()).map((x) => [x.teamId, x.userId, x.role]), [[2, 1, 'owner'], [2, 3, 'editor']]);
+      const now = Date.parse('2026-06-01T12:00:00Z');
+      const i = await t.writeInvitation({ teamId: 2, email: 'bob@example.com', role: 'viewer', tokenHash: 'f'.repeat(64), invitedBy: 1, expiresMs: now + 3600_000 }, false);
+      await t.writeInvitation({ teamId: 2, email: 'old@example.com', role: 'viewer', tokenHash: 'e'.repeat(64), invitedBy: 1, expiresMs: now - 1000 }, false);
+      const gone = await t.writeInvitation({ teamId: 2, email: 'gone@example.com', role: 'admin', tokenHash: 'd'.repeat(64), invitedBy: 1, expiresMs: now + 3600_000 }, false);
+      await t.writeInvitation(gone, true);
+      const open = await t.listInvitations(now);
+      assert.deepEqual(open.map((x) => [x.id, x.email, x.role, x.tokenHash, x.expiresMs]), [[i.id, 'bob@example.com', 'viewer', 'f'.repeat(64), now + 3600_000]]);
+      const sec = new AccountSecretsRepo(backend, db);
+      await sec.writeReset({ tokenHash: 'a'.repeat(64), userId: 3, expiresMs: now + 60_000 }, false);
+      await sec.writeReset({ tokenHash: 'b'.repeat(64), userId: 3, expiresMs: now - 60_000 }, false);
+      await sec.writeReset({ tokenHash: 'c'.repeat(64), userId: 1, expiresMs: now + 60_000 }, false);
+      await sec.writeReset({ tokenHash: 'c'.repeat(64), userId: 1, expiresMs: now + 60_000 }, true);
+      assert.deepEqual(await sec.listResets(now), [{ tokenHash: 'a'.repeat(64), userId: 3, expiresMs: now + 60_000 }]);
+      await sec.writeTotp({ userId: 3, secretSealed: 'v1.x.y.z', recoveryHashes: '', enabled: false }, false);
+      await sec.writeTotp({ userId: 3, secretSealed: 'v1.x.y.z', recoveryHashes: 'h1,h2', enabled: true }, false);
+      await sec.writeTotp({ userId: 1, secretSealed: 'v1.a.b.c', recoveryHashes: '', enabled: true }, false);
+      await sec.writeTotp({ userId: 1, secretSealed: 'v1.a.b.c', recoveryHashes: '', enabled: true }, true);
+      assert.deepEqual(await sec.listTotp(), [{ userId: 3, secretSealed: 'v1.x.y.z', recoveryHashes: 'h1,h2', enabled: true }]);
     });
 
     test('dashboard accounts: users, logins with expiry, shared links, and the public flag of a site', async () => {
