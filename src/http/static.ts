@@ -102,9 +102,10 @@ export class WebAssets {
   }
 }
 
-/** The single page's routes: `/`, `/login`, `/share/<domain>`, `/<domain>`, `/<domain>/settings`. */
+/** The single page's routes: `/`, `/login`, `/invite/<token>`, `/reset/<token>`, `/share/<domain>`, `/<domain>`, `/<domain>/settings`. */
 function isPageRoute(p: string): boolean {
   if (p === '/' || p === '/login') return true;
+  if (/^\/(invite|reset)\/[A-Za-z0-9_-]{1,200}$/.test(p)) return true;
   const m = /^\/(?:share\/)?([^/]+)(\/settings)?\/?$/.exec(p);
   if (!m) return false;
   const seg = decodeURIComponentSafe(m[1]!);

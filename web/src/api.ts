@@ -119,5 +119,7 @@ export interface SiteView {
   timezone: string;
   public: boolean;
   access: 'user' | 'link' | 'public';
+  /** The user's role in the site's team (null for shared links and public visitors). */
+  role: 'owner' | 'admin' | 'editor' | 'viewer' | null;
   goals: Array<{ id: number; name: string; currency: string }>;
 }

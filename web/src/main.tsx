@@ -5,7 +5,7 @@ import { useEffect, useLayoutEffect, useState } from 'preact/hooks';
 import { api, HttpError, setShareToken, type SiteView } from './api';
 import { invalidate, useAsync } from './hooks';
 import { Dashboard } from './components/Dashboard';
-import { Login, SharePassword } from './components/Login';
+import { AcceptInvitation, Login, ResetPassword, SharePassword } from './components/Login';
 import { Sites } from './components/Sites';
 
 /** What the server put in the page (the site's view when this browser may see it, who is logged in); used once. */
@@ -27,11 +27,12 @@ function takeBoot(): Boot | null {
   return b;
 }
 
-type Route = { page: 'login' } | { page: 'sites' } | { page: 'site'; domain: string } | { page: 'settings'; domain: string } | { page: 'share'; domain: string; token: string };
+type Route = { page: 'login' } | { page: 'invite'; token: string } | { page: 'reset'; token: string } | { page: 'sites' } | { page: 'site'; domain: string } | { page: 'settings'; domain: string } | { page: 'share'; domain: string; token: string };
 
 function route(): Route {
   const parts = location.pathname.split('/').filter(Boolean).map(decodeURIComponent);
   if (parts[0] === 'login') return { page: 'login' };
+  if ((parts[0] === 'invite' || parts[0] === 'reset') && parts[1] && parts.length === 2) return { page: parts[0], token: parts[1] };
   if (parts[0] === 'share' && parts[1]) return { page: 'share', domain: parts[1], token: new URLSearchParams(location.search).get('auth') ?? '' };
   if (parts[0] && parts[1] === 'settings') return { page: 'settings', domain: parts[0] };
   if (parts[0]) return { page: 'site', domain: parts[0] };
@@ -122,6 +123,8 @@ function App() {
       />
     );
   if (r.page === 'site' || r.page === 'share') return <SitePage r={r} navigate={navigate} />;
+  if (r.page === 'invite') return <AcceptInvitation token={r.token} navigate={navigate} />;
+  if (r.page === 'reset') return <ResetPassword token={r.token} navigate={navigate} />;
   if (!me) return <main class="narrow" aria-busy="true" />;
   if (r.page === 'settings') return <LazySettings domain={r.domain} navigate={navigate} />;
   return (

@@ -106,7 +106,7 @@ export function Dashboard({ site, navigate, shareToken }: { site: SiteView; navi
           >
             {exporting ? 'Exporting…' : 'Download CSV'}
           </button>
-          {site.access === 'user' && (
+          {site.access === 'user' && site.role !== 'viewer' && (
             <a class="button" href={`/${site.domain}/settings`} onClick={(e) => (e.preventDefault(), navigate(`/${site.domain}/settings`))}>
               Settings
             </a>

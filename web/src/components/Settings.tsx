@@ -9,8 +9,23 @@ interface SettingsData {
   goals: Array<{ id: number; name: string; currency: string }>;
   shields: Array<{ kind: string; value: string }>;
   links: Array<{ id: number; name: string; hasPassword: boolean; createdAt: string }>;
-  keys: Array<{ id: number; name: string; prefix: string; createdAt: string }>;
+  role: 'owner' | 'admin' | 'editor' | 'viewer';
+  team: { id: number; name: string } | null;
+  /** Admins and owners: the team's members and open invitations. */
+  people: {
+    members: Array<{ email: string; role: string; since: string }>;
+    invitations: Array<{ id: number; email: string; role: string; expiresMs: number }>;
+  } | null;
+  /** Owners: the other teams the site may move to. */
+  transferTo: Array<{ id: number; name: string }> | null;
 }
+
+const ROLE_TEXT: Record<string, string> = {
+  owner: 'Owner: everything, including deleting and transferring',
+  admin: 'Admin: settings, members and invitations',
+  editor: 'Editor: settings (goals, shields, links…)',
+  viewer: 'Viewer: dashboards only',
+};
 
 function Section({ title, children }: { title: string; children: ComponentChildren }) {
   return (
@@ -41,7 +56,8 @@ export function Settings({ domain, navigate }: { domain: string; navigate: (p: s
     try {
       const r = await api<{ result: Record<string, unknown> }>('POST', 'settings', { site: domain, ...body });
       if (body.action === 'link-add') setSecret({ label: 'Shared link (shown only now)', value: `${location.origin}/share/${domain}?auth=${r.result.token as string}` });
-      if (body.action === 'key-create') setSecret({ label: 'API key (shown only now)', value: r.result.key as string });
+      if (body.action === 'invite-add') setSecret({ label: `Invitation link for ${body.email as string} (shown only now, valid 7 days)`, value: `${location.origin}/invite/${r.result.token as string}` });
+      if (body.action === 'site-delete' || ((r as unknown as { settings: unknown }).settings === null && body.action !== 'invite-add')) return navigate('/');
       form?.reset();
       invalidate();
       setN(n + 1);
@@ -67,6 +83,9 @@ export function Settings({ domain, navigate }: { domain: string; navigate: (p: s
             ←
           </a>
           <h1>Settings of {domain}</h1>
+          <span class="muted" data-role={s.role}>
+            your role: {s.role}
+          </span>
         </div>
       </header>
       {error && (
@@ -195,26 +214,86 @@ export function Settings({ domain, navigate }: { domain: string; navigate: (p: s
           <button type="submit">Create link</button>
         </form>
       </Section>
-      <Section title="API keys">
-        <p class="muted">Keys read every site through the Stats API (v1 and v2).</p>
-        <ul class="list">
-          {s.keys.map((k) => (
-            <li>
-              <span>
-                {k.name} <code>{k.prefix}…</code>
-              </span>
-              <button onClick={() => act({ action: 'key-revoke', id: k.id })}>Revoke</button>
-            </li>
-          ))}
-        </ul>
-        <form class="inline-form" onSubmit={onForm('key-create', ['name'])}>
-          <label>
-            Name
-            <input name="name" required placeholder="Reporting" />
-          </label>
-          <button type="submit">Create key</button>
-        </form>
-      </Section>
+      {s.people && (
+        <Section title={`People${s.team ? ` of ${s.team.name}` : ''}`}>
+          <p class="muted">Members of the team reach every site of the team with their role.</p>
+          <ul class="list" data-section="members">
+            {s.people.members.map((m) => (
+              <li data-member={m.email}>
+                <span>{m.email}</span>
+                <select
+                  aria-label={`Role of ${m.email}`}
+                  value={m.role}
+                  onChange={(e) => act({ action: 'member-role', email: m.email, role: (e.target as HTMLSelectElement).value })}
+                  disabled={m.role === 'owner' && s.role !== 'owner'}
+                >
+                  {['owner', 'admin', 'editor', 'viewer'].map((r) => (
+                    <option value={r} disabled={r === 'owner' && s.role !== 'owner'}>
+                      {r}
+                    </option>
+                  ))}
+                </select>
+                {s.role === 'owner' && m.role !== 'owner' && (
+                  <button onClick={() => confirm(`Make ${m.email} an owner? You stay as admin.`) && act({ action: 'transfer-ownership', email: m.email })}>Make owner</button>
+                )}
+                <button onClick={() => act({ action: 'member-remove', email: m.email })} aria-label={`Remove ${m.email}`} disabled={m.role === 'owner' && s.role !== 'owner'}>
+                  Remove
+                </button>
+              </li>
+            ))}
+            {s.people.invitations.map((i) => (
+              <li data-invitation={i.email}>
+                <span>
+                  {i.email} <span class="muted">(invited as {i.role}, until {new Date(i.expiresMs).toLocaleDateString()})</span>
+                </span>
+                <button onClick={() => act({ action: 'invite-remove', id: i.id })}>Withdraw</button>
+              </li>
+            ))}
+          </ul>
+          <form class="inline-form" onSubmit={onForm('invite-add', ['email', 'role'])}>
+            <label>
+              Email
+              <input name="email" type="email" required placeholder="colleague@example.com" />
+            </label>
+            <label>
+              Role
+              <select name="role">
+                {['viewer', 'editor', 'admin', ...(s.role === 'owner' ? ['owner'] : [])].map((r) => (
+                  <option value={r}>{ROLE_TEXT[r]}</option>
+                ))}
+              </select>
+            </label>
+            <button type="submit">Invite</button>
+          </form>
+          <p class="muted">There is no e-mail: send the link yourself. It works once, for that address.</p>
+        </Section>
+      )}
+      {s.role === 'owner' && (
+        <Section title="Danger zone">
+          {s.transferTo && s.transferTo.length > 0 && (
+            <form class="inline-form" onSubmit={onForm('site-transfer', ['team'])}>
+              <label>
+                Move this site to
+                <select name="team">
+                  {s.transferTo.map((t) => (
+                    <option value={String(t.id)}>{t.name}</option>
+                  ))}
+                </select>
+              </label>
+              <button type="submit">Transfer site</button>
+            </form>
+          )}
+          <form class="inline-form" onSubmit={onForm('site-delete', ['confirm'])} data-form="delete-site">
+            <label>
+              Type {s.site.domain} to delete the site (its events stop being accepted)
+              <input name="confirm" required autoComplete="off" />
+            </label>
+            <button type="submit" class="danger">
+              Delete site
+            </button>
+          </form>
+        </Section>
+      )}
     </main>
   );
 }

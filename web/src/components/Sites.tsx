@@ -6,6 +6,8 @@ interface SiteRow {
   domain: string;
   timezone: string;
   public: boolean;
+  role: string;
+  team: string;
 }
 
 export function Sites({ email, navigate, onLogout }: { email: string; navigate: (p: string) => void; onLogout: () => void }) {
@@ -32,7 +34,9 @@ export function Sites({ email, navigate, onLogout }: { email: string; navigate: 
               <a href={`/${s.domain}`} onClick={(e) => (e.preventDefault(), navigate(`/${s.domain}`))}>
                 {s.domain}
               </a>
-              <span class="muted">{s.timezone}</span>
+              <span class="muted">
+                {s.role} · {s.team}
+              </span>
             </li>
           ))}
         </ul>
@@ -72,6 +76,7 @@ export function Sites({ email, navigate, onLogout }: { email: string; navigate: 
         )}
       </form>
       <PasswordForm />
+      <LazyAccount />
     </main>
   );
 }
@@ -122,4 +127,10 @@ function PasswordForm() {
       )}
     </form>
   );
+}
+
+/** The account panel (keys, two-factor with its QR code library) is a chunk of its own. */
+function LazyAccount() {
+  const mod = useAsync('account-module', () => import('./Account'));
+  return mod.data ? <mod.data.Account /> : null;
 }
