@@ -63,6 +63,8 @@ export const SETTING_CAPABILITY: Record<string, Capability> = {
   'link-remove': 'settings',
   'member-role': 'members',
   'member-remove': 'members',
+  /** a member leaves the site's team (the last owner cannot) */
+  leave: 'view',
   'invite-add': 'members',
   'invite-remove': 'members',
   'transfer-ownership': 'owners',

@@ -57,6 +57,8 @@ async function changeSetting(site: Site, role: Role, userId: number, b: Record<s
       return access.setMember(actor, site.domain, str(b.email, 'email', 300), parseRole(b.role));
     case 'member-remove':
       return access.removeMember(actor, site.domain, str(b.email, 'email', 300));
+    case 'leave':
+      return access.removeMember(actor, site.domain, accounts.userById(userId)?.email ?? '');
     case 'invite-add':
       return access.invite(actor, site.domain, str(b.email, 'email', 300), parseRole(b.role));
     case 'invite-remove':

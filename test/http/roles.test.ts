@@ -242,6 +242,16 @@ describe('members, invitations, ownership', () => {
     assert.equal((await post('settings', { site, action: 'member-remove', email: 'helper@roles.test' }, cookies.admin)).status, 200);
   });
 
+  test('a member leaves a team (the last owner cannot)', async () => {
+    await addUser('quitter@roles.test');
+    await op('members-add', { domain: site, email: 'quitter@roles.test', role: 'viewer' });
+    const cookie = await login('quitter@roles.test');
+    assert.equal((await dash(`site?site=${site}`, { cookie })).body.role, 'viewer');
+    assert.equal((await post('settings', { site, action: 'leave' }, cookie)).status, 200);
+    assert.equal((await dash(`site?site=${site}`, { cookie })).status, 404);
+    assert.equal((await post('settings', { site, action: 'leave' }, cookies.owner)).status, 409);
+  });
+
   test('an invitation link: a new address signs up and joins with its role; another user cannot take it; once only', async () => {
     const inv = await post('settings', { site, action: 'invite-add', email: 'New.Person@Roles.test', role: 'editor' }, cookies.admin);
     assert.equal(inv.status, 200, JSON.stringify(inv.body));

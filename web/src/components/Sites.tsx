@@ -36,6 +36,24 @@ export function Sites({ email, navigate, onLogout }: { email: string; navigate: 
               </a>
               <span class="muted">
                 {s.role} · {s.team}
+                {s.role !== 'owner' && (
+                  <button
+                    class="link-button"
+                    aria-label={`Leave the team of ${s.domain}`}
+                    onClick={async () => {
+                      if (!confirm(`Leave ${s.team}? You will no longer see its sites.`)) return;
+                      try {
+                        await api('POST', 'settings', { site: s.domain, action: 'leave' });
+                        invalidate();
+                        setN(n + 1);
+                      } catch (err) {
+                        setError(err instanceof HttpError ? err.message : 'Could not leave the team');
+                      }
+                    }}
+                  >
+                    Leave
+                  </button>
+                )}
               </span>
             </li>
           ))}
