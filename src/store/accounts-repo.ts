@@ -1,5 +1,5 @@
 import type { SqlBackend } from './backend.js';
-import { nextVersion } from './repo.js';
+import { nextId, nextVersion } from './repo.js';
 import { sqlDateTimeText, sqlIdent, sqlString, sqlUInt } from './sql.js';
 
 export interface UserRow {
@@ -40,9 +40,8 @@ export class AccountsRepo {
     this.db = sqlIdent(db);
   }
 
-  private async nextId(table: string): Promise<number> {
-    const [row] = await this.backend.queryRows<{ m: string }>(`SELECT max(id) AS m FROM ${this.db}.${table}`);
-    return Number(row?.m ?? 0) + 1;
+  private nextId(table: string): Promise<number> {
+    return nextId(this.backend, `${this.db}.${table}`);
   }
 
   async listUsers(): Promise<UserRow[]> {

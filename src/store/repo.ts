@@ -52,6 +52,12 @@ export function nextVersion(): number {
   return lastVersion;
 }
 
+/** The next id of a state table keyed by `id` (its writes are serialized by their callers). */
+export async function nextId(backend: SqlBackend, table: string): Promise<number> {
+  const [row] = await backend.queryRows<{ m: string }>(`SELECT max(id) AS m FROM ${table}`);
+  return Number(row?.m ?? 0) + 1;
+}
+
 export function hashApiKey(key: string): string {
   return createHash('sha256').update(key, 'utf8').digest('hex');
 }

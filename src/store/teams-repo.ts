@@ -1,5 +1,5 @@
 import type { SqlBackend } from './backend.js';
-import { nextVersion } from './repo.js';
+import { nextId, nextVersion } from './repo.js';
 import { sqlDateTimeText, sqlIdent, sqlString, sqlUInt } from './sql.js';
 
 export interface TeamRow {
@@ -40,9 +40,8 @@ export class TeamsRepo {
     this.db = sqlIdent(db);
   }
 
-  private async nextId(table: string): Promise<number> {
-    const [row] = await this.backend.queryRows<{ m: string }>(`SELECT max(id) AS m FROM ${this.db}.${table}`);
-    return Number(row?.m ?? 0) + 1;
+  private nextId(table: string): Promise<number> {
+    return nextId(this.backend, `${this.db}.${table}`);
   }
 
   async listTeams(): Promise<TeamRow[]> {

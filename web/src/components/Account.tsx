@@ -1,6 +1,7 @@
 import qrcode from 'qrcode-generator';
 import { useState } from 'preact/hooks';
 import { api, HttpError } from '../api';
+import { actionForm } from '../forms';
 import { useAsync } from '../hooks';
 
 interface AccountData {
@@ -51,14 +52,7 @@ export function Account() {
       setError(err instanceof HttpError ? err.message : 'The change failed');
     }
   };
-  const onForm = (action: string, fields: string[]) => (e: Event) => {
-    e.preventDefault();
-    const f = e.target as HTMLFormElement;
-    const data = new FormData(f);
-    const body: Record<string, unknown> = { action };
-    for (const k of fields) body[k] = (data.get(k) as string | null) ?? '';
-    void act(body, f);
-  };
+  const onForm = actionForm(act);
   const a = loaded.data;
   if (!a) return null;
   return (

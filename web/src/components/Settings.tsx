@@ -1,6 +1,7 @@
 import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
 import { api, HttpError } from '../api';
+import { actionForm } from '../forms';
 import { invalidate, useAsync } from '../hooks';
 
 interface SettingsData {
@@ -65,14 +66,7 @@ export function Settings({ domain, navigate }: { domain: string; navigate: (p: s
       setError(err instanceof HttpError ? err.message : 'The change failed');
     }
   };
-  const onForm = (action: string, fields: string[]) => (e: Event) => {
-    e.preventDefault();
-    const f = e.target as HTMLFormElement;
-    const data = new FormData(f);
-    const body: Record<string, unknown> = { action };
-    for (const k of fields) body[k] = (data.get(k) as string | null) ?? '';
-    void act(body, f);
-  };
+  const onForm = actionForm(act);
   if (loaded.error) return <main class="narrow"><p class="error">{loaded.error.message}</p></main>;
   if (!s) return <main class="narrow" aria-busy="true" />;
   return (
