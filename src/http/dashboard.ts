@@ -276,7 +276,8 @@ export async function handleDashboard(req: IncomingMessage, res: ServerResponse,
       return answer(res, async () => {
         const statsStart = b.date_range === 'all' ? await deps.stats.statsStart(a.site.id, a.site.timezone) : null;
         const q = parseQuery({ site_id: a.site.domain, metrics: ['visitors'], date_range: dashboardRange(b.date_range) }, a.site, [], { nowMs: Date.now(), statsStart });
-        const keys = await deps.stats.propKeys(a.site.id, q.range.fromMs, q.range.toMs);
+        const names = Array.isArray(b.event_names) ? b.event_names.filter((n): n is string => typeof n === 'string' && n.length <= 200).slice(0, 50) : [];
+        const keys = await deps.stats.propKeys(a.site.id, q.range.fromMs, q.range.toMs, 100, names);
         // `first`: a query body whose `event:props:*` stands for the most used key, answered in the same round trip
         if (!keys.length || typeof b.first !== 'object' || b.first === null) return { keys };
         const dim = JSON.stringify(`event:props:${keys[0]}`).slice(1, -1);

@@ -94,10 +94,12 @@ export class StatsEngine {
   }
 
   /** The custom property keys of a site's events in `[fromMs, toMs)`, most used first (the dashboard's key picker). */
-  async propKeys(siteId: number, fromMs: number, toMs: number, limit = 100): Promise<string[]> {
+  async propKeys(siteId: number, fromMs: number, toMs: number, limit = 100, eventNames: string[] = []): Promise<string[]> {
+    // with event names (a goal filter's events): the keys of those events only
+    const names = eventNames.length ? ` AND name IN (${eventNames.map(sqlString).join(', ')})` : '';
     const rows = await this.backend.queryRows<{ k: string }>(
       `SELECT k FROM (SELECT arrayJoin(meta.key) AS k FROM ${this.db}.events
-       WHERE site_id = ${sqlUInt(siteId)} AND timestamp >= toDateTime(${sqlUInt(Math.floor(fromMs / 1000))}, 'UTC') AND timestamp < toDateTime(${sqlUInt(Math.ceil(toMs / 1000))}, 'UTC') AND name != 'engagement')
+       WHERE site_id = ${sqlUInt(siteId)} AND timestamp >= toDateTime(${sqlUInt(Math.floor(fromMs / 1000))}, 'UTC') AND timestamp < toDateTime(${sqlUInt(Math.ceil(toMs / 1000))}, 'UTC') AND name != 'engagement'${names})
        GROUP BY k ORDER BY count() DESC, k LIMIT ${sqlUInt(limit)}`,
     );
     return rows.map((r) => r.k);
@@ -215,7 +217,9 @@ export class StatsEngine {
     // Over time buckets the counts come from events whenever they can (a time series shows the same visitors whatever
     // other metrics are asked); session-only dimensions need the sessions table.
     const sessionDims = dimensions.some((d) => SESSION_ONLY_DIMENSIONS.has(d));
-    const eitherTable: Table = eventSide || !sessionSide || (q.interval !== null && !sessionDims) ? 'events' : 'sessions';
+    // A session-only dimension (entry or exit page) groups sessions: event filters then select the sessions with a
+    // matching event (as Plausible's dashboard shows the entry pages of the visits that viewed a filtered page).
+    const eitherTable: Table = sessionDims ? 'sessions' : eventSide || !sessionSide || q.interval !== null ? 'events' : 'sessions';
 
     const parts: Array<{ name: string; part: Part }> = [];
     const ev: Record<string, string> = {};

@@ -79,8 +79,15 @@ async function assertTopStats(p: Page, range: [string, string], filters: unknown
   const byMetric: Record<string, number> = {};
   metrics.forEach((m, i) => {
     byMetric[m] = values[i]!;
-    assert.equal(Number(stats[m]!.value), values[i], `${m} over ${range}: page ${stats[m]!.value}, API ${values[i]}`);
-    assert.ok(stats[m]!.text.includes(shown(m, values[i]!)), `${m} shows "${stats[m]!.text}", expected ${shown(m, values[i]!)}`);
+    if (values[i] === null) {
+      // a metric without data (time on page without engagement events): '-' on the page
+      assert.equal(stats[m]!.value, 'null', `${m} over ${range}: page ${stats[m]!.value}, API null`);
+      assert.ok(stats[m]!.text.includes('-'), `${m} shows "${stats[m]!.text}"`);
+      return;
+    }
+    const v = typeof values[i] === 'object' ? (values[i] as unknown as { value: number }).value : values[i];
+    assert.equal(Number(stats[m]!.value), v, `${m} over ${range}: page ${stats[m]!.value}, API ${JSON.stringify(values[i])}`);
+    if (typeof values[i] === 'number') assert.ok(stats[m]!.text.includes(shown(m, values[i]!)), `${m} shows "${stats[m]!.text}", expected ${shown(m, values[i]!)}`);
   });
   return byMetric;
 }
@@ -229,7 +236,16 @@ test('the period (keyboard) and the comparison change the numbers correctly', { 
   const visitorsChange = Math.round(((cur.visitors! - prev[0]!) / prev[0]!) * 100);
   const text = (await page.locator('.stat', { has: page.locator('[data-metric="visitors"]') }).locator('.change').textContent())!;
   assert.equal(text.replace(/[↑↓]/, ''), `${Math.abs(visitorsChange)}%`, `change shown ${text}, expected ${visitorsChange}%`);
-  assert.ok((await page.locator('.u-legend').textContent())!.includes('Comparison'), 'the comparison series is drawn');
+  // the tooltip at the cursor: the bucket's value and the comparison's
+  const over = page.locator('.graph .u-over');
+  const box = (await over.boundingBox())!;
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  const tip = page.locator('.graph-tip');
+  await tip.waitFor({ state: 'visible' });
+  assert.match((await tip.textContent())!, /Unique visitors: \d/);
+  assert.equal(await tip.locator('.muted').count(), 1, 'the comparison value in the tooltip');
+  await page.screenshot({ path: path.join(OUT, 'dashboard-tooltip.png') });
+  await page.mouse.move(0, 0);
   await page.locator('body').press('ArrowLeft'); // one period back: the 7 days before
   await page.waitForURL(new RegExp(`date=${daysAgo(7)}`));
   await settled(page);
@@ -316,6 +332,82 @@ test('a shared link opens the dashboard without a login; a wrong token is refuse
   await ap.goto(`${srv.url}/${SEED_DOMAIN}`);
   await ap.waitForURL(/\/login/, { timeout: 10_000 });
   await anon.close();
+  assert.deepEqual(errs, []);
+});
+
+/** Panel, tab (null: the default), as the walk clicks them. */
+const WALK: Array<[string, string | null]> = [
+  ['sources', 'channels'],
+  ['sources', 'sources'],
+  ['pages', 'top'],
+  ['pages', 'entry'],
+  ['pages', 'exit'],
+  ['locations', 'countries'],
+  ['locations', 'regions'],
+  ['locations', 'cities'],
+  ['devices', 'browsers'],
+  ['devices', 'os'],
+  ['devices', 'sizes'],
+  ['goals', null],
+  ['props', null],
+];
+
+/** No error text anywhere, and every top stat equal to the Stats API's answer for the filters in the URL. */
+async function assertCleanView(p: Page, what: string, serverErrors: string[]): Promise<void> {
+  await settled(p);
+  const errors = await p.locator('.error, [data-error]').allTextContents();
+  assert.deepEqual(errors, [], `${what}: error text on the page`);
+  assert.deepEqual(serverErrors, [], `${what}: 5xx answers`);
+  const filters = JSON.parse(new URL(p.url()).searchParams.get('filters') ?? '[]');
+  await assertTopStats(p, [daysAgo(29), today], filters);
+}
+
+test('drilling in: one click on the first row of every panel and tab, and a few combined, leaves every view whole', { skip }, async () => {
+  const p = await ctx.newPage();
+  const serverErrors: string[] = [];
+  p.on('response', (r) => {
+    if (r.status() >= 500) serverErrors.push(`${r.status()} ${r.url()}`);
+  });
+  const errs: string[] = [];
+  watch(p, errs);
+  const base = `${srv.url}/${SEED_DOMAIN}?period=30d`;
+  const clickFirst = async (panel: string, tab: string | null) => {
+    if (tab) {
+      await p.click(`[data-panel="${panel}"] [data-tab="${tab}"]`);
+      await settled(p);
+    }
+    const row = p.locator(`[data-panel="${panel}"] li[data-row] button.row`).first();
+    const value = await p.locator(`[data-panel="${panel}"] li[data-row]`).first().getAttribute('data-row');
+    await row.click();
+    return value;
+  };
+  for (const [panel, tab] of WALK) {
+    await p.goto(base);
+    await settled(p);
+    const value = await clickFirst(panel, tab);
+    await p.waitForURL(/filters=/);
+    await assertCleanView(p, `${panel}/${tab ?? 'default'} = ${value}`, serverErrors);
+  }
+  // combined: a page and a source; a goal and a country; an entry page, a browser and a property
+  for (const combo of [[['pages', 'top'], ['sources', 'sources']], [['goals', null], ['locations', 'countries']], [['pages', 'entry'], ['devices', 'browsers'], ['props', null]]] as Array<Array<[string, string | null]>>) {
+    await p.goto(base);
+    await settled(p);
+    for (const [panel, tab] of combo) {
+      await clickFirst(panel, tab);
+      await settled(p);
+    }
+    const n = JSON.parse(new URL(p.url()).searchParams.get('filters') ?? '[]').length;
+    assert.equal(n, combo.length, `${JSON.stringify(combo)}: ${n} filters in ${p.url()}`);
+    await assertCleanView(p, JSON.stringify(combo), serverErrors);
+  }
+  // all time: daily buckets from the first day with data, no comparison invented before it
+  await p.goto(`${srv.url}/${SEED_DOMAIN}?period=all`);
+  await settled(p);
+  assert.equal(await p.locator('.top-stats .change').count(), 0, 'no change against the time before the first data');
+  const first = (await statsApi({ metrics: ['visitors'], date_range: 'all' })).query.date_range[0].slice(0, 10);
+  await assertTopStats(p, [first, today]);
+  await p.screenshot({ path: path.join(OUT, 'dashboard-all-time.png'), fullPage: true });
+  await p.close();
   assert.deepEqual(errs, []);
 });
 

@@ -31,6 +31,11 @@ export const OPERATORS: Array<{ op: 'is' | 'is_not' | 'contains' | 'contains_not
   { op: 'contains_not', label: 'does not contain' },
 ];
 
+/** The operators a dimension takes: goals only `is` and `contains` (the Stats API's rule, as Plausible's). */
+export function operatorsFor(dim: string): typeof OPERATORS {
+  return dim === 'event:goal' ? OPERATORS.filter((o) => o.op === 'is' || o.op === 'contains') : OPERATORS;
+}
+
 export function dimLabel(dim: string): string {
   if (dim.startsWith('event:props:')) return `Property ${dim.slice('event:props:'.length)}`;
   return DIMENSIONS.find((d) => d.dim === dim)?.label ?? dim;

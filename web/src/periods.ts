@@ -94,8 +94,10 @@ export function rangeOf(period: Period, date: string | undefined, from: string |
       return { ...mk(first, anchor, anchor === today ? 'Last 12 months' : `12 months to ${fmtDate(anchor, { month: 'short', year: 'numeric' })}`), interval: 'month' };
     }
     case 'all': {
+      // from the first day with data; buckets by length: days up to ~3 months, weeks up to ~13 months, then months
       const first = statsStart && statsStart < today ? statsStart : today;
-      return { ...mk(first, today, 'All time'), dateRange: 'all' };
+      const days = daysBetween(first, today) + 1;
+      return { ...mk(first, today, 'All time'), interval: days <= 1 ? 'hour' : days <= 100 ? 'day' : days <= 400 ? 'week' : 'month' };
     }
     case 'custom': {
       if (isDate(from) && isDate(to) && from <= to) return mk(from, to, `${fmtDate(from, { day: 'numeric', month: 'short', year: 'numeric' })} – ${fmtDate(to, { day: 'numeric', month: 'short', year: 'numeric' })}`);

@@ -2,7 +2,7 @@ import { useEffect, useMemo, useState } from 'preact/hooks';
 import type { Filter, QueryBody, SiteView } from '../api';
 import { withFilter, type Ctx } from '../ctx';
 import { formatNumber, numeric } from '../format';
-import { useQuery } from '../hooks';
+import { useQuery, useServerDown } from '../hooks';
 import { PERIODS, addDays, addMonths, rangeOf, shiftAnchor, todayIn } from '../periods';
 import { parseState, toSearch, type ViewState } from '../state';
 import { DatePicker } from './DatePicker';
@@ -27,12 +27,16 @@ export function Dashboard({ site, navigate, shareToken }: { site: SiteView; navi
   const [state, setState] = useState<ViewState>(() => parseState(location.search));
   const [menu, setMenu] = useState(false);
   const [exporting, setExporting] = useState(false);
+  const serverDown = useServerDown();
   useEffect(() => {
     const onPop = () => setState(parseState(location.search));
     addEventListener('popstate', onPop);
     return () => removeEventListener('popstate', onPop);
   }, []);
-  const range = useMemo(() => rangeOf(state.period, state.date, state.from, state.to, site.timezone), [state.period, state.date, state.from, state.to, site.timezone]);
+  // All time starts on the site's first day with data: the Stats API's answer to `date_range: "all"` says which
+  const first = useQuery(state.period === 'all' ? { site_id: site.domain, metrics: ['visitors'], date_range: 'all' } : null);
+  const statsStart = (first.data as { query?: { date_range?: string[] } } | undefined)?.query?.date_range?.[0]?.slice(0, 10) ?? null;
+  const range = useMemo(() => rangeOf(state.period, state.date, state.from, state.to, site.timezone, statsStart), [state.period, state.date, state.from, state.to, site.timezone, statsStart]);
   const update = (patch: Partial<ViewState>) => {
     const next = { ...state, ...patch };
     history.pushState(null, '', location.pathname + toSearch(next, shareToken ? { auth: shareToken } : {}));
@@ -113,6 +117,11 @@ export function Dashboard({ site, navigate, shareToken }: { site: SiteView; navi
           )}
         </div>
       </header>
+      {serverDown && (
+        <p class="banner" role="status" data-banner="offline">
+          The server cannot be reached. The dashboard tries again by itself.
+        </p>
+      )}
       <FilterChips ctx={ctx} />
       <TopStats ctx={ctx} />
       <Graph ctx={ctx} metrics={metrics} />

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { Filter } from '../api';
 import { withFilter, type Ctx } from '../ctx';
-import { DIMENSIONS, dimLabel, OPERATORS, opLabel } from '../dims';
+import { DIMENSIONS, dimLabel, operatorsFor, opLabel } from '../dims';
 import { useAsync, useQuery } from '../hooks';
 import { api } from '../api';
 import { countryName } from './WorldMap';
@@ -63,7 +63,8 @@ export function FilterMenu({ ctx, onClose }: { ctx: Ctx; onClose: () => void }) 
     e.preventDefault();
     const v = value.trim();
     if (!v) return;
-    ctx.update({ filters: withFilter(ctx.state.filters, [op, dim, [v]]) });
+    const allowed = operatorsFor(dim).some((o) => o.op === op) ? op : 'is';
+    ctx.update({ filters: withFilter(ctx.state.filters, [allowed, dim, [v]]) });
     onClose();
   };
   return (
@@ -91,7 +92,7 @@ export function FilterMenu({ ctx, onClose }: { ctx: Ctx; onClose: () => void }) 
         <label>
           Operator
           <select value={op} onChange={(e) => setOp((e.target as HTMLSelectElement).value as Filter[0])}>
-            {OPERATORS.map((o) => (
+            {operatorsFor(dim).map((o) => (
               <option value={o.op}>{o.label}</option>
             ))}
           </select>

@@ -1,3 +1,4 @@
+import { ErrorLine } from './ErrorLine';
 import type uPlot from 'uplot';
 import { useEffect, useRef } from 'preact/hooks';
 import type { MetricValue } from '../api';
@@ -50,6 +51,11 @@ export function Graph({ ctx, metrics }: { ctx: Ctx; metrics: string[] }) {
   useEffect(() => {
     const data = cur.data;
     const UPlot = lib.data;
+    if (cur.error) {
+      // no curve of another period under an error
+      plot.current?.destroy();
+      plot.current = null;
+    }
     if (!data || !el.current || !UPlot) return;
     const labels = data.meta.time_labels ?? [];
     const byLabel = new Map(data.results.map((r) => [r.dimensions[0], valueOf(r.metrics)]));
@@ -74,6 +80,31 @@ export function Graph({ ctx, metrics }: { ctx: Ctx; metrics: string[] }) {
     }
     const width = el.current.clientWidth || 600;
     plot.current?.destroy();
+    const tip = document.createElement('div');
+    tip.className = 'graph-tip';
+    tip.hidden = true;
+    const cmpLabel = cmp ? (ctx.state.comparison === 'year_over_year' ? 'a year before' : 'previous period') : '';
+    /** A tooltip at the cursor: the bucket, its value and the comparison's (the legend row is hidden). */
+    const showTip = (u: uPlot) => {
+      const i = u.cursor.idx;
+      if (i === null || i === undefined || labels[i] === undefined || u.cursor.left === undefined || u.cursor.left < 0) return void (tip.hidden = true);
+      tip.hidden = false;
+      tip.replaceChildren();
+      const head = document.createElement('strong');
+      head.textContent = label(labels[i]!, interval);
+      const line = document.createElement('div');
+      line.textContent = `${title}: ${formatMetric(metric, values[i] ?? 0)}`;
+      tip.append(head, line);
+      if (cmp && prevValues[i] !== null && prevValues[i] !== undefined) {
+        const p = document.createElement('div');
+        p.className = 'muted';
+        p.textContent = `${prevLabels[i] ? label(prevLabels[i]!, interval) : cmpLabel}: ${formatMetric(metric, prevValues[i])}`;
+        tip.append(p);
+      }
+      const x = u.cursor.left + u.over.offsetLeft;
+      tip.style.left = `${Math.min(x + 12, (el.current?.clientWidth ?? 600) - 180)}px`;
+      tip.style.top = `${Math.max(0, (u.cursor.top ?? 0) - 10)}px`;
+    };
     const axisColor = css('--muted');
     plot.current = new UPlot(
       {
@@ -81,7 +112,8 @@ export function Graph({ ctx, metrics }: { ctx: Ctx; metrics: string[] }) {
         height: 240,
         padding: [8, 44, 0, 0],
         series,
-        legend: { live: true },
+        legend: { show: false },
+        hooks: { setCursor: [showTip] },
         cursor: { y: false, points: { size: 7 } },
         scales: { x: { time: false }, y: { range: (_u, _min, max) => [0, Math.max(1, max * 1.1)] } },
         axes: [
@@ -97,6 +129,8 @@ export function Graph({ ctx, metrics }: { ctx: Ctx; metrics: string[] }) {
       rows,
       el.current,
     );
+    for (const old of el.current.querySelectorAll('.graph-tip')) old.remove();
+    el.current.append(tip);
     const ro = new ResizeObserver(() => el.current && plot.current?.setSize({ width: el.current.clientWidth, height: 240 }));
     ro.observe(el.current);
     return () => ro.disconnect();
@@ -118,7 +152,7 @@ export function Graph({ ctx, metrics }: { ctx: Ctx; metrics: string[] }) {
           </label>
         )}
       </div>
-      {cur.error && <p class="error">{cur.error.message}</p>}
+      <ErrorLine q={cur} />
       <div ref={el} class="plot" aria-busy={cur.loading || prev.loading || !lib.data} />
     </section>
   );

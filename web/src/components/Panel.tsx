@@ -1,3 +1,4 @@
+import { ErrorLine } from './ErrorLine';
 import type { ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import type { Filter } from '../api';
@@ -43,7 +44,7 @@ export function tabBody(ctx: Ctx, tab: Tab, metrics: string[], limit: number, of
 
 function Rows({ ctx, tab }: { ctx: Ctx; tab: Tab }) {
   const q = useQuery(tabBody(ctx, tab, [tab.metric], ROWS), ctx.state.period === 'realtime' ? 10_000 : 0);
-  if (q.error) return <p class="error">{q.error.message}</p>;
+  if (q.error) return <ErrorLine q={q} />;
   const rows = q.data?.results ?? [];
   const max = Math.max(1, ...rows.map((r) => numeric(r.metrics[0])));
   if (q.data && rows.length === 0) return <p class="empty">No data yet</p>;
@@ -81,7 +82,7 @@ export function Details({ ctx, tab, onClose }: { ctx: Ctx; tab: Tab; onClose: ()
   return (
     <Modal title={tab.label} onClose={onClose} wide>
       <input type="search" placeholder="Search" aria-label={`Search ${tab.label}`} value={typed} onInput={(e) => setTyped((e.target as HTMLInputElement).value)} />
-      {q.error && <p class="error">{q.error.message}</p>}
+      <ErrorLine q={q} />
       <div class="table-wrap">
         <table class="details" aria-busy={q.loading}>
           <thead>

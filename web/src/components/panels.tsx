@@ -1,3 +1,4 @@
+import { filteredGoals } from './TopStats';
 import { api, type Filter, type QueryResult } from '../api';
 import type { Ctx } from '../ctx';
 import { prime, useAsync } from '../hooks';
@@ -27,14 +28,19 @@ export function SourcesPanel({ ctx }: { ctx: Ctx }) {
 }
 
 export function PagesPanel({ ctx }: { ctx: Ctx }) {
+  // Under a goal filter the pages are where the conversions happened (as Plausible's); else pageviews only (a custom
+  // event's page is not a view of it).
+  const goal = ctx.state.filters.some((f) => f[1] === 'event:goal');
+  const top: Tab = goal
+    ? { key: 'top', label: 'Top pages', dimension: 'event:page', metric: 'visitors', metricLabel: 'Conversions', details: ['visitors', 'events', 'conversion_rate'] }
+    : { key: 'top', label: 'Top pages', dimension: 'event:page', metric: 'visitors', details: ['visitors', 'pageviews', 'bounce_rate', 'time_on_page', 'scroll_depth'], filters: [['is', 'event:name', ['pageview']]] };
   return (
     <Panel
       ctx={ctx}
       name="pages"
       title="Top pages"
       tabs={[
-        // pageviews only, as Plausible's Top pages (a custom event's page is not a view of it)
-        { key: 'top', label: 'Top pages', dimension: 'event:page', metric: 'visitors', details: ['visitors', 'pageviews', 'bounce_rate', 'time_on_page', 'scroll_depth'], filters: [['is', 'event:name', ['pageview']]] },
+        top,
         { key: 'entry', label: 'Entry pages', dimension: 'visit:entry_page', metric: 'visitors', metricLabel: 'Unique entrances', details: ['visitors', 'visits', 'bounce_rate', 'visit_duration'] },
         { key: 'exit', label: 'Exit pages', dimension: 'visit:exit_page', metric: 'visitors', metricLabel: 'Unique exits', details: ['visitors', 'visits'] },
       ]}
@@ -103,9 +109,12 @@ const propTab = (k: string): Tab => ({ key: k, label: k, group: 'Property', dime
 export function PropsPanel({ ctx }: { ctx: Ctx }) {
   const dr = ctx.body({ metrics: [] }).date_range;
   const firstBody = (k: string) => tabBody(ctx, propTab(k), ['visitors'], 9);
+  // under a goal filter: the properties of the goal's events (a page goal's are the pageviews')
+  const goals = ctx.state.filters.some((f) => f[1] === 'event:goal') ? filteredGoals(ctx) : [];
+  const eventNames = [...new Set(goals.map((g) => (g.name.startsWith('Visit ') ? 'pageview' : g.name)))];
   const keys = useAsync(JSON.stringify(['props', ctx.site.domain, dr, ctx.state.filters]), async (signal) => {
     // the keys, and the rows of the most used one in the same round trip
-    const r = await api<{ keys: string[]; first?: QueryResult }>('POST', 'prop-keys', { site_id: ctx.site.domain, date_range: dr, first: firstBody('*') }, signal);
+    const r = await api<{ keys: string[]; first?: QueryResult }>('POST', 'prop-keys', { site_id: ctx.site.domain, date_range: dr, first: firstBody('*'), event_names: eventNames }, signal);
     if (r.first && r.keys[0] !== undefined) prime(JSON.stringify(firstBody(r.keys[0])), r.first);
     return r;
   });
