@@ -30,6 +30,11 @@ export interface CompileContext {
   places: Places;
   /** The condition of each `visit:city_name` filter leaf, made beforehand by resolveCityNames (positive form). */
   cityConditions?: Map<Leaf, string>;
+  /**
+   * Engagement parts (time on page, scroll depth): an `event:name` filter on `pageview` also takes the engagement
+   * events (they measure the pageview; Plausible's dashboard asks Top pages with that filter and gets them).
+   */
+  engagementAsPageview?: boolean;
 }
 
 /** The text a list of city ids may take in a statement (a quarter of the engine's 256 KiB `max_query_size`). */
@@ -161,7 +166,7 @@ export function dimensionExpr(ctx: CompileContext, dim: string, table: Table): s
     case 'time:month':
       return `toString(toStartOfMonth(toDate(${ts}, ${tz})))`;
     case 'event:name':
-      return 'name';
+      return ctx.engagementAsPageview ? "if(name = 'engagement', 'pageview', name)" : 'name';
     case 'event:page':
       return table === 'events' ? 'pathname' : 'entry_page';
     case 'event:hostname':

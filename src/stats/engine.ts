@@ -261,10 +261,10 @@ export class StatsEngine {
       parts.push({ name: 'bounce', part: { table: 'sessions', aggregates: { bn: 'sum(sign)', bb: 'sum(sign * is_bounce)' }, where: filtersWhere(ctx, 'sessions', { pageAsEntry }), dims } });
     }
     if (metrics.includes('time_on_page')) {
-      parts.push({ name: 'top', part: { table: 'events', aggregates: { top_t: 'sum(engagement_time)', top_s: 'uniq(session_id)' }, where: filtersWhere(ctx, 'events'), dims, engagement: true } });
+      parts.push({ name: 'top', part: { table: 'events', aggregates: { top_t: 'sum(engagement_time)', top_s: 'uniq(session_id)' }, where: filtersWhere({ ...ctx, engagementAsPageview: true }, 'events'), dims, engagement: true } });
     }
     if (metrics.includes('scroll_depth')) {
-      parts.push({ name: 'scroll', part: { table: 'events', aggregates: {}, where: filtersWhere(ctx, 'events'), dims, engagement: true, perSession: true } });
+      parts.push({ name: 'scroll', part: { table: 'events', aggregates: {}, where: filtersWhere({ ...ctx, engagementAsPageview: true }, 'events'), dims, engagement: true, perSession: true } });
     }
     // Totals: visitors without dimensions (percentage), without goal and prop filters (conversion rate), per
     // group of the other dimensions without goal and prop filters (group conversion rate).

@@ -241,6 +241,11 @@ for (const b of backends) {
         ['/pricing', 80, 30],
       ]);
       assert.deepEqual(await rows({ metrics: ['scroll_depth'], filters: [['is', 'event:page', ['/blog/post-1']]] }), [[null]]);
+      // Top pages asks with `event:name is pageview`: the engagement events of those pageviews still count
+      assert.deepEqual(await rows({ metrics: ['scroll_depth', 'time_on_page'], dimensions: ['event:page'], filters: [['is', 'event:name', ['pageview']]], order_by: [['event:page', 'asc']] }), [
+        ['/', 40, 5],
+        ['/pricing', 80, 30],
+      ]);
       await bad({ metrics: ['scroll_depth'] }, 'Metric `scroll_depth` can only be queried with event:page filters or dimensions.');
       await bad({ metrics: ['time_on_page'] }, 'Metric `time_on_page` can only be queried with event:page filters or dimensions.');
       assert.deepEqual(await rows({ metrics: ['visitors', 'percentage'], dimensions: ['visit:browser'] }), [['Chrome', 3, 50], ['Firefox', 2, 33.33], ['Safari', 1, 16.67]]);
