@@ -9,6 +9,7 @@ import { Admin } from './core/admin.js';
 import { Accounts } from './core/accounts.js';
 import { Access } from './core/access.js';
 import { Teams } from './core/teams.js';
+import { FirstRun } from './core/first-run.js';
 import { sealKeyFrom } from './core/two-factor.js';
 import { AccountSlowdown, AttemptLimiter, loadDeviceKey } from './http/dashboard-auth.js';
 import { Gate, QueryBudget } from './http/query-budget.js';
@@ -124,6 +125,7 @@ export async function startApp(config: Config, log: Logger, onListening?: (app: 
   await teams.load();
   const access = new Access(admin, accounts, teams);
   const moved = await access.migrate();
+  const firstRun = new FirstRun(accounts);
   if (moved.owners || moved.sites || moved.keys) log.info('sites and users moved into a team', moved);
   const counters = new IngestCounters();
   const ua = new UaService({ cacheSize: config.uaCacheSize, maxQueue: config.uaQueueMax });
@@ -185,6 +187,8 @@ export async function startApp(config: Config, log: Logger, onListening?: (app: 
     anonymousGate: new Gate(1),
     deviceKey,
     access,
+    firstRun,
+    tracking: { script: `/js/${config.trackerScriptName ?? 'script'}.js`, eventPath: config.eventPath },
     web: WebAssets.builtIn(),
     tracker: TrackerScript.builtIn(config.eventPath, config.trackerScriptName),
     eventPath: config.eventPath,
@@ -207,6 +211,12 @@ export async function startApp(config: Config, log: Logger, onListening?: (app: 
   }
   const port = (server.address() as AddressInfo).port;
   ready = true;
+  const setupToken = firstRun.start();
+  if (setupToken) {
+    log.warn('first run: no account yet; create the owner account in the browser with this one-time link (or `footfall users add <email>`)', {
+      url: `http://${config.listenAddress === '0.0.0.0' || config.listenAddress === '::' ? 'localhost' : config.listenAddress}:${port}/login?setup=${setupToken}`,
+    });
+  }
 
   let stopping: Promise<void> | null = null;
   const stop = (): Promise<void> =>

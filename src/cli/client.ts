@@ -1,3 +1,4 @@
+import path from 'node:path';
 import fs from 'node:fs';
 import http from 'node:http';
 import type { Config } from '../config.js';
@@ -200,5 +201,11 @@ async function socketAnswers(sock: string): Promise<boolean> {
 export async function connectAdmin(config: Config): Promise<AdminApi> {
   const sock = adminSocketPath(config.dataDir);
   if (await socketAnswers(sock)) return new RemoteAdmin(sock);
+  const dir = path.resolve(config.dataDir);
+  // A shell without the server's FOOTFALL_DATA_DIR would otherwise open (and create) an empty ./data silently.
+  if (!fs.existsSync(dir)) {
+    throw new AdminError(1, `no data directory at ${dir} and no server running on it: set FOOTFALL_DATA_DIR to the server's data directory, or start the server first (npm start)`);
+  }
+  process.stderr.write(`footfall: no server is running on ${dir}; working on its store directly\n`);
   return LocalAdmin.open(config);
 }

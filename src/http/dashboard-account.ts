@@ -41,6 +41,25 @@ export async function login(req: IncomingMessage, res: ServerResponse, deps: Das
   sendJson(res, 200, { email });
 }
 
+/** `POST setup`: the owner account of a fresh server (the token from the server's log), logged in at once. */
+export async function firstRunSetup(req: IncomingMessage, res: ServerResponse, deps: DashboardRouteDeps): Promise<void> {
+  const b = await jsonBody(req, 16 * 1024);
+  if (!deps.firstRun.active()) return sendError(res, 409, 'This server has its first account already: log in');
+  const client = `ip:${clientAddress(req, deps.trustedProxies)}`;
+  const wait = deps.loginLimiter.retryAfter(client, Date.now());
+  if (wait > 0) return sendError(res, 429, 'Too many attempts. Try again later.', { 'retry-after': String(wait) });
+  if (!deps.firstRun.matches(str(b.token, 'token', 200))) {
+    deps.loginLimiter.fail(client, Date.now());
+    return sendError(res, 403, "The setup token is not right: it is in the server's log (\"first run\")");
+  }
+  const password = str(b.password, 'password');
+  const created = await deps.access.addUser(str(b.email, 'email', 300), password);
+  deps.firstRun.done();
+  const r = await deps.accounts.login(created.user.email, password);
+  if (r?.kind === 'session') startSession(req, res, deps, r.token, created.user.email);
+  sendJson(res, 201, { email: created.user.email });
+}
+
 /** `POST login/2fa`: the code from the authenticator app (or a recovery code) after a right password. */
 export async function loginSecondFactor(req: IncomingMessage, res: ServerResponse, deps: DashboardRouteDeps): Promise<void> {
   const b = await jsonBody(req, 16 * 1024);

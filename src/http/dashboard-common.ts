@@ -4,6 +4,7 @@ import type { TrustedProxies } from '../ingest/ip.js';
 import { AdminError, type Admin } from '../core/admin.js';
 import type { Accounts, Principal } from '../core/accounts.js';
 import type { Access } from '../core/access.js';
+import type { FirstRun } from '../core/first-run.js';
 import type { Role } from '../core/roles.js';
 import { decodeJsonObject } from '../ingest/json.js';
 import type { Site } from '../store/repo.js';
@@ -17,6 +18,10 @@ export interface DashboardRouteDeps {
   accounts: Accounts;
   /** Teams and roles: who may see and change which site. */
   access: Access;
+  /** The owner account of a fresh server, made in the browser with the token the server printed. */
+  firstRun: FirstRun;
+  /** The tracker's address and event path on this server (the install snippet). */
+  tracking: { script: string; eventPath: string };
   stats: StatsEngine;
   trustForwardedProto: boolean;
   /** Failed logins per client address (a lock-out of that address for the window). */

@@ -13,6 +13,7 @@ function settingsOf(site: Site, role: Role, userId: number, deps: DashboardRoute
   return {
     site: { domain: site.domain, timezone: site.timezone, public: site.public, rateLimitPerMinute: site.rateLimitPerMinute, rateLimitBurst: site.rateLimitBurst },
     role,
+    tracking: deps.tracking,
     team: team ? { id: team.id, name: team.name } : null,
     defaultRateLimit: deps.admin.defaultLimit,
     goals: deps.admin.listGoals(site.domain),

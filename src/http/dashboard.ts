@@ -6,7 +6,7 @@ import type { Site } from '../store/repo.js';
 import { parseQuery, QueryError } from '../stats/query.js';
 import { LINK_COOKIE, USER_COOKIE, clientAddress, cookieHeader, overHttps, readCookie, sameOrigin } from './dashboard-auth.js';
 import { SHARE_HEADER, UNAUTHORIZED, header, jsonBody, str, user, type DashboardRouteDeps, type SiteAccess } from './dashboard-common.js';
-import { acceptInvitation, changeAccount, changePassword, completeReset, getAccount, getInvitation, getReset, login, loginSecondFactor } from './dashboard-account.js';
+import { acceptInvitation, changeAccount, changePassword, completeReset, firstRunSetup, getAccount, getInvitation, getReset, login, loginSecondFactor } from './dashboard-account.js';
 import { addSite, getSettings, listSites, postSettings } from './dashboard-settings.js';
 import { sendError, sendJson } from './respond.js';
 import { answer, runQuery } from './stats.js';
@@ -140,6 +140,8 @@ function siteView(site: Site, via: Access['via'], deps: DashboardRouteDeps, role
     public: site.public,
     access: via,
     role: role ?? null,
+    // members get the install snippet's parts
+    ...(via === 'user' ? { tracking: deps.tracking } : {}),
     goals: deps.admin.listGoals(site.domain).map((g) => ({ id: g.id, name: g.name, currency: g.currency })),
   };
 }
@@ -216,6 +218,8 @@ export async function handleDashboard(req: IncomingMessage, res: ServerResponse,
       res.setHeader('set-cookie', cookieHeader(USER_COOKIE, '', 0, overHttps(req, deps.trustForwardedProto, deps.trustedProxies)));
       return sendJson(res, 200, { ok: true });
     }
+    case 'POST /setup':
+      return firstRunSetup(req, res, deps);
     case 'POST /login/2fa':
       return loginSecondFactor(req, res, deps);
     case 'POST /password':
@@ -236,7 +240,9 @@ export async function handleDashboard(req: IncomingMessage, res: ServerResponse,
       return unlock(req, res, deps);
     case 'GET /me': {
       // Not a data endpoint: tells the page whether to show the login form (without a failed request in the console).
-      return sendJson(res, 200, { email: user(req, deps)?.user.email ?? null });
+      // `setup`: a fresh server whose first account the browser may make (with the token from the server's log)
+      const email = user(req, deps)?.user.email ?? null;
+      return sendJson(res, 200, email ? { email } : { email: null, ...(deps.firstRun.active() ? { setup: true } : {}) });
     }
     case 'GET /access': {
       // How this browser may open a site: 'user', 'link', 'public', or null (no access, or no such site: the same

@@ -121,5 +121,7 @@ export interface SiteView {
   access: 'user' | 'link' | 'public';
   /** The user's role in the site's team (null for shared links and public visitors). */
   role: 'owner' | 'admin' | 'editor' | 'viewer' | null;
+  /** Members: the tracker's script path and event path on this server (the install snippet). */
+  tracking?: { script: string; eventPath: string };
   goals: Array<{ id: number; name: string; currency: string }>;
 }

@@ -8,6 +8,7 @@ import { parseState, toSearch, type ViewState } from '../state';
 import { DatePicker } from './DatePicker';
 import { FilterChips, FilterMenu } from './Filters';
 import { Graph } from './Graph';
+import { Install } from './Install';
 import { DevicesPanel, GoalsPanel, LocationsPanel, PagesPanel, PropsPanel, SourcesPanel } from './panels';
 import { TopStats, topMetrics } from './TopStats';
 
@@ -70,7 +71,16 @@ export function Dashboard({ site, navigate, shareToken }: { site: SiteView; navi
     return () => removeEventListener('keydown', onKey);
   });
 
+  // A member's site without any data yet shows how to install the tracker, and asks every 3 s until data comes.
+  const [seen, setSeen] = useState(false);
+  const any = useQuery(site.tracking && !seen ? { site_id: site.domain, metrics: ['visitors'], date_range: 'all' } : null, 3000);
+  const empty = !seen && any.data !== undefined && numeric(any.data.results[0]?.metrics[0]) === 0;
+  useEffect(() => {
+    if (any.data && numeric(any.data.results[0]?.metrics[0]) > 0) setSeen(true);
+  }, [any.data]);
+
   const metrics = topMetrics(ctx);
+  if (empty && !state.filters.length) return <Install site={site} />;
   return (
     <main class="dashboard">
       <header class="bar">

@@ -2,7 +2,59 @@ import { useState } from 'preact/hooks';
 import { api, HttpError } from '../api';
 import { invalidate, useAsync } from '../hooks';
 
+/** A fresh server: the owner account, made with the one-time token from the server's log (`?setup=` in its link). */
+function FirstAccount({ onDone }: { onDone: () => void }) {
+  const [token, setToken] = useState(() => new URLSearchParams(location.search).get('setup') ?? '');
+  const [email, setEmail] = useState('');
+  const [password, setPassword] = useState('');
+  const [error, setError] = useState('');
+  return (
+    <main class="narrow">
+      <h1 class="brand">Footfall</h1>
+      <form
+        class="card login"
+        data-form="setup"
+        aria-label="Create the owner account"
+        onSubmit={async (e) => {
+          e.preventDefault();
+          setError('');
+          try {
+            await api('POST', 'setup', { token, email, password });
+            onDone();
+          } catch (err) {
+            setError(err instanceof HttpError ? err.message : 'Could not create the account');
+          }
+        }}
+      >
+        <h2>Welcome: create the owner account</h2>
+        <p class="muted">This server has no account yet. The first one owns every site added here.</p>
+        <label>
+          Setup token (in the server's log, line "first run")
+          <input name="token" required autoComplete="off" value={token} onInput={(e) => setToken((e.target as HTMLInputElement).value)} />
+        </label>
+        <label>
+          Email
+          <input type="email" name="email" autoComplete="username" required value={email} onInput={(e) => setEmail((e.target as HTMLInputElement).value)} />
+        </label>
+        <label>
+          Password (8 characters or more)
+          <input type="password" name="password" autoComplete="new-password" minLength={8} required value={password} onInput={(e) => setPassword((e.target as HTMLInputElement).value)} />
+        </label>
+        {error && (
+          <p class="error" role="alert">
+            {error}
+          </p>
+        )}
+        <button type="submit" class="primary">
+          Create account
+        </button>
+      </form>
+    </main>
+  );
+}
+
 export function Login({ onDone }: { onDone: () => void }) {
+  const me = useAsync('login-me', (signal) => api<{ email: string | null; setup?: boolean }>('GET', 'me', undefined, signal));
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
   const [code, setCode] = useState('');
@@ -32,6 +84,7 @@ export function Login({ onDone }: { onDone: () => void }) {
       setBusy(false);
     }
   };
+  if (me.data?.setup) return <FirstAccount onDone={onDone} />;
   if (secondStep)
     return (
       <main class="narrow">

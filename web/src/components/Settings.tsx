@@ -1,6 +1,7 @@
 import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
-import { api, HttpError } from '../api';
+import { api, HttpError, type SiteView } from '../api';
+import { Snippets } from './Install';
 import { actionForm } from '../forms';
 import { invalidate, useAsync } from '../hooks';
 
@@ -11,6 +12,7 @@ interface SettingsData {
   shields: Array<{ kind: string; value: string }>;
   links: Array<{ id: number; name: string; hasPassword: boolean; createdAt: string }>;
   role: 'owner' | 'admin' | 'editor' | 'viewer';
+  tracking: { script: string; eventPath: string };
   team: { id: number; name: string } | null;
   /** Admins and owners: the team's members and open invitations. */
   people: {
@@ -109,6 +111,9 @@ export function Settings({ domain, navigate }: { domain: string; navigate: (p: s
           <input type="checkbox" checked={s.site.public} onChange={(e) => act({ action: 'public', public: (e.target as HTMLInputElement).checked })} />
           Public dashboard: anyone with the address can see this site's stats
         </label>
+      </Section>
+      <Section title="Tracking snippet">
+        <Snippets site={{ domain: s.site.domain, tracking: s.tracking } as SiteView} />
       </Section>
       <Section title="Goals">
         <ul class="list">
