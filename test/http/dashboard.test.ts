@@ -357,7 +357,7 @@ test('settings through the dashboard API use the admin code: time zone, goals, s
   assert.equal((await set({ action: 'goal-remove', goal: 'Signup' })).body.settings.goals.length, 1);
   assert.equal((await set({ action: 'explode' })).status, 400);
   const view = await dash(`site?site=${domain}`, { cookie });
-  assert.deepEqual(view.body, { domain, timezone: 'Europe/Berlin', public: false, access: 'user', role: 'owner', goals: [{ id: view.body.goals[0].id, name: 'Visit /pricing*', currency: '' }] });
+  assert.deepEqual(view.body, { domain, timezone: 'Europe/Berlin', public: false, access: 'user', role: 'owner', goals: [{ id: view.body.goals[0].id, name: 'Visit /pricing*', currency: '' }], tracking: { script: '/js/script.js', eventPath: '/api/event' } });
 });
 
 test('shared links: the token opens one site read-only; a password link needs its password; removal ends it', async () => {

@@ -2,7 +2,7 @@ import { useEffect, useMemo, useState } from 'preact/hooks';
 import type { Filter, QueryBody, SiteView } from '../api';
 import { withFilter, type Ctx } from '../ctx';
 import { formatNumber, numeric } from '../format';
-import { useQuery, useServerDown } from '../hooks';
+import { invalidate, useQuery, useServerDown } from '../hooks';
 import { PERIODS, addDays, addMonths, rangeOf, shiftAnchor, todayIn } from '../periods';
 import { parseState, toSearch, type ViewState } from '../state';
 import { DatePicker } from './DatePicker';
@@ -75,8 +75,17 @@ export function Dashboard({ site, navigate, shareToken }: { site: SiteView; navi
   const [seen, setSeen] = useState(false);
   const any = useQuery(site.tracking && !seen ? { site_id: site.domain, metrics: ['visitors'], date_range: 'all' } : null, 3000);
   const empty = !seen && any.data !== undefined && numeric(any.data.results[0]?.metrics[0]) === 0;
+  const [wasEmpty, setWasEmpty] = useState(false);
   useEffect(() => {
-    if (any.data && numeric(any.data.results[0]?.metrics[0]) > 0) setSeen(true);
+    if (!any.data) return;
+    if (numeric(any.data.results[0]?.metrics[0]) === 0) return setWasEmpty(true);
+    // the first event came while the snippet showed: the dashboard starts afresh (nothing cached from before)
+    if (wasEmpty) {
+      invalidate();
+      location.reload();
+      return;
+    }
+    setSeen(true);
   }, [any.data]);
 
   const metrics = topMetrics(ctx);

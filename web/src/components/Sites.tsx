@@ -66,10 +66,11 @@ export function Sites({ email, navigate, onLogout }: { email: string; navigate: 
           e.preventDefault();
           setError('');
           try {
-            await api('POST', 'sites', { domain, timezone: tz });
+            const added = await api<{ domain: string }>('POST', 'sites', { domain, timezone: tz });
             setDomain('');
             invalidate();
-            setN(n + 1);
+            // next step: the site's page, which shows the snippet until the first event arrives
+            navigate(`/${added.domain}`);
           } catch (err) {
             setError(err instanceof HttpError ? err.message : 'Could not add the site');
           }
