@@ -49,9 +49,9 @@ function randomIp(): string {
 
 export const sites: Site[] = Array.from({ length: SITES }, (_, i) => ({ id: i + 1, domain: `site${i + 1}.example`, timezone: i % 2 ? 'Europe/Berlin' : 'America/New_York', createdAt: '', rateLimitPerMinute: 0, rateLimitBurst: 0, public: false, teamId: 1 }));
 export const goals: Goal[] = [
-  { id: 1, siteId: 1, eventName: 'Signup', pagePath: '', currency: 'USD', createdAt: '' },
-  { id: 2, siteId: 1, eventName: '', pagePath: '/blog/**', currency: '', createdAt: '' },
-  { id: 3, siteId: 1, eventName: 'Download', pagePath: '', currency: '', createdAt: '' },
+  { id: 1, siteId: 1, eventName: 'Signup', pagePath: '', currency: 'USD', displayName: '', props: [], scrollThreshold: -1, createdAt: '' },
+  { id: 2, siteId: 1, eventName: '', pagePath: '/blog/**', currency: '', displayName: '', props: [], scrollThreshold: -1, createdAt: '' },
+  { id: 3, siteId: 1, eventName: 'Download', pagePath: '', currency: '', displayName: '', props: [], scrollThreshold: -1, createdAt: '' },
 ];
 const endDay = localDate(Date.now(), 'UTC');
 const firstDay = addDays(endDay, -DAYS);

@@ -7,6 +7,16 @@ import { parseDateRange, type ExportTable } from '../store/export.js';
 import { normalizeDomain } from '../ingest/request.js';
 import type { SitesSnapshot } from '../ingest/sites.js';
 
+/** A goal as its creator gives it: an event or a page pattern, with the optional parts Plausible CE has. */
+export interface GoalInput {
+  eventName?: string;
+  pagePath?: string;
+  currency?: string;
+  displayName?: string;
+  props?: Array<[string, string]>;
+  scrollThreshold?: number;
+}
+
 /** A refused admin action, with the HTTP status it maps to. */
 export class AdminError extends Error {
   constructor(readonly status: number, message: string) {
@@ -203,15 +213,23 @@ export class Admin {
     return this.goalsOf(this.site(rawDomain).id).map((g) => ({ ...g, name: goalDisplayName(g) }));
   }
 
-  addGoal(rawDomain: string, def: { eventName?: string; pagePath?: string; currency?: string }): Promise<Goal & { name: string }> {
+  addGoal(rawDomain: string, def: GoalInput): Promise<Goal & { name: string }> {
     return this.serial(async () => {
       const site = this.site(rawDomain);
-      const g = { siteId: site.id, eventName: def.eventName ?? '', pagePath: def.pagePath ?? '', currency: (def.currency ?? '').toUpperCase() };
+      const g = {
+        siteId: site.id,
+        eventName: def.eventName ?? '',
+        pagePath: def.pagePath ?? '',
+        currency: (def.currency ?? '').toUpperCase(),
+        displayName: def.displayName ?? '',
+        props: def.props ?? [],
+        scrollThreshold: def.scrollThreshold ?? -1,
+      };
       const err = goalError(g);
       if (err) throw new AdminError(400, err);
       const list = this.goalsOf(site.id);
       const name = goalDisplayName(g);
-      if (list.some((x) => goalDisplayName(x) === name)) throw new AdminError(409, `${site.domain} already has the goal ${name}`);
+      if (list.some((x) => goalDisplayName(x) === name)) throw new AdminError(409, `${site.domain} already has the goal ${name}${def.displayName ? '' : ' (give this one a display name)'}`);
       if (list.length >= 1000) throw new AdminError(400, 'a site has at most 1000 goals');
       const bytes = goalsSqlBytes([...list, g]);
       if (bytes > GOALS_SQL_MAX_BYTES) {

@@ -41,7 +41,8 @@ const limiter = new HourlyLimiter();
 
 /** Bearer auth and the key's rate limit, in Plausible's order; null when an error was sent. */
 function authorize(req: IncomingMessage, res: ServerResponse, deps: StatsRouteDeps): ApiKeyInfo | null {
-  const m = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
+  // the token is whatever follows `Bearer `, trimmed (`Bearer Bad key` is a wrong key, not a missing one)
+  const m = /^Bearer\s+(\S(?:.*\S)?)\s*$/i.exec(req.headers.authorization ?? '');
   if (!m) {
     sendError(res, 401, MISSING_KEY);
     return null;

@@ -258,7 +258,12 @@ function leafOnTable(ctx: CompileContext, leaf: Leaf, table: Table): string {
     const expr = dimensionExpr(ctx, leaf.dim, table);
     positive = leaf.op.startsWith('is') ? inList(expr, leaf.clauses.map(String), !leaf.caseSensitive) : matchClauses(expr, leaf);
   }
-  return negated ? `NOT ${positive}` : positive;
+  if (!negated) return positive;
+  // a negated contains/matches on a custom property holds only for events that have the property (Plausible's
+  // rule); `is_not` also takes the events without it, unless "(none)" is among the values
+  const key = propKey(leaf.dim);
+  if (key !== null && !leaf.op.startsWith('is')) return `(has(meta.key, ${sqlString(key)}) AND NOT ${positive})`;
+  return `NOT ${positive}`;
 }
 
 function matchClauses(expr: string, leaf: Leaf): string {

@@ -3,7 +3,7 @@ import { MAX_QUERY_BYTES, sqlString, sqlUInt } from '../store/sql.js';
 import { timeLabels } from './dates.js';
 import { channelExpression, channelOf } from './channel.js';
 import { baseWhere, dimensionExpr, filtersWhere, goalPresence, goalsInScope, presenceCondition, resolveCityNames, type CompileContext, type FilterOptions, type Places, type Table } from './compile.js';
-import { goalDisplayName } from './goals.js';
+import { anyGoalCondition, goalDisplayName } from './goals.js';
 import { EVENT_METRICS, isEventDimension, leaves, propKey, QueryError, SESSION_METRICS, SESSION_ONLY_DIMENSIONS, type Metric, type Query } from './query.js';
 
 /**
@@ -122,7 +122,7 @@ export class StatsEngine {
     const dimSelect = p.dims.map((d, i) => `${d === 'visit:channel' && channels ? channels : dimensionExpr(ctx, d, p.table)} AS d${i}`);
     const groupBy = p.dims.map((_, i) => `d${i}`);
     const where = [baseWhere(ctx, p.table), p.where, ...presenceCondition(p.dims)];
-    if (p.table === 'events') where.push(p.engagement ? "name = 'engagement'" : "name != 'engagement'");
+    if (p.table === 'events') where.push(p.engagement ? "name = 'engagement'" : this.nonEngagement(ctx.q));
     if (p.table === 'events' && p.dims.includes('event:goal')) where.push(goalPresence(ctx.q));
     if (p.perSession) {
       // scroll depth: per session (and dimension group) the deepest scroll (255 = not measured), then the average
@@ -423,6 +423,16 @@ export class StatsEngine {
       else return;
     }
     part.top = { orderBy: keys.join(', '), limit: q.pagination.offset + q.pagination.limit };
+  }
+
+  /**
+   * The rows of a non-engagement part: every event but engagement events, except those that complete a scroll
+   * goal the query is about (a goal dimension or filter).
+   */
+  private nonEngagement(q: Query): string {
+    const aboutGoals = q.dimensions.includes('event:goal') || leaves(q.filters).some((l) => l.leaf.dim === 'event:goal');
+    const scroll = aboutGoals ? goalsInScope(q).filter((g) => !g.eventName && g.scrollThreshold >= 0) : [];
+    return scroll.length ? `(name != 'engagement' OR ${anyGoalCondition(scroll)})` : "name != 'engagement'";
   }
 
   /** A dimension value as results show it: place names, week labels not before the range, cities as numbers. */

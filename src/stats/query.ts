@@ -237,7 +237,8 @@ export function leaves(filters: readonly Filter[]): Array<{ leaf: Extract<Filter
     else if (f.kind === 'and') f.children.forEach((c) => walk(c, top, behavioral));
     else if (f.kind === 'or') f.children.forEach((c) => walk(c, false, behavioral));
     else if (f.kind === 'not') walk(f.child, false, behavioral);
-    else if (f.kind === 'has_done' || f.kind === 'has_not_done') walk(f.child, false, true);
+    // a behavioural filter's own leaves are as top-level as it is (a goal may be asked there)
+    else if (f.kind === 'has_done' || f.kind === 'has_not_done') walk(f.child, top, true);
   };
   filters.forEach((f) => walk(f, true, false));
   return out;
@@ -338,7 +339,33 @@ export function parseQuery(body: Record<string, unknown>, site: Site, goals: Goa
 
   const q: Query = { site, goals, metrics, dimensions, filters, rawFilters: rawFilters as unknown[], orderBy, include, pagination, range, interval };
   validateSemantics(q);
-  return q;
+  return extendHostnameFilters(q);
+}
+
+/** The visit dimensions whose rows a hostname filter also limits, and the session column it then applies to. */
+const HOSTNAME_OF_DIMENSION: Record<string, string> = {
+  'visit:source': 'visit:entry_page_hostname',
+  'visit:referrer': 'visit:entry_page_hostname',
+  'visit:entry_page': 'visit:entry_page_hostname',
+  'visit:utm_medium': 'visit:entry_page_hostname',
+  'visit:utm_source': 'visit:entry_page_hostname',
+  'visit:utm_campaign': 'visit:entry_page_hostname',
+  'visit:utm_content': 'visit:entry_page_hostname',
+  'visit:utm_term': 'visit:entry_page_hostname',
+  'visit:exit_page': 'visit:exit_page_hostname',
+};
+
+/**
+ * A breakdown by where visits came from (or entered, or left) under an `event:hostname` filter counts only the
+ * visits that entered (left) on that hostname, as Plausible does: a visit that came from an ad to one hostname and
+ * went on to another is not the other's ad traffic. The added filters are not echoed back.
+ */
+function extendHostnameFilters(q: Query): Query {
+  const hostLeaves = q.filters.filter((f): f is Extract<Filter, { kind: 'leaf' }> => f.kind === 'leaf' && f.dim === 'event:hostname');
+  if (!hostLeaves.length) return q;
+  const extra = [...new Set(q.dimensions.map((d) => HOSTNAME_OF_DIMENSION[d]).filter((d): d is string => d !== undefined))];
+  if (!extra.length) return q;
+  return { ...q, filters: [...q.filters, ...extra.flatMap((dim) => hostLeaves.map((l) => ({ ...l, dim })))] };
 }
 
 /** The checks of Plausible's query builder and table decider. */

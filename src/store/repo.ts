@@ -33,6 +33,12 @@ export interface Goal {
   pagePath: string;
   /** ISO 4217 code for a revenue goal, else ''. */
   currency: string;
+  /** The name shown and filtered on ('' = the default: the event name, or `Visit <path>`). */
+  displayName: string;
+  /** Custom-property conditions: the event must carry each key with exactly this value. */
+  props: Array<[string, string]>;
+  /** A page goal on scroll depth (0–100: reached at least this deep on a matching page); -1: on the pageview. */
+  scrollThreshold: number;
   createdAt: string;
 }
 
@@ -172,12 +178,23 @@ export class Repo {
   }
 
   async listGoals(): Promise<Goal[]> {
-    const rows = await this.backend.queryRows<{ id: string; s: string; e: string; p: string; c: string; created: string; del: number }>(
+    const rows = await this.backend.queryRows<{ id: string; s: string; e: string; p: string; c: string; dn: string; cp: string; st: string | number; created: string; del: number }>(
       `SELECT id, argMax(site_id, version) AS s, argMax(event_name, version) AS e, argMax(page_path, version) AS p, argMax(currency, version) AS c,
+              argMax(display_name, version) AS dn, argMax(custom_props, version) AS cp, argMax(scroll_threshold, version) AS st,
               argMax(created_at, version) AS created, argMax(deleted, version) AS del
        FROM ${this.db}.goals GROUP BY id HAVING del = 0 ORDER BY id`,
     );
-    return rows.map((r) => ({ id: Number(r.id), siteId: Number(r.s), eventName: r.e, pagePath: r.p, currency: r.c, createdAt: r.created }));
+    return rows.map((r) => ({
+      id: Number(r.id),
+      siteId: Number(r.s),
+      eventName: r.e,
+      pagePath: r.p,
+      currency: r.c,
+      displayName: r.dn ?? '',
+      props: parseGoalProps(r.cp),
+      scrollThreshold: Number(r.st ?? -1),
+      createdAt: r.created,
+    }));
   }
 
   /** Writes the goal's state as a new version (insert and delete). `id` 0 takes the next free id. */
@@ -187,10 +204,31 @@ export class Repo {
       const [row] = await this.backend.queryRows<{ m: string }>(`SELECT max(id) AS m FROM ${this.db}.goals`);
       id = Number(row?.m ?? 0) + 1;
     }
-    const g: Goal = { id, siteId: goal.siteId, eventName: goal.eventName, pagePath: goal.pagePath, currency: goal.currency, createdAt: goal.createdAt ?? sqlDateTimeText(new Date()) };
+    const g: Goal = {
+      id,
+      siteId: goal.siteId,
+      eventName: goal.eventName,
+      pagePath: goal.pagePath,
+      currency: goal.currency,
+      displayName: goal.displayName,
+      props: goal.props,
+      scrollThreshold: goal.scrollThreshold,
+      createdAt: goal.createdAt ?? sqlDateTimeText(new Date()),
+    };
     await this.backend.command(
-      `INSERT INTO ${this.db}.goals (id, site_id, event_name, page_path, currency, created_at, deleted, version) VALUES (${sqlUInt(g.id)}, ${sqlUInt(g.siteId)}, ${sqlString(g.eventName)}, ${sqlString(g.pagePath)}, ${sqlString(g.currency)}, ${sqlString(g.createdAt)}, ${deleted ? 1 : 0}, ${sqlUInt(nextVersion())})`,
+      `INSERT INTO ${this.db}.goals (id, site_id, event_name, page_path, currency, display_name, custom_props, scroll_threshold, created_at, deleted, version) VALUES (${sqlUInt(g.id)}, ${sqlUInt(g.siteId)}, ${sqlString(g.eventName)}, ${sqlString(g.pagePath)}, ${sqlString(g.currency)}, ${sqlString(g.displayName)}, ${sqlString(JSON.stringify(Object.fromEntries(g.props)))}, ${Math.trunc(g.scrollThreshold)}, ${sqlString(g.createdAt)}, ${deleted ? 1 : 0}, ${sqlUInt(nextVersion())})`,
     );
     return g;
+  }
+}
+
+/** A goal's stored custom-property conditions (a JSON object) as pairs; anything else as none. */
+function parseGoalProps(text: string | undefined): Array<[string, string]> {
+  try {
+    const o = JSON.parse(text || '{}') as unknown;
+    if (!o || typeof o !== 'object' || Array.isArray(o)) return [];
+    return Object.entries(o as Record<string, unknown>).filter((e): e is [string, string] => typeof e[1] === 'string');
+  } catch {
+    return [];
   }
 }

@@ -252,4 +252,16 @@ ORDER BY token_hash`,
 ORDER BY user_id`,
     ],
   },
+  // Goals as Plausible CE defines them beyond event and page: a display name (two goals on one event with different
+  // properties), custom-property conditions (a JSON object of key → value, all must hold), a scroll-depth threshold
+  // for page goals (-1: a pageview goal).
+  {
+    version: 11,
+    name: 'goals.display_name, custom_props, scroll_threshold',
+    up: (db) => [
+      `ALTER TABLE ${db}.goals ADD COLUMN display_name String DEFAULT ''`,
+      `ALTER TABLE ${db}.goals ADD COLUMN custom_props String DEFAULT '{}'`,
+      `ALTER TABLE ${db}.goals ADD COLUMN scroll_threshold Int16 DEFAULT -1`,
+    ],
+  },
 ];

@@ -153,7 +153,16 @@ async function seed(dataDir: string, file: string, cases: PCase[], env: Record<s
     for (const [i, c] of cases.entries()) {
       const site = await admin.addSite(domainOf(file, i), c.timezone ?? 'Etc/UTC');
       sites.set(site.domain, site);
-      for (const g of c.goals ?? []) await admin.addGoal(site.domain, { eventName: g.event_name, pagePath: g.page_path, currency: g.currency });
+      for (const g of c.goals ?? []) {
+        await admin.addGoal(site.domain, {
+          eventName: g.event_name,
+          pagePath: g.page_path,
+          currency: g.currency,
+          displayName: g.display_name,
+          props: g.custom_props ? Object.entries(g.custom_props) : undefined,
+          scrollThreshold: g.scroll_threshold,
+        });
+      }
     }
     const pipeline = new Pipeline({ byDomain: (d) => sites.get(d) }, stages);
     // every case's events in time order (sessions are per site and visitor, so cases do not meet)

@@ -38,7 +38,7 @@ const IPS = ['8.8.8.8', '81.2.69.142', '1.1.1.1', '9.9.9.9', '208.67.222.222', '
 function goalsAtBudget(): Goal[] {
   const goals: Goal[] = [];
   for (let i = 0; ; i++) {
-    const g: Goal = { id: i + 1, siteId: 1, eventName: i % 3 === 0 ? `Event ${i} ${'e'.repeat(100)}` : '', pagePath: i % 3 === 0 ? '' : `/p${i}/${'seg*/'.repeat(60)}**`, currency: '', createdAt: '' };
+    const g: Goal = { id: i + 1, siteId: 1, eventName: i % 3 === 0 ? `Event ${i} ${'e'.repeat(100)}` : '', pagePath: i % 3 === 0 ? '' : `/p${i}/${'seg*/'.repeat(60)}**`, currency: '', displayName: '', props: [], scrollThreshold: -1, createdAt: '' };
     if (goalsSqlBytes([...goals, g]) > GOALS_SQL_MAX_BYTES) return goals;
     goals.push(g);
   }
