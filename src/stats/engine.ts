@@ -52,10 +52,15 @@ function round(x: number, digits = 0): number {
   return (Math.sign(x) * Math.round(Math.abs(x) * f + Number.EPSILON)) / f;
 }
 
+/**
+ * A revenue value as Plausible answers it: the amount at the stored precision (Decimal64(3); an average is cut, not
+ * rounded, to it), the full form and a compact form whose last digit is rounded half to even.
+ */
 function formatMoney(value: number, currency: string): RevenueValue {
-  const long = new Intl.NumberFormat('en-US', { style: 'currency', currency }).format(value);
-  const short = new Intl.NumberFormat('en-US', { style: 'currency', currency, notation: 'compact', maximumFractionDigits: 1 }).format(value);
-  return { value: round(value, 2), currency, short, long };
+  const exact = Math.trunc(Math.round(value * 1e6) / 1e3) / 1e3;
+  const long = new Intl.NumberFormat('en-US', { style: 'currency', currency }).format(exact);
+  const short = new Intl.NumberFormat('en-US', { style: 'currency', currency, notation: 'compact', maximumFractionDigits: 1, roundingMode: 'halfEven' } as Intl.NumberFormatOptions).format(exact);
+  return { value: exact, currency, short, long };
 }
 
 /** The columns that decide a visit's channel, and their hash (cheaper per row than a string key). */
@@ -231,7 +236,7 @@ export class StatsEngine {
         else either('visitors', 'uniq(user_id)', 'uniq(user_id)');
       } else if (m === 'visits') either('visits', 'uniq(session_id)', 'sum(sign)');
       else if (m === 'pageviews') either('pageviews', "countIf(name = 'pageview')", 'sum(sign * pageviews)');
-      else if (m === 'events') ev.events = 'count()';
+      else if (m === 'events') ev.events = "countIf(name != 'engagement')"; // engagement rows are read for scroll goals only
       else if (m === 'total_revenue' || m === 'average_revenue') {
         const cur = this.revenueCurrencyExpr(q);
         const amount = 'toFloat64(assumeNotNull(revenue_source_amount))';
@@ -322,7 +327,7 @@ export class StatsEngine {
           case 'percentage': {
             const v = num((ev.visitors ? e : s).visitors);
             if (dims.length === 0) return v > 0 ? 100 : null;
-            return totalVisitors > 0 ? round((v / totalVisitors) * 100, 2) : null;
+            return totalVisitors > 0 ? round((v / totalVisitors) * 100, 1) : null;
           }
           case 'conversion_rate':
             return crTotal > 0 ? round((num(e.visitors) / crTotal) * 100, 2) : 0;
@@ -481,8 +486,8 @@ export class StatsEngine {
     const inScope = q.dimensions.includes('event:goal') || q.filters.some((f) => f.kind === 'leaf' && f.dim === 'event:goal') ? goalsInScope(q) : [];
     const revenueGoals = inScope.filter((g) => g.currency);
     let w: { code: string; warning: string } | null = null;
-    if (q.goals.every((g) => !g.currency)) w = { code: 'revenue_goals_unavailable', warning: 'The owner of this site does not have access to the revenue metrics feature, or no revenue goals are configured.' };
-    else if (revenueGoals.length === 0) w = { code: 'no_revenue_goals_matching', warning: 'Revenue metrics are null as there are no matching revenue goals.' };
+    // (`revenue_goals_unavailable` is Plausible's answer to a plan without revenue metrics: Footfall has no plans)
+    if (revenueGoals.length === 0) w = { code: 'no_revenue_goals_matching', warning: 'Revenue metrics are null as there are no matching revenue goals.' };
     else if (!q.dimensions.includes('event:goal') && new Set(revenueGoals.map((g) => g.currency)).size > 1) {
       w = { code: 'no_single_revenue_currency', warning: 'Revenue metrics are null as there are multiple currencies for the selected event:goals.' };
     }

@@ -189,9 +189,16 @@ export function autoInterval(fromMs: number, toMs: number): Interval {
 /** Levels of `and`/`or`/`not`/`has_done` a filter may nest (the engine's AST depth is bounded; the dashboard uses 3). */
 export const MAX_FILTER_DEPTH = 20;
 
+/** A value as Plausible's messages print it (lists with `, ` between items, strings quoted). */
+function inspect(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(inspect).join(', ')}]`;
+  const text = JSON.stringify(v);
+  return text === undefined ? String(v) : text.length > 300 ? `${text.slice(0, 300)}…` : text;
+}
+
 function parseFilter(raw: unknown, path: string, depth: number): Filter {
   if (depth > MAX_FILTER_DEPTH) fail(`${path}: Invalid filters. Filters nest at most ${MAX_FILTER_DEPTH} levels deep.`);
-  const bad = () => fail(`${path}: Invalid filter ${JSON.stringify(raw)}`);
+  const bad = () => fail(`${path}: Invalid filter ${inspect(raw)}`);
   if (!Array.isArray(raw) || raw.length < 2) return bad();
   const [op, a, b, mod] = raw as unknown[];
   if (op === 'and' || op === 'or') {
@@ -207,7 +214,7 @@ function parseFilter(raw: unknown, path: string, depth: number): Filter {
     return { kind: op, child: parseFilter(a, `${path}/1`, depth + 1) };
   }
   if (typeof op !== 'string' || !(OPS as readonly string[]).includes(op) || raw.length < 3 || raw.length > 4) return bad();
-  if (a === 'segment') fail('Invalid filters. Saved segments are not supported by Footfall yet.');
+  // saved segments are a dashboard feature: Plausible's public API refuses them as any unknown dimension
   if (!validDimension(a) || isTimeDimension(a)) return bad();
   if (!Array.isArray(b) || b.length === 0) return bad();
   const city = a === 'visit:city';
@@ -402,6 +409,11 @@ function validateSemantics(q: Query): void {
       fail('Invalid filters. When `conversion_rate` or `group_conversion_rate` metrics are used, custom property filters can only be used on top level.');
     }
   }
+  // Plausible checks views_per_visit before the table decider
+  if (metrics.includes('views_per_visit')) {
+    if (all.some((l) => l.leaf.dim === 'event:page')) fail('Metric `views_per_visit` cannot be queried with a filter on `event:page`.');
+    if (dimensions.length > 0) fail('Metric `views_per_visit` cannot be queried with `dimensions`.');
+  }
   const eventDims = dimensions.filter((d) => isEventDimension(d) && d !== 'event:page');
   const sessionMetrics = metrics.filter((m) => SESSION_METRICS.has(m));
   if (sessionMetrics.length > 0 && eventDims.length > 0) {
@@ -414,10 +426,6 @@ function validateSemantics(q: Query): void {
   }
   const hasGoal = dimensions.includes('event:goal') || all.some((l) => l.leaf.dim === 'event:goal' && !l.behavioral);
   const hasPage = dimensions.includes('event:page') || all.some((l) => l.leaf.dim === 'event:page');
-  if (metrics.includes('views_per_visit')) {
-    if (all.some((l) => l.leaf.dim === 'event:page')) fail('Metric `views_per_visit` cannot be queried with a filter on `event:page`.');
-    if (dimensions.length > 0) fail('Metric `views_per_visit` cannot be queried with `dimensions`.');
-  }
   for (const m of ['conversion_rate', 'group_conversion_rate'] as const) {
     if (metrics.includes(m) && !hasGoal) fail(`Metric \`${m}\` can only be queried with event:goal filters or dimensions.`);
   }

@@ -7,14 +7,9 @@ import { plausibleCases, type PCase, type PEvent } from './harness.js';
 // - "a scroll depth of 255 (missing) is not considered a conversion" (goal filter, and goal breakdown): Plausible's
 //   factory stores scroll_depth 255 (missing) directly; the harness sends every engagement through the Events API with
 //   an `sd`, and 255 there is clamped to 100 (a full scroll) — a missing `sd` with no engagement time is rejected.
-//
-// Ported but not run (`notRunYet`): cases whose goals differ only in scroll_threshold/display_name. The harness does
-// not apply those fields yet, so to Footfall they are the same goal twice, and the second addGoal fails (409), which
-// would abort the seeding of the whole file. Run them once the harness applies scroll_threshold and display_name.
 
 const UID = 4242; // Plausible's @user_id (a random 1000..9999)
 
-const SCROLL = "scroll goals: Footfall does not apply goals' scroll_threshold/display_name yet (400 goal not configured)";
 
 const scrollGoals = [25, 50, 75].map((t) => ({ page_path: '/blog**', scroll_threshold: t, display_name: `Scroll /blog ${t}` }));
 const authorPost = (author: string, user_id: number, scroll_depth: number): PEvent[] => [
@@ -86,12 +81,7 @@ plausibleCases('goaldim', [
     ],
     v2: { metrics: ['visitors', 'events', 'group_conversion_rate'], date_range: 'all', filters: [['is', 'event:goal', ['Scroll /blog 50']]], dimensions: ['visit:source'] },
     expect: { results: [r(['Twitter'], [1, 0, 50.0])] },
-    todo: SCROLL,
   },
-]);
-
-/** Ported, not run yet: see the comment at the top. */
-export const notRunYet: PCase[] = [
   {
     name: 'page scroll goals: returns page scroll goals and pageview goals in breakdown with page filter',
     goals: [{ page_path: '/blog' }, { page_path: '/blog', scroll_threshold: 25, display_name: 'Scroll /blog 25' }],
@@ -104,7 +94,6 @@ export const notRunYet: PCase[] = [
     ],
     v2: { metrics: ['visitors', 'events', 'conversion_rate'], filters: [['is', 'event:page', ['/blog']]], date_range: 'all', dimensions: ['event:goal'] },
     expect: { results: [r(['Visit /blog'], [2, 2, 100.0]), r(['Scroll /blog 25'], [1, 0, 50.0])] },
-    todo: SCROLL,
   },
   {
     name: 'page scroll goals: custom props and page scroll goals in a double-dimension breakdown',
@@ -119,7 +108,6 @@ export const notRunYet: PCase[] = [
         r(['Scroll /blog 75', 'jane'], [1, 0, 25.0]),
       ],
     },
-    todo: SCROLL,
   },
   {
     name: 'page scroll goals: breakdown by event:props:author with a page scroll goal filter',
@@ -127,7 +115,6 @@ export const notRunYet: PCase[] = [
     events: authorEvents,
     v2: { metrics: ['visitors', 'events', 'conversion_rate'], date_range: 'all', filters: [['is', 'event:goal', ['Scroll /blog 25']]], dimensions: ['event:props:author'] },
     expect: { results: [r(['jane'], [2, 0, 50.0]), r(['john'], [1, 0, 25.0])] },
-    todo: SCROLL,
   },
   {
     name: 'page scroll goals: breaks down page scroll goals with a custom prop filter',
@@ -135,6 +122,5 @@ export const notRunYet: PCase[] = [
     events: authorEvents,
     v2: { metrics: ['visitors', 'events', 'conversion_rate'], date_range: 'all', filters: [['is', 'event:props:author', ['jane']]], dimensions: ['event:goal'] },
     expect: { results: [r(['Scroll /blog 25'], [2, 0, 50.0]), r(['Scroll /blog 50'], [2, 0, 50.0]), r(['Scroll /blog 75'], [1, 0, 25.0])] },
-    todo: SCROLL,
   },
-];
+]);

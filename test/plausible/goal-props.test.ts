@@ -1,16 +1,10 @@
 import { plausibleCases, type PCase } from './harness.js';
 
 // Ported from Plausible's test/plausible_web/controllers/api/external_stats_controller/query_goal_custom_props_test.exs
-// (inputs and expected answers only). Plausible creates these goals with Goals.create (custom_props, display_name);
-// Footfall has no goals with custom props yet, so the cases that depend on them are todo.
-//
-// Ported but not run (`notRunYet`): "different goals with same event name but different custom props are
-// distinguished": its two goals differ only in display_name/custom_props, which the harness does not apply yet, so to
-// Footfall they are the same goal twice and the second addGoal fails (409), aborting the seeding of the whole file.
+// (inputs and expected answers only). Plausible creates these goals with Goals.create (custom_props, display_name).
 //
 // Ties: where Plausible asserts membership only (Enum.member?/Enum.find), the rows are listed in dimension order.
 
-const TODO = 'goals with custom props';
 const r = (dimensions: unknown[], metrics: unknown[]) => ({ dimensions, metrics });
 
 plausibleCases('goalprops', [
@@ -25,7 +19,6 @@ plausibleCases('goalprops', [
     ],
     v2: { date_range: 'all', metrics: ['visitors', 'events'], filters: [['is', 'event:goal', ['Purchase']]] },
     expect: { results: [r([], [2, 2])] },
-    todo: TODO,
   },
   {
     name: 'filters with multiple custom properties (AND logic)',
@@ -38,7 +31,6 @@ plausibleCases('goalprops', [
     ],
     v2: { date_range: 'all', metrics: ['visitors', 'events'], filters: [['is', 'event:goal', ['Purchase']]] },
     expect: { results: [r([], [1, 1])] },
-    todo: TODO,
   },
   {
     name: 'goals without custom_props filter match all events',
@@ -77,7 +69,6 @@ plausibleCases('goalprops', [
     ],
     v2: { date_range: 'all', metrics: ['visitors', 'events', 'conversion_rate'], filters: [['is', 'event:goal', ['Signup']]] },
     expect: { results: [r([], [1, 1, 33.33])] },
-    todo: TODO,
   },
   {
     name: 'custom property filters work with multi-dimensional breakdown',
@@ -89,7 +80,6 @@ plausibleCases('goalprops', [
     ],
     v2: { date_range: 'all', metrics: ['visitors', 'events'], dimensions: ['event:goal', 'event:props:plan'], filters: [['is', 'event:goal', ['Purchase']]] },
     expect: { results: [r(['Purchase', 'free'], [1, 1]), r(['Purchase', 'premium'], [1, 1])] },
-    todo: TODO,
   },
   {
     name: 'custom property filters work with time series queries',
@@ -101,12 +91,7 @@ plausibleCases('goalprops', [
     ],
     v2: { date_range: ['2021-01-01', '2021-01-02'], metrics: ['visitors'], dimensions: ['time:day'], filters: [['is', 'event:goal', ['Click']]] },
     expect: { results: [r(['2021-01-01'], [1]), r(['2021-01-02'], [1])] },
-    todo: TODO,
   },
-]);
-
-/** Ported, not run yet: see the comment at the top. */
-export const notRunYet: PCase[] = [
   {
     name: 'different goals with same event name but different custom props are distinguished',
     goals: [
@@ -122,6 +107,5 @@ export const notRunYet: PCase[] = [
     v2: { date_range: 'all', metrics: ['visitors', 'events'], dimensions: ['event:goal'] },
     // Plausible: Red Button [1, 2] and Blue Button [1, 1] among the rows, and no "Button Click" row
     expect: { results: [r(['Blue Button'], [1, 1]), r(['Red Button'], [1, 2])] },
-    todo: TODO,
   },
-];
+]);

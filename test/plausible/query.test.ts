@@ -529,7 +529,6 @@ plausibleCases('query', [
         { dimensions: [blank], metrics: [1, 16.7] },
       ],
     },
-    todo: 'percentage rounding: Footfall answers 33.33 and 16.67 (two decimals), Plausible 33.3 and 16.7 (one decimal)',
   })),
   {
     name: 'breakdown by visit:os and visit:os_version',

@@ -87,7 +87,6 @@ plausibleCases('valid', [
     v2: all({ metrics: ['views_per_visit'], dimensions: ['event:name'] }),
     status: 400,
     expect: { error: 'Metric `views_per_visit` cannot be queried with `dimensions`.' },
-    todo: 'check order: Footfall answers the session-metric/event-dimension error first ("Session metric(s) `views_per_visit` cannot be queried along with event dimension(s) `event:name`"), Plausible the views_per_visit requirement',
   },
   {
     name: "param validation: validates a metric can't be asked multiple times",
