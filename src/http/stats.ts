@@ -6,7 +6,7 @@ import { normalizeDomain } from '../ingest/request.js';
 import type { ApiKeyInfo, Site } from '../store/repo.js';
 import type { StatsEngine, StatsResult } from '../stats/engine.js';
 import { parseQuery, QueryError } from '../stats/query.js';
-import { breakdownKey, previousRange, v1DateRange, v1Filters, v1Metrics } from '../stats/v1.js';
+import { breakdownKey, previousRange, v1Breakdown, v1Change, v1Check, v1DateRange, v1Filters, v1Interval, v1Metrics } from '../stats/v1.js';
 import { readBody } from './body.js';
 import { sendError, sendJson } from './respond.js';
 
@@ -74,9 +74,9 @@ function siteOf(raw: unknown, key: ApiKeyInfo, res: ServerResponse, deps: StatsR
 }
 
 /** Runs a v2 body; QueryErrors (and engine refusals of a user's regular expression) become 400. */
-export async function runQuery(body: Record<string, unknown>, site: Site, deps: Pick<StatsRouteDeps, 'admin' | 'stats'>, minuteBuckets = false): Promise<StatsResult> {
+export async function runQuery(body: Record<string, unknown>, site: Site, deps: Pick<StatsRouteDeps, 'admin' | 'stats'>, minuteBuckets = false, legacy = false): Promise<StatsResult> {
   const statsStart = body.date_range === 'all' ? await deps.stats.statsStart(site.id, site.timezone) : null;
-  const query = parseQuery(body, site, deps.admin.goalsOf(site.id), { nowMs: Date.now(), statsStart, minuteBuckets });
+  const query = parseQuery(body, site, deps.admin.goalsOf(site.id), { nowMs: Date.now(), statsStart, minuteBuckets, legacy });
   try {
     return await deps.stats.query(query);
   } catch (err) {
@@ -132,62 +132,68 @@ export async function handleV1(req: IncomingMessage, res: ServerResponse, url: U
       );
       return r.results[0]?.metrics[0] ?? 0;
     }
+    if (endpoint !== 'aggregate' && endpoint !== 'timeseries' && endpoint !== 'breakdown') throw new QueryError(`Unknown endpoint /api/v1/stats/${endpoint}`);
     const metrics = v1Metrics(p.get('metrics'));
     const range = v1DateRange(p.get('period'), p.get('date'), Date.now(), tz);
     const filters = v1Filters(p.get('filters'));
+    const property = endpoint === 'breakdown' ? p.get('property') ?? undefined : undefined;
+    v1Check({ endpoint, metrics, filters, property, goals: deps.admin.goalsOf(site.id) });
     const base = { site_id: site.domain, metrics, filters };
+    // v1 errors that reach the v2 layer keep v2's words, without its "Invalid filters. " prefix
+    const run = (body: Record<string, unknown>) =>
+      runQuery(body, site, deps, false, true).catch((err: unknown) => {
+        throw err instanceof QueryError ? new QueryError(err.message.replace(/^Invalid filters\. /, '')) : err;
+      });
     if (endpoint === 'aggregate') {
-      const cur = await runQuery({ ...base, date_range: range }, site, deps);
       const compare = p.get('compare');
       if (compare !== null && compare !== 'previous_period') throw new QueryError(`Invalid compare value: ${compare}`);
-      const prev = compare ? await runQuery({ ...base, date_range: previousRange(range) }, site, deps) : null;
-      const results: Record<string, { value: unknown; change?: number | null }> = {};
+      const [cur, prev] = await Promise.all([run({ ...base, date_range: range }), compare ? run({ ...base, date_range: previousRange(range) }) : null]);
+      const results: Record<string, { value: unknown; change?: number | null; comparison_value?: unknown }> = {};
       metrics.forEach((m, i) => {
-        const value = cur.results[0]?.metrics[i] ?? null;
-        const entry: { value: unknown; change?: number | null } = { value };
-        if (prev) {
-          const before = prev.results[0]?.metrics[i] ?? null;
-          const a = typeof value === 'number' ? value : 0;
-          const b = typeof before === 'number' ? before : 0;
-          if (m === 'bounce_rate' || m === 'conversion_rate') entry.change = value === null || before === null ? null : Math.round((a - b) * 10) / 10;
-          else entry.change = b === 0 ? (a > 0 ? 100 : 0) : Math.round(((a - b) / b) * 100);
-        }
-        results[m] = entry;
+        // v1 reports a visit duration of no visits as 0
+        const v1Value = (v: unknown) => (v === null && m === 'visit_duration' ? 0 : v);
+        const value = v1Value(cur.results[0]?.metrics[i] ?? null);
+        if (!prev) return void (results[m] = { value });
+        const before = v1Value(prev.results[0]?.metrics[i] ?? null);
+        results[m] = { value, change: v1Change(m, value, before), comparison_value: before };
       });
       return { results };
     }
     if (endpoint === 'timeseries') {
-      const interval = p.get('interval') ?? (p.get('period') === '12mo' || p.get('period') === '6mo' ? 'month' : 'day');
-      if (interval !== 'day' && interval !== 'month' && interval !== 'week' && interval !== 'hour') throw new QueryError(`Invalid value for interval: ${interval}`);
-      const r = await runQuery({ ...base, date_range: range, dimensions: [`time:${interval}`], include: { time_labels: true } }, site, deps);
+      const interval = v1Interval(p.get('interval'), p.get('period'));
+      // v1's conversion rate per bucket is of that bucket's visitors: v2's group rate
+      const v2Metrics = metrics.map((m) => (m === 'conversion_rate' ? 'group_conversion_rate' : m));
+      const r = await run({ ...base, metrics: v2Metrics, date_range: range, dimensions: [`time:${interval}`], include: { time_labels: true } });
       const byLabel = new Map(r.results.map((row) => [String(row.dimensions[0]), row.metrics]));
       const labels = (r.meta.time_labels as string[]) ?? [];
       return {
         results: labels.map((date) => {
           const vals = byLabel.get(date);
           const out: Record<string, unknown> = { date };
-          metrics.forEach((m, i) => (out[m] = vals ? vals[i] : m === 'visit_duration' || m === 'time_on_page' || m === 'scroll_depth' ? null : 0));
+          metrics.forEach((m, i) => (out[m] = vals ? vals[i] : m === 'visit_duration' || m === 'time_on_page' ? null : 0));
           return out;
         }),
       };
     }
-    if (endpoint === 'breakdown') {
-      const property = p.get('property');
-      if (!property) throw new QueryError('The `property` parameter is required for breakdown.');
-      const limit = Number(p.get('limit') ?? 100);
-      const page = Number(p.get('page') ?? 1);
-      if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new QueryError('Please provide limit as a number between 1 and 1000.');
-      if (!Number.isInteger(page) || page < 1) throw new QueryError('Please provide page as a number of 1 or more.');
-      const r = await runQuery({ ...base, date_range: range, dimensions: [property], pagination: { limit, offset: (page - 1) * limit } }, site, deps);
-      const key = breakdownKey(property);
-      return {
-        results: r.results.map((row) => {
-          const out: Record<string, unknown> = { [key]: row.dimensions[0] };
-          metrics.forEach((m, i) => (out[m] = row.metrics[i]));
-          return out;
-        }),
-      };
-    }
+    const limit = Number(p.get('limit') ?? 100);
+    const page = Number(p.get('page') ?? 1);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new QueryError('Please provide limit as a number between 1 and 1000.');
+    if (!Number.isInteger(page) || page < 1) throw new QueryError('Please provide page as a number of 1 or more.');
+    const shape = v1Breakdown(property!);
+    // v1's conversion rate in a breakdown by anything but goals (and properties) is per group: v2's group rate
+    const perGroup = property !== 'event:goal' && !property!.startsWith('event:props:');
+    const v2Metrics = metrics.map((m) => (m === 'conversion_rate' && perGroup ? 'group_conversion_rate' : m));
+    const r = await run({ ...base, metrics: v2Metrics, filters: [...filters, ...shape.filters], date_range: range, dimensions: shape.dimensions, pagination: { limit, offset: (page - 1) * limit } });
+    return {
+      results: r.results.map((row) => {
+        const out: Record<string, unknown> = {};
+        // the property's own key first, then the grouping dimensions it comes with (a version's browser or OS)
+        out[breakdownKey(property!)] = row.dimensions[shape.dimensions.indexOf(property!)];
+        shape.dimensions.forEach((d, i) => (out[breakdownKey(d)] ??= row.dimensions[i]));
+        metrics.forEach((m, i) => (out[m] = row.metrics[i]));
+        return out;
+      }),
+    };
     throw new QueryError(`Unknown endpoint /api/v1/stats/${endpoint}`);
   });
 }

@@ -1,7 +1,7 @@
 import { RE2JS } from 're2js';
 import type { Goal, Site } from '../store/repo.js';
 import { addDays, addMonths, daysBetween, isDate, isoInZone, localDate, parseDateTime, startOfMonth, zonedToUtc, type Interval } from './dates.js';
-import { goalDisplayName } from './goals.js';
+import { goalDisplayName, pagePatternRegex } from './goals.js';
 
 /**
  * Stage 1 of the Stats API: the request body (JSON) → a typed, validated `Query`, with Plausible's error
@@ -68,7 +68,7 @@ export const isEventDimension = (d: string): boolean => d.startsWith('event:');
 export const isTimeDimension = (d: string): boolean => d === 'time' || d.startsWith('time:');
 export const propKey = (d: string): string | null => (d.startsWith('event:props:') ? d.slice('event:props:'.length) : null);
 
-function validDimension(d: unknown): d is string {
+export function validDimension(d: unknown): d is string {
   if (typeof d !== 'string') return false;
   if ((VISIT_DIMENSIONS as readonly string[]).includes(d) || (EVENT_DIMENSIONS as readonly string[]).includes(d) || (TIME_DIMENSIONS as readonly string[]).includes(d)) return true;
   const k = propKey(d);
@@ -107,6 +107,8 @@ export interface Query {
   range: { fromMs: number; toMs: number; echo: [string, string] };
   /** The time dimension's interval, if any. */
   interval: Interval | null;
+  /** Asked through Stats API v1 (see Clock.legacy). */
+  legacy?: boolean;
 }
 
 /** Where the date range's relative forms count from: now, and the site's first day with data (for "all"). */
@@ -116,6 +118,8 @@ export interface Clock {
   statsStart: string | null;
   /** The dashboard's realtime graph buckets by minute (`time:minute`); the public API does not offer it. */
   minuteBuckets?: boolean;
+  /** Stats API v1 (checked by its own rules first): views per visit in a time series. */
+  legacy?: boolean;
 }
 
 const TOP_KEYS = new Set(['site_id', 'metrics', 'date_range', 'dimensions', 'filters', 'order_by', 'include', 'pagination']);
@@ -213,7 +217,8 @@ function parseFilter(raw: unknown, path: string, depth: number): Filter {
     if (raw.length !== 2) return bad();
     return { kind: op, child: parseFilter(a, `${path}/1`, depth + 1) };
   }
-  if (typeof op !== 'string' || !(OPS as readonly string[]).includes(op) || raw.length < 3 || raw.length > 4) return bad();
+  const wildcard = op === 'matches_wildcard' || op === 'matches_wildcard_not';
+  if (typeof op !== 'string' || (!wildcard && !(OPS as readonly string[]).includes(op)) || raw.length < 3 || raw.length > 4) return bad();
   // saved segments are a dashboard feature: Plausible's public API refuses them as any unknown dimension
   if (!validDimension(a) || isTimeDimension(a)) return bad();
   if (!Array.isArray(b) || b.length === 0) return bad();
@@ -232,6 +237,11 @@ function parseFilter(raw: unknown, path: string, depth: number): Filter {
       fail(`Invalid filters. The case_sensitive modifier is not allowed with pattern operators (${JSON.stringify(raw)})`);
     }
     caseSensitive = (mod as { case_sensitive: boolean }).case_sensitive;
+  }
+  if (wildcard) {
+    // `*` and `**` wildcards, as in page goals, as an anchored pattern (`**` any text, `*` any text without `/`)
+    const patterns = (b as unknown[]).map((c) => `${caseSensitive ? '' : '(?i)'}${pagePatternRegex(String(c))}`);
+    return { kind: 'leaf', op: op === 'matches_wildcard' ? 'matches' : 'matches_not', dim: a, clauses: patterns, caseSensitive: true };
   }
   return { kind: 'leaf', op: op as FilterOp, dim: a, clauses: (b as Array<string | number>).map((c) => (city ? Number(c) : c)), caseSensitive };
 }
@@ -344,7 +354,7 @@ export function parseQuery(body: Record<string, unknown>, site: Site, goals: Goa
     });
   }
 
-  const q: Query = { site, goals, metrics, dimensions, filters, rawFilters: rawFilters as unknown[], orderBy, include, pagination, range, interval };
+  const q: Query = { site, goals, metrics, dimensions, filters, rawFilters: rawFilters as unknown[], orderBy, include, pagination, range, interval, legacy: clock.legacy === true };
   validateSemantics(q);
   return extendHostnameFilters(q);
 }
@@ -412,7 +422,7 @@ function validateSemantics(q: Query): void {
   // Plausible checks views_per_visit before the table decider
   if (metrics.includes('views_per_visit')) {
     if (all.some((l) => l.leaf.dim === 'event:page')) fail('Metric `views_per_visit` cannot be queried with a filter on `event:page`.');
-    if (dimensions.length > 0) fail('Metric `views_per_visit` cannot be queried with `dimensions`.');
+    if (dimensions.length > 0 && !(q.legacy && dimensions.every(isTimeDimension))) fail('Metric `views_per_visit` cannot be queried with `dimensions`.');
   }
   const eventDims = dimensions.filter((d) => isEventDimension(d) && d !== 'event:page');
   const sessionMetrics = metrics.filter((m) => SESSION_METRICS.has(m));

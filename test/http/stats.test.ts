@@ -99,10 +99,14 @@ test('events in, numbers out: v2 aggregate, breakdown and time series, and v1 on
   const realtime = await v1('realtime/visitors?site_id=read.example');
   assert.deepEqual(realtime, { status: 200, body: 3 });
   const aggregate = await v1('aggregate?site_id=read.example&period=day&metrics=visitors,pageviews,bounce_rate&compare=previous_period');
-  assert.deepEqual(aggregate.body, { results: { visitors: { value: 3, change: 100 }, pageviews: { value: 4, change: 100 }, bounce_rate: { value: 33, change: 33 } } });
-  const ts = await v1('timeseries?site_id=read.example&period=7d&metrics=visitors');
-  assert.equal(ts.body.results.length, 7);
-  assert.deepEqual(ts.body.results[6].visitors, 3);
+  // against an empty previous day: counts change by 100 %, a rate has no change (Plausible's v1)
+  assert.deepEqual(aggregate.body, {
+    results: { visitors: { value: 3, change: 100, comparison_value: 0 }, pageviews: { value: 4, change: 100, comparison_value: 0 }, bounce_rate: { value: 33, change: null, comparison_value: 0 } },
+  });
+  // 30d: the thirty days before today and today
+  const ts = await v1('timeseries?site_id=read.example&period=30d&metrics=visitors');
+  assert.equal(ts.body.results.length, 31);
+  assert.deepEqual(ts.body.results[30].visitors, 3);
   assert.deepEqual(ts.body.results[0], { date: ts.body.results[0].date, visitors: 0 });
   const bd = await v1('breakdown?site_id=read.example&period=day&property=visit:source&metrics=visitors,bounce_rate');
   assert.deepEqual(bd.body.results, [

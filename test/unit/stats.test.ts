@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { isoInZone, localDate, offsetMinutes, timeLabels, zonedToUtc } from '../../src/stats/dates.js';
 import { goalDisplayName, goalError, pagePatternRegex } from '../../src/stats/goals.js';
 import { autoInterval, parseDateRange } from '../../src/stats/query.js';
-import { breakdownKey, previousRange, v1DateRange, v1Filters } from '../../src/stats/v1.js';
+import { breakdownKey, previousRange, v1Change, v1DateRange, v1Filters, v1Interval } from '../../src/stats/v1.js';
 
 test('time zones: quarter-hour offsets and DST through Intl', () => {
   assert.equal(offsetMinutes(Date.parse('2026-03-02T00:00:00Z'), 'Asia/Kathmandu'), 345);
@@ -60,14 +60,26 @@ test('goals: display names, path patterns, validation', () => {
 
 test('v1 adapters: periods, filters, breakdown keys', () => {
   const now = Date.parse('2026-03-10T12:00:00Z');
-  assert.deepEqual(v1DateRange(null, null, now, 'UTC'), ['2026-02-09', '2026-03-10']);
-  assert.deepEqual(v1DateRange('7d', '2026-03-05', now, 'UTC'), ['2026-02-27', '2026-03-05']);
+  assert.deepEqual(v1DateRange(null, null, now, 'UTC'), ['2026-02-08', '2026-03-10']);
+  assert.deepEqual(v1DateRange('7d', '2026-03-05', now, 'UTC'), ['2026-02-26', '2026-03-04']);
+  assert.deepEqual(v1DateRange('custom', '2026-01-01, 2026-01-31', now, 'UTC'), ['2026-01-01', '2026-01-31'], 'dates trimmed');
+  assert.throws(() => v1DateRange('custom', null, now, 'UTC'), /The `date` parameter is required when using a custom period/);
+  assert.throws(() => v1DateRange('day', '2026-13-01', now, 'UTC'), /Error parsing `date` parameter: invalid_format/);
   assert.deepEqual(v1DateRange('6mo', null, now, 'UTC'), ['2025-10-01', '2026-03-31']);
   assert.deepEqual(v1DateRange('custom', '2026-01-01,2026-01-31', now, 'UTC'), ['2026-01-01', '2026-01-31']);
   assert.throws(() => v1DateRange('custom', '2026-01-31', now, 'UTC'));
   assert.deepEqual(previousRange(['2026-03-01', '2026-03-07']), ['2026-02-22', '2026-02-28']);
   assert.deepEqual(v1Filters('event:goal==Signup;visit:country!=DE|FR'), [['is', 'event:goal', ['Signup']], ['is_not', 'visit:country', ['DE', 'FR']]]);
-  assert.deepEqual(v1Filters('event:page==/blog/*'), [['matches', 'event:page', ['^/blog/.*$']]]);
+  assert.deepEqual(v1Filters('event:page==/blog/*'), [['matches_wildcard', 'event:page', ['/blog/*']]]);
+  assert.deepEqual(v1Filters('event:goal==Visit /blog**'), [['is', 'event:goal', ['Visit /blog**']]], 'goal names are literal');
+  assert.deepEqual(v1Filters('[["is","visit:browser",["Chrome"]]]'), [['is', 'visit:browser', ['Chrome']]], 'a JSON filter list');
+  assert.throws(() => v1Filters('badproperty==x'), /Invalid filter property 'badproperty'/);
+  assert.equal(v1Interval(null, 'day'), 'hour');
+  assert.equal(v1Interval(null, '12mo'), 'month');
+  assert.equal(v1Interval('date', '30d'), 'day');
+  assert.throws(() => v1Interval('fortnight', '30d'), /invalid interval `fortnight`/);
+  assert.deepEqual([v1Change('visitors', 3, 1), v1Change('visitors', 3, 0), v1Change('visitors', 0, 0), v1Change('time_on_page', null, 60)], [200, 100, 0, null]);
+  assert.deepEqual([v1Change('bounce_rate', 50, 100), v1Change('bounce_rate', 100, 0), v1Change('conversion_rate', 50, 33.33)], [-50, null, 16.7]);
   assert.deepEqual(v1Filters('event:props:author==a\\|b'), [['is', 'event:props:author', ['a|b']]]);
   assert.deepEqual(v1Filters('visit:source~goo'), [['contains', 'visit:source', ['goo']]]);
   assert.equal(breakdownKey('visit:source'), 'source');
