@@ -53,10 +53,11 @@ async function settled(p: Page): Promise<void> {
   await p.waitForFunction(
     () => {
       const d = (globalThis as any).document;
-      return d.querySelectorAll('[data-metric]').length > 0 && d.querySelectorAll('[data-metric][data-value=""]').length === 0 && d.querySelectorAll('[aria-busy="true"]').length === 0;
+      // an automatic retry in progress (a busy server's 429 answered with Retry-After) is not settled yet
+      return d.querySelectorAll('[data-metric]').length > 0 && d.querySelectorAll('[data-metric][data-value=""]').length === 0 && d.querySelectorAll('[aria-busy="true"], [data-retrying]').length === 0;
     },
     undefined,
-    { timeout: 20_000 },
+    { timeout: 45_000 },
   );
 }
 
@@ -370,6 +371,8 @@ test('drilling in: one click on the first row of every panel and tab, and a few 
   });
   const errs: string[] = [];
   watch(p, errs);
+  let busy = 0;
+  p.on('response', (r) => void (r.status() === 429 && busy++));
   const base = `${srv.url}/${SEED_DOMAIN}?period=30d`;
   const clickFirst = async (panel: string, tab: string | null) => {
     if (tab) {
@@ -408,7 +411,10 @@ test('drilling in: one click on the first row of every panel and tab, and a few 
   await assertTopStats(p, [first, today]);
   await p.screenshot({ path: path.join(OUT, 'dashboard-all-time.png'), fullPage: true });
   await p.close();
-  assert.deepEqual(errs, []);
+  // The walk loads the dashboard faster than a person clicks: it may exceed the user's query budget (a 429 that the
+  // dashboard retries by itself, and the view above still ended whole); any other console error fails.
+  assert.deepEqual(errs.filter((e) => !/status of 429/.test(e)), []);
+  if (busy) console.log(`# drill-in walk: ${busy} answers of 429 (query budget), retried by the dashboard`);
 });
 
 test('adding a site leads to its snippet, which turns into the dashboard when the first event arrives', { skip }, async () => {

@@ -14,7 +14,7 @@ export function ErrorLine({ q }: { q: Async<unknown> }) {
           : e.message
       : 'Cannot reach the server.';
   return (
-    <p class="error" role="alert" data-error>
+    <p class="error" role="alert" data-error data-retrying={q.retryAt ? 'true' : undefined}>
       {text} {q.retryAt ? <span class="muted">Trying again…</span> : null}
       {q.retry && (
         <button class="link-button" onClick={q.retry}>
