@@ -1,6 +1,7 @@
 import type { SqlBackend } from '../store/backend.js';
 import { MAX_QUERY_BYTES, sqlString, sqlUInt } from '../store/sql.js';
 import { timeLabels } from './dates.js';
+import { comparisonQuery, mainQuery, mergeComparison } from './comparisons.js';
 import { channelExpression, channelOf } from './channel.js';
 import { baseWhere, dimensionExpr, filtersWhere, goalPresence, goalsInScope, presenceCondition, resolveCityNames, type CompileContext, type FilterOptions, type Places, type Table } from './compile.js';
 import { anyGoalCondition, goalDisplayName } from './goals.js';
@@ -199,6 +200,10 @@ export class StatsEngine {
   }
 
   async query(q: Query): Promise<StatsResult> {
+    if (q.comparison) {
+      const [main, other] = await Promise.all([this.query(mainQuery(q)), this.query(comparisonQuery(q))]);
+      return mergeComparison(q, main, other);
+    }
     // City names are loaded when a query first needs them (≈ 50 MB, built on a worker thread in about a second).
     if (this.places.warmUp && JSON.stringify(q).includes('visit:city')) await this.places.warmUp();
     const ctx: CompileContext = { db: this.db, q, places: this.places };
@@ -246,7 +251,8 @@ export class StatsEngine {
       } else if (m === 'views_per_visit') {
         se.n = 'sum(sign)';
         se.pv = 'sum(sign * pageviews)';
-      } else if (m === 'visit_duration') {
+      } else if (m === 'exit_rate') se.exits = 'sum(sign)';
+      else if (m === 'visit_duration') {
         se.n = 'sum(sign)';
         se.dur = 'sum(sign * duration)';
       }
@@ -264,6 +270,12 @@ export class StatsEngine {
     if (Object.keys(se).length) parts.push({ name: 'sessions', part: { table: 'sessions', aggregates: se, where: filtersWhere(ctx, 'sessions'), dims } });
     if (bouncePart === 'bounce') {
       parts.push({ name: 'bounce', part: { table: 'sessions', aggregates: { bn: 'sum(sign)', bb: 'sum(sign * is_bounce)' }, where: filtersWhere(ctx, 'sessions', { pageAsEntry }), dims } });
+    }
+    if (metrics.includes('exit_rate')) {
+      // exits from a page over its pageviews: visits that left there, and the page's pageviews under the same
+      // filters but those on the exit page (Plausible's exit rate)
+      const rest = { ...ctx, q: { ...q, filters: q.filters.filter((f) => !(f.kind === 'leaf' && f.dim === 'visit:exit_page')) } };
+      parts.push({ name: 'exit_pv', part: { table: 'events', aggregates: { pv: "countIf(name = 'pageview')" }, where: filtersWhere(rest, 'events'), dims: ['event:page'] } });
     }
     if (metrics.includes('time_on_page')) {
       parts.push({ name: 'top', part: { table: 'events', aggregates: { top_t: 'sum(engagement_time)', top_s: 'uniq(session_id)' }, where: filtersWhere({ ...ctx, engagementAsPageview: true }, 'events'), dims, engagement: true } });
@@ -289,7 +301,7 @@ export class StatsEngine {
     this.topInSql(q, parts);
     const results = await Promise.all(parts.map(async (p) => [p.name, await this.run(ctx, p.part)] as const));
     const byName = new Map(results);
-    const dimParts = results.filter(([name]) => !['total', 'cr_total', 'gcr_total'].includes(name));
+    const dimParts = results.filter(([name]) => !['total', 'cr_total', 'gcr_total', 'exit_pv'].includes(name));
 
     // Merge by dimension values.
     const keys = new Map<string, Array<string | number>>();
@@ -335,6 +347,10 @@ export class StatsEngine {
             const gk = JSON.stringify(groupDims.map((d) => dimValues[dims.indexOf(d)]));
             const t = num(get('gcr_total', gk)?.visitors);
             return t > 0 ? round((num(e.visitors) / t) * 100, 2) : 0;
+          }
+          case 'exit_rate': {
+            const pv = num(get('exit_pv', key)?.pv);
+            return pv > 0 ? Math.min(100, round((num(s.exits) / pv) * 100, 1)) : null;
           }
           case 'time_on_page': {
             const t = get('top', key);

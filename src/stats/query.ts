@@ -25,6 +25,7 @@ export const METRICS = [
   'time_on_page',
   'total_revenue',
   'average_revenue',
+  'exit_rate',
 ] as const;
 export type Metric = (typeof METRICS)[number];
 
@@ -103,12 +104,29 @@ export interface Query {
   orderBy: Array<[string, 'asc' | 'desc']>;
   include: Include;
   pagination: { limit: number; offset: number };
-  /** The instants `[from, to)` and the range echoed back (inclusive end, site time zone). */
-  range: { fromMs: number; toMs: number; echo: [string, string] };
+  /** The instants `[from, to)`, the range echoed back (inclusive end, site time zone) and, for whole days, the dates. */
+  range: DateRange;
+  /** `include.comparisons`: the period to compare with (null: none). */
+  comparison: Comparison | null;
   /** The time dimension's interval, if any. */
   interval: Interval | null;
   /** Asked through Stats API v1 (see Clock.legacy). */
   legacy?: boolean;
+}
+
+export interface DateRange {
+  fromMs: number;
+  toMs: number;
+  echo: [string, string];
+  /** The first and last local date, when the range is whole days. */
+  days?: [string, string];
+}
+
+/** What `include.comparisons` asks: a mode and the range it makes of the query's. */
+export interface Comparison {
+  mode: 'previous_period' | 'year_over_year' | 'custom';
+  matchDayOfWeek: boolean;
+  range: DateRange;
 }
 
 /** Where the date range's relative forms count from: now, and the site's first day with data (for "all"). */
@@ -122,7 +140,7 @@ export interface Clock {
   legacy?: boolean;
 }
 
-const TOP_KEYS = new Set(['site_id', 'metrics', 'date_range', 'dimensions', 'filters', 'order_by', 'include', 'pagination']);
+const TOP_KEYS = new Set(['site_id', 'metrics', 'date_range', 'date', 'dimensions', 'filters', 'order_by', 'include', 'pagination']);
 const INCLUDE_KEYS = new Set(['imports', 'time_labels', 'total_rows', 'trim_relative_date_range', 'comparisons']);
 
 const fail = (msg: string): never => {
@@ -130,14 +148,55 @@ const fail = (msg: string): never => {
 };
 
 /** Inclusive local dates → the range. */
-function dateRange(from: string, to: string, tz: string): Query['range'] {
+function dateRange(from: string, to: string, tz: string): DateRange {
   const fromMs = zonedToUtc(from, tz);
   const toMs = zonedToUtc(addDays(to, 1), tz);
-  return { fromMs, toMs, echo: [isoInZone(fromMs, tz), isoInZone(toMs - 1000, tz)] };
+  return { fromMs, toMs, echo: [isoInZone(fromMs, tz), isoInZone(toMs - 1000, tz)], days: [from, to] };
+}
+
+const minusYear = (d: string) => {
+  const y: string = `${String(Number(d.slice(0, 4)) - 1).padStart(4, '0')}${d.slice(4)}`;
+  return isDate(y) ? y : `${String(Number(d.slice(0, 4)) - 1).padStart(4, "0")}-02-28`; // 29 February → 28 February
+};
+
+/**
+ * `include.comparisons` → the period to compare with: the same number of days just before (moved back to whole
+ * weeks with `match_day_of_week`), the same dates a year before, or a custom range of dates.
+ */
+function parseComparison(raw: unknown, range: DateRange, tz: string): Comparison | null {
+  if (raw === undefined || raw === null || raw === false) return null;
+  const bad = (why: string) => fail(`#/include/comparisons: ${why}`);
+  if (typeof raw !== 'object' || Array.isArray(raw)) return bad('Type mismatch. Expected Object.');
+  const o = raw as Record<string, unknown>;
+  for (const k of Object.keys(o)) if (k !== 'mode' && k !== 'date_range' && k !== 'match_day_of_week') bad(`Schema does not allow additional properties (${k}).`);
+  const mode = o.mode;
+  if (mode !== 'previous_period' && mode !== 'year_over_year' && mode !== 'custom') return bad('Expected mode previous_period, year_over_year or custom.');
+  if (o.match_day_of_week !== undefined && typeof o.match_day_of_week !== 'boolean') bad('Expected match_day_of_week to be a boolean.');
+  const matchDayOfWeek = o.match_day_of_week === true;
+  if (mode === 'custom') {
+    const d = o.date_range;
+    if (!Array.isArray(d) || d.length !== 2 || !isDate(d[0]) || !isDate(d[1]) || d[1] < d[0]) return bad('A custom comparison needs date_range: two dates (YYYY-MM-DD), the first not after the second.');
+    return { mode, matchDayOfWeek, range: dateRange(d[0], d[1], tz) };
+  }
+  if (o.date_range !== undefined) bad('date_range is for the custom mode only.');
+  if (!range.days) {
+    // a range of instants: the same length just before, or a year before
+    const len = range.toMs - range.fromMs;
+    const fromMs = mode === 'previous_period' ? range.fromMs - len : range.fromMs - 365 * 86_400_000;
+    return { mode, matchDayOfWeek, range: { fromMs, toMs: fromMs + len, echo: [isoInZone(fromMs, tz), isoInZone(fromMs + len - 1000, tz)] } };
+  }
+  const [a, b] = range.days;
+  if (mode === 'year_over_year') {
+    if (matchDayOfWeek) return { mode, matchDayOfWeek, range: dateRange(addDays(a, -364), addDays(b, -364), tz) };
+    return { mode, matchDayOfWeek, range: dateRange(minusYear(a), minusYear(b), tz) };
+  }
+  const n = daysBetween(a, b) + 1;
+  const shift = matchDayOfWeek ? Math.ceil(n / 7) * 7 : n;
+  return { mode, matchDayOfWeek, range: dateRange(addDays(a, -shift), addDays(b, -shift), tz) };
 }
 
 /** `date_range` in any of its forms → instants, in the site's time zone. */
-export function parseDateRange(raw: unknown, tz: string, clock: Clock, trim: boolean): Query['range'] {
+export function parseDateRange(raw: unknown, tz: string, clock: Clock, trim: boolean): DateRange {
   const bad = () => fail(`#/date_range: Invalid date range ${JSON.stringify(raw)}`);
   const today = localDate(clock.nowMs, tz);
   if (typeof raw === 'string') {
@@ -320,7 +379,11 @@ export function parseQuery(body: Record<string, unknown>, site: Site, goals: Goa
     } else fail(`#/pagination/${k}: Schema does not allow additional properties.`);
   }
 
-  const range = parseDateRange(body.date_range, site.timezone, clock, include.trim_relative_date_range);
+  // `date`: the day relative ranges count from (today by default), as Plausible's dashboard sends it
+  if (body.date !== undefined && !isDate(body.date)) fail('#/date: Expected a date (YYYY-MM-DD).');
+  const at: Clock = body.date !== undefined ? { ...clock, nowMs: zonedToUtc(body.date as string, site.timezone, '12:00:00') } : clock;
+  const range = parseDateRange(body.date_range, site.timezone, at, include.trim_relative_date_range);
+  const comparison = parseComparison((rawInclude as Record<string, unknown>).comparisons, range, site.timezone);
 
   const rawFilters = body.filters ?? [];
   if (!Array.isArray(rawFilters)) fail('#/filters: Type mismatch. Expected Array.');
@@ -354,7 +417,7 @@ export function parseQuery(body: Record<string, unknown>, site: Site, goals: Goa
     });
   }
 
-  const q: Query = { site, goals, metrics, dimensions, filters, rawFilters: rawFilters as unknown[], orderBy, include, pagination, range, interval, legacy: clock.legacy === true };
+  const q: Query = { site, goals, metrics, dimensions, filters, rawFilters: rawFilters as unknown[], orderBy, include, pagination, range, comparison, interval, legacy: clock.legacy === true };
   validateSemantics(q);
   return extendHostnameFilters(q);
 }
@@ -441,6 +504,9 @@ function validateSemantics(q: Query): void {
   }
   for (const m of ['scroll_depth', 'time_on_page'] as const) {
     if (metrics.includes(m) && !hasPage) fail(`Metric \`${m}\` can only be queried with event:page filters or dimensions.`);
+  }
+  if (metrics.includes('exit_rate') && (dimensions.length !== 1 || dimensions[0] !== 'visit:exit_page')) {
+    fail('Metric `exit_rate` requires a `"visit:exit_page"` dimension. No other dimensions are allowed.');
   }
   if (q.include.time_labels && q.interval === null) fail('Invalid include.time_labels: requires a time dimension.');
 }

@@ -11,11 +11,7 @@ import { plausibleCases, type PCase } from './harness.js';
 // The 28d and 91d cases pin "today" with Plausible's internal `date` body key (kept as is). Where Plausible only
 // looks up some rows (Enum.find / List.first / List.last), the other rows of the time series are written out as
 // Plausible's "timeseries comparison" case shows them: every bucket of the range, 0 against 0 with change 0.
-// `include.comparisons` is not supported by Footfall yet: every case is `todo` until it lands.
 
-const TODO = 'include.comparisons';
-const DATE_TODO = `${TODO}; also the internal \`date\` key: Footfall answers 400 "#/date: Schema does not allow additional properties."`;
-const PCT_TODO = `${TODO}; also percentage rounding: Footfall answers 33.33 / 16.67, Plausible 33.3 / 16.7`;
 
 const day = (d: string, n: number) => {
   const t = new Date(`${d}T00:00:00Z`);
@@ -65,7 +61,6 @@ const last28 = (match_day_of_week: boolean): PCase => ({
   },
   // first bucket 2021-05-13 against 2021-04-15, last 2021-06-09 against 2021-05-12
   expect: { results: dailyRows('2021-05-13', '2021-06-09', (d) => day(d, -28), {}, {}) },
-  todo: DATE_TODO,
 });
 
 const may27toJun3 = ['2021-05-27', '2021-05-28', '2021-05-30', '2021-05-30', '2021-05-31', '2021-06-01', '2021-06-02', '2021-06-02', '2021-06-03'].map((d) =>
@@ -78,7 +73,6 @@ plausibleCases('cmp', [
     events: [pv('2021-01-01 00:00:00'), pv('2021-01-01 00:25:00'), pv('2021-01-02 00:00:00'), pv('2021-01-07 00:00:00')],
     v2: { metrics: ['pageviews'], date_range: ['2021-01-07', '2021-01-13'], include: { comparisons: { mode: 'previous_period' } } },
     expect: { results: [{ dimensions: [], metrics: [1], comparison: { change: [-67], dimensions: [], metrics: [3] } }] },
-    todo: TODO,
   },
   {
     name: 'timeseries comparison',
@@ -95,7 +89,6 @@ plausibleCases('cmp', [
         { dimensions: ['2021-01-13'], metrics: [0], comparison: { dimensions: ['2021-01-06'], metrics: [1], change: [-100] } },
       ],
     },
-    todo: TODO,
   },
   last28(false),
   last28(true),
@@ -115,13 +108,11 @@ plausibleCases('cmp', [
     expect: {
       results: dailyRows('2022-04-01', '2022-06-30', yearBefore, { '2022-04-01': 1, '2022-04-05': 1, '2022-06-30': 1 }, { '2021-04-01': 2, '2021-04-05': 2, '2021-06-30': 1 }),
     },
-    todo: DATE_TODO,
   },
   {
     name: 'dimensional comparison with low limit (limit 2)',
     events: browsers,
     v2: browserQuery({ limit: 2 }),
-    todo: PCT_TODO,
     expect: {
       results: [
         { dimensions: ['Chrome'], metrics: [3, 50.0], comparison: { dimensions: ['Chrome'], metrics: [1, 12.5], change: [200, 300] } },
@@ -133,7 +124,6 @@ plausibleCases('cmp', [
     name: 'dimensional comparison with low limit (limit 2, offset 2)',
     events: browsers,
     v2: browserQuery({ limit: 2, offset: 2 }),
-    todo: PCT_TODO,
     expect: {
       results: [{ dimensions: ['Safari'], metrics: [1, 16.7], comparison: { dimensions: ['Safari'], metrics: [3, 37.5], change: [-67, -55] } }],
     },
@@ -145,7 +135,6 @@ plausibleCases('cmp', [
     events: [pv('2021-04-20 00:00:00'), pv('2021-05-01 00:00:00'), pv('2021-05-02 00:00:00'), pv('2021-05-03 00:00:00')],
     v2: { metrics: ['pageviews'], date_range: ['2021-05-01', '2021-05-31'], include: { comparisons: { mode: 'previous_period' } } },
     expect: { results: [{ dimensions: [], metrics: [3], comparison: { dimensions: [], metrics: [1], change: [200] } }] },
-    todo: TODO,
   },
   {
     name: 'utm_source previous_period comparison',
@@ -168,7 +157,7 @@ plausibleCases('cmp', [
         { dimensions: ['(not set)'], metrics: [1], comparison: { dimensions: ['(not set)'], metrics: [0], change: [100] } },
       ],
     },
-    todo: `${TODO}; also the order of ties: Footfall answers (not set) before Facebook (both 1), Plausible Facebook first`,
+    todo: 'the order of ties: Footfall answers (not set) before Facebook (both 1, dimension ascending), Plausible Facebook first',
   },
   {
     name: 'time series previous_period comparison',
@@ -182,7 +171,6 @@ plausibleCases('cmp', [
         { dimensions: ['2021-06-04'], metrics: [0], comparison: { dimensions: ['2021-05-31'], metrics: [1], change: [-100] } },
       ],
     },
-    todo: TODO,
   },
   {
     name: 'time series previous_period comparison with match_day_of_week',
@@ -201,7 +189,6 @@ plausibleCases('cmp', [
         { dimensions: ['2021-06-04'], metrics: [0], comparison: { dimensions: ['2021-05-28'], metrics: [1], change: [-100] } },
       ],
     },
-    todo: TODO,
   },
   {
     name: 'time series year_over_year comparison',
@@ -211,7 +198,6 @@ plausibleCases('cmp', [
     expect: {
       results: dailyRows('2020-01-01', '2020-01-31', yearBefore, { '2020-01-01': 1, '2020-01-05': 1, '2020-01-30': 1, '2020-01-31': 1 }, { '2019-01-01': 2, '2019-01-05': 2, '2019-01-31': 1 }),
     },
-    todo: TODO,
   },
   {
     name: 'time series custom date range comparison',
@@ -230,6 +216,5 @@ plausibleCases('cmp', [
         { dimensions: ['2021-06-04'], metrics: [0], comparison: { dimensions: ['2021-05-04'], metrics: [1], change: [-100] } },
       ],
     },
-    todo: TODO,
   },
 ]);

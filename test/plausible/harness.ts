@@ -165,10 +165,10 @@ async function seed(dataDir: string, file: string, cases: PCase[], env: Record<s
       }
     }
     const pipeline = new Pipeline({ byDomain: (d) => sites.get(d) }, stages);
-    // every case's events in time order (sessions are per site and visitor, so cases do not meet)
     const now = new Date(Date.now() - 60_000).toISOString().slice(0, 19).replace('T', ' ');
     const all = cases.flatMap((c, i) => c.events.map((e) => ({ e: { ...e, timestamp: e.timestamp ?? now }, domain: domainOf(file, i), uid: e.user_id ?? anonymous++ })));
-    all.sort((a, b) => a.e.timestamp.localeCompare(b.e.timestamp));
+    // in each case's list order, as Plausible's populate_stats builds sessions (a session's exit page is its last
+    // listed pageview); cases are separate sites, so their sessions never meet
     for (const { e, domain, uid } of all) {
       const r = parseEventObject(bodyOf(e, domain));
       if (!r.ok) throw new Error(`invalid event ${JSON.stringify(e)}: ${JSON.stringify(r.errors)}`);
