@@ -28,15 +28,25 @@ export function offsetMinutes(ms: number, tz: string): number {
   return Math.round((asUtc - Math.floor(ms / 1000) * 1000) / 60_000);
 }
 
-/** The instant of a wall-clock time in a zone (a time skipped by DST moves forward). */
-export function zonedToUtc(date: string, tz: string, time = '00:00:00'): number {
+/**
+ * The instant of a wall-clock time in a zone. A time skipped by DST moves forward; a time that occurs twice (the hour
+ * repeated when clocks go back) is its `earlier` or `later` occurrence.
+ */
+export function zonedToUtc(date: string, tz: string, time = '00:00:00', repeated: 'earlier' | 'later' = 'earlier'): number {
   const [y, mo, d] = date.split('-').map(Number) as [number, number, number];
   const [h, mi, s] = time.split(':').map(Number) as [number, number, number];
-  const guess = Date.UTC(y, mo - 1, d, h, mi, s);
-  let ms = guess - offsetMinutes(guess, tz) * 60_000;
-  const second = guess - offsetMinutes(ms, tz) * 60_000;
-  if (second !== ms) ms = Math.max(ms, second);
-  return ms;
+  const wall = Date.UTC(y, mo - 1, d, h, mi, s);
+  // the candidates under the offsets in force a day before and a day after (a zone changes offset at most once a day)
+  const found = new Set<number>();
+  for (const probe of [wall - 86_400_000, wall, wall + 86_400_000]) {
+    const t = wall - offsetMinutes(probe, tz) * 60_000;
+    if (t + offsetMinutes(t, tz) * 60_000 === wall) found.add(t);
+  }
+  if (found.size > 0) return repeated === 'later' ? Math.max(...found) : Math.min(...found);
+  // a skipped time: the instant the clocks jumped to, as the earlier offset counts it
+  const before = wall - offsetMinutes(wall - 86_400_000, tz) * 60_000;
+  const after = wall - offsetMinutes(wall + 86_400_000, tz) * 60_000;
+  return Math.max(before, after);
 }
 
 const pad = (n: number, w = 2) => String(n).padStart(w, '0');

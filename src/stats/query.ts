@@ -147,10 +147,13 @@ const fail = (msg: string): never => {
   throw new QueryError(msg);
 };
 
-/** Inclusive local dates → the range. */
+/**
+ * Inclusive local dates → the range: from the first day's midnight (its later occurrence when clocks went back over
+ * it) to the last day's 23:59:59 (its earlier occurrence), as Plausible bounds a day.
+ */
 function dateRange(from: string, to: string, tz: string): DateRange {
-  const fromMs = zonedToUtc(from, tz);
-  const toMs = zonedToUtc(addDays(to, 1), tz);
+  const fromMs = zonedToUtc(from, tz, '00:00:00', 'later');
+  const toMs = zonedToUtc(to, tz, '23:59:59', 'earlier') + 1000;
   return { fromMs, toMs, echo: [isoInZone(fromMs, tz), isoInZone(toMs - 1000, tz)], days: [from, to] };
 }
 
