@@ -132,6 +132,61 @@ function watchFilled(): void {
   else g.document.addEventListener('DOMContentLoaded', start);
 }
 
+/**
+ * Runs in the page before a click on a row: from the click (its event time) until every panel shows the new filter's
+ * numbers — something was loading after the click, and nothing is any more. Says `footfall:refilled <ms>`.
+ */
+function watchRefill(): void {
+  const g = globalThis as any;
+  const d = g.document;
+  let t0 = -1;
+  let sawBusy = false;
+  const busy = () => d.querySelectorAll('[aria-busy="true"]').length > 0 || d.querySelectorAll('[data-metric][data-value=""]').length > 0;
+  d.addEventListener('click', (e: any) => (t0 = e.timeStamp), { capture: true, once: true });
+  const obs = new g.MutationObserver(() => {
+    if (t0 < 0) return;
+    if (busy()) sawBusy = true;
+    else if (sawBusy && d.querySelectorAll('[data-metric]').length > 0) {
+      obs.disconnect();
+      g.console.debug(`footfall:refilled ${g.performance.now() - t0}`);
+    }
+  });
+  obs.observe(d.documentElement, { subtree: true, childList: true, attributes: true, characterData: true });
+}
+
+function refilledMessage(page: Page): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('the dashboard did not refill within 60 s')), 60_000);
+    const onConsole = (msg: ConsoleMessage) => {
+      const m = /^footfall:refilled ([\d.]+)$/.exec(msg.text());
+      if (!m) return;
+      clearTimeout(timer);
+      page.off('console', onConsole);
+      resolve(Number(m[1]));
+    };
+    page.on('console', onConsole);
+  });
+}
+
+/** Clicks the first row of a panel (after choosing a tab) and measures until the whole dashboard is filled again. */
+async function clickFilter(page: Page, panel: string, tab: string | null): Promise<number> {
+  if (tab) {
+    const said = filledOrNow(page);
+    await page.click(`[data-panel="${panel}"] [data-tab="${tab}"]`);
+    await said;
+  }
+  await page.evaluate(`(${watchRefill.toString()})()`);
+  const said = refilledMessage(page);
+  await page.locator(`[data-panel="${panel}"] li[data-row] button.row`).first().click();
+  return said;
+}
+
+/** Waits until nothing is loading (after a tab switch). */
+async function filledOrNow(page: Page): Promise<void> {
+  await page.waitForTimeout(50);
+  await page.waitForFunction(() => (globalThis as any).document.querySelectorAll('[aria-busy="true"]').length === 0, undefined, { timeout: 60_000 });
+}
+
 /** The page's `footfall:filled <ms>` console message (ms since its navigation start); fails after 60 s. */
 function filledMessage(page: Page): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -179,6 +234,8 @@ async function main(): Promise<void> {
     const cold: number[] = [];
     const coldInPage: number[] = [];
     const warm: number[] = [];
+    const pageClick: number[] = [];
+    const channelClick: number[] = [];
     let requests = 0;
     const batches: number[][] = [];
     for (let i = 0; i < RUNS + 1; i++) {
@@ -210,6 +267,16 @@ async function main(): Promise<void> {
       }
       await page.waitForLoadState('load');
       requests = n;
+      if (i > 0) {
+        // drilling in: a page of Top pages, then (from the default view again) a channel
+        pageClick.push(await clickFilter(page, 'pages', null));
+        await page.goto(`${server.url}/${sites[0]!.domain}`, { waitUntil: 'commit' });
+        await filledMessage(page).catch(() => 0);
+        await filledOrNow(page);
+        channelClick.push(await clickFilter(page, 'sources', 'channels'));
+        await page.goto(`${server.url}/${sites[0]!.domain}`, { waitUntil: 'commit' });
+        await filledOrNow(page);
+      }
       const warmSaid = filledMessage(page);
       await page.reload({ waitUntil: 'commit' });
       const warmMs = await warmSaid;
@@ -226,6 +293,8 @@ async function main(): Promise<void> {
     console.log(`| the same, wall clock from page.goto in a fresh browser context (includes the new renderer process) | ${med(cold).toFixed(0)} | ${Math.min(...cold).toFixed(0)} | ${Math.max(...cold).toFixed(0)} | ${cold.length} |`);
     if (batches.length > 0) console.log(`| of the first load: the data request sent at | ${med(batches.map((b) => b[0]!)).toFixed(0)} | | | |\n| its first answer line at | ${med(batches.map((b) => b[1]!)).toFixed(0)} | | | |\n| its last answer line at | ${med(batches.map((b) => b[2]!)).toFixed(0)} | | | |`);
     console.log(`| reload, cached assets (page clock) | ${med(warm).toFixed(0)} | ${Math.min(...warm).toFixed(0)} | ${Math.max(...warm).toFixed(0)} | ${warm.length} |`);
+    console.log(`| filter click: first row of Top pages → every panel updated (page clock from the click) | ${med(pageClick).toFixed(0)} | ${Math.min(...pageClick).toFixed(0)} | ${Math.max(...pageClick).toFixed(0)} | ${pageClick.length} |`);
+    console.log(`| filter click: first channel → every panel updated | ${med(channelClick).toFixed(0)} | ${Math.min(...channelClick).toFixed(0)} | ${Math.max(...channelClick).toFixed(0)} | ${channelClick.length} |`);
     console.log(`\nShipped, gzipped: JS ${(s.js / 1024).toFixed(1)} kB, CSS ${(s.css / 1024).toFixed(1)} kB, HTML ${(s.html / 1024).toFixed(1)} kB, world map shapes ${(s.map / 1024).toFixed(1)} kB (fetched by the map tab)`);
   } finally {
     await browser.close();

@@ -2,7 +2,7 @@ import path from 'node:path';
 import fs from 'node:fs';
 import http from 'node:http';
 import type { Config } from '../config.js';
-import { Admin, AdminError } from '../core/admin.js';
+import { Admin, AdminError, type GoalInput } from '../core/admin.js';
 import { Accounts, type UserInfo } from '../core/accounts.js';
 import { Access, OPERATOR } from '../core/access.js';
 import { operatorOps, type OpArgs } from '../core/operations.js';
@@ -45,11 +45,7 @@ export interface AdminApi {
 
 export type GoalInfo = Goal & { name: string };
 export type NewUser = { user: UserInfo; password?: string; team?: { id: number; name: string; role: string } };
-export interface GoalDef {
-  eventName?: string;
-  pagePath?: string;
-  currency?: string;
-}
+export type GoalDef = GoalInput;
 
 /** Talks to the running server over its admin socket. */
 class RemoteAdmin implements AdminApi {
@@ -105,7 +101,14 @@ class RemoteAdmin implements AdminApi {
     this.request('DELETE', `/admin/shields/${encodeURIComponent(domain)}`, { kind, value }) as Promise<ShieldRule>;
   listGoals = (domain: string) => this.request('GET', `/admin/goals/${encodeURIComponent(domain)}`) as Promise<GoalInfo[]>;
   addGoal = (domain: string, d: GoalDef) =>
-    this.request('POST', `/admin/goals/${encodeURIComponent(domain)}`, { event: d.eventName, page: d.pagePath, currency: d.currency }) as Promise<GoalInfo>;
+    this.request('POST', `/admin/goals/${encodeURIComponent(domain)}`, {
+      event: d.eventName,
+      page: d.pagePath,
+      currency: d.currency,
+      display_name: d.displayName,
+      props: d.props ? Object.fromEntries(d.props) : undefined,
+      scroll: d.scrollThreshold,
+    }) as Promise<GoalInfo>;
   removeGoal = (domain: string, goal: string) => this.request('DELETE', `/admin/goals/${encodeURIComponent(domain)}`, { goal }) as Promise<GoalInfo>;
   listUsers = () => this.request('GET', '/admin/users') as Promise<UserInfo[]>;
   addUser = (email: string, password?: string) => this.request('POST', '/admin/users', { email, password }) as Promise<NewUser>;

@@ -21,7 +21,8 @@ const USAGE = `Usage: footfall <command>
                                           or allow only matching hostnames (patterns; none = all allowed)
   shields list <domain> [--json]
   shields remove <domain> ip|country|page|hostname <value>
-  goals add <domain> --event <name> [--currency <ISO>] | --page <path pattern>
+  goals add <domain> --event <name> [--currency <ISO>] | --page <path pattern> [--scroll <percent>]
+                    [--display-name <name>] [--prop <key=value>]…
                                           add a goal: a custom event (with a revenue currency), or pageviews of
                                           matching paths (* = within a segment, ** = anything)
   goals list <domain> [--json]
@@ -88,6 +89,9 @@ async function run(argv: string[]): Promise<void> {
       event: { type: 'string' },
       page: { type: 'string' },
       currency: { type: 'string' },
+      'display-name': { type: 'string' },
+      prop: { type: 'string', multiple: true },
+      scroll: { type: 'string' },
       burst: { type: 'string' },
       json: { type: 'boolean' },
       'password-stdin': { type: 'boolean' },
@@ -247,7 +251,13 @@ async function run(argv: string[]): Promise<void> {
       }
       case 'goals add': {
         if (!arg || (values.event === undefined) === (values.page === undefined)) throw new UsageError('goals add needs <domain> and --event <name> or --page <path pattern>');
-        const g = await api.addGoal(arg, { eventName: values.event, pagePath: values.page, currency: values.currency });
+        const props = (values.prop ?? []).map((kv): [string, string] => {
+          const at = kv.indexOf('=');
+          if (at <= 0) throw new UsageError(`--prop takes key=value, got ${JSON.stringify(kv)}`);
+          return [kv.slice(0, at), kv.slice(at + 1)];
+        });
+        const scroll = values.scroll === undefined ? undefined : Number(values.scroll);
+        const g = await api.addGoal(arg, { eventName: values.event, pagePath: values.page, currency: values.currency, displayName: values['display-name'], props: props.length ? props : undefined, scrollThreshold: scroll });
         out.write(`added goal ${g.name}${g.currency ? ` (revenue in ${g.currency})` : ''} to ${arg}\n`);
         break;
       }

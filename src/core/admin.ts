@@ -7,6 +7,29 @@ import { parseDateRange, type ExportTable } from '../store/export.js';
 import { normalizeDomain } from '../ingest/request.js';
 import type { SitesSnapshot } from '../ingest/sites.js';
 
+/**
+ * A goal from a JSON body (the admin socket, the dashboard): `event` or `page`, and optionally `currency`,
+ * `display_name`, `props` (an object of property → value) and `scroll` (a percentage, page goals).
+ */
+export function goalInputFromBody(b: Record<string, unknown>): GoalInput {
+  const text = (v: unknown, f: string, max = 2000): string | undefined => {
+    if (v === undefined || v === null || v === '') return undefined;
+    if (typeof v !== 'string' || v.length > max) throw new AdminError(400, `${f} must be a string of at most ${max} characters`);
+    return v;
+  };
+  let props: Array<[string, string]> | undefined;
+  if (b.props !== undefined && b.props !== null && b.props !== '') {
+    if (typeof b.props !== 'object' || Array.isArray(b.props)) throw new AdminError(400, 'props must be an object of property names to values');
+    props = Object.entries(b.props as Record<string, unknown>).map(([k, v]) => [k, typeof v === 'string' ? v : String(v)] as [string, string]);
+  }
+  let scrollThreshold: number | undefined;
+  if (b.scroll !== undefined && b.scroll !== null && b.scroll !== '') {
+    scrollThreshold = Number(b.scroll);
+    if (!Number.isInteger(scrollThreshold)) throw new AdminError(400, 'scroll must be a whole percentage from 1 to 100');
+  }
+  return { eventName: text(b.event, 'event'), pagePath: text(b.page, 'page'), currency: text(b.currency, 'currency', 10), displayName: text(b.display_name, 'display_name', 500), props, scrollThreshold };
+}
+
 /** A goal as its creator gives it: an event or a page pattern, with the optional parts Plausible CE has. */
 export interface GoalInput {
   eventName?: string;

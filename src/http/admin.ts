@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { AdminError, type Admin } from '../core/admin.js';
+import { AdminError, goalInputFromBody, type Admin } from '../core/admin.js';
 import type { Accounts } from '../core/accounts.js';
 import { OPERATOR, type Access } from '../core/access.js';
 import { operatorOps } from '../core/operations.js';
@@ -76,8 +76,7 @@ export async function handleAdmin(req: IncomingMessage, res: ServerResponse, url
       return sendJson(res, 200, admin.listGoals(arg ?? ''));
     case 'POST /goals': {
       const b = await jsonBody(req);
-      const opt = (v: unknown, f: string) => (v === undefined || v === null ? undefined : str(v, f));
-      return sendJson(res, 201, await admin.addGoal(arg ?? '', { eventName: opt(b.event, 'event'), pagePath: opt(b.page, 'page'), currency: opt(b.currency, 'currency') }));
+      return sendJson(res, 201, await admin.addGoal(arg ?? '', goalInputFromBody(b)));
     }
     case 'DELETE /goals': {
       const b = await jsonBody(req);

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { AdminError } from '../core/admin.js';
+import { AdminError, goalInputFromBody } from '../core/admin.js';
 import { parseRole, type Actor } from '../core/access.js';
 import { can, SETTING_CAPABILITY, type Role } from '../core/roles.js';
 import type { Site } from '../store/repo.js';
@@ -41,8 +41,7 @@ async function changeSetting(site: Site, role: Role, userId: number, b: Record<s
     case 'rate-limit':
       return admin.setRateLimit(site.domain, Number(b.perMinute), Number(b.burst));
     case 'goal-add': {
-      const opt = (v: unknown, f: string) => (v === undefined || v === null || v === '' ? undefined : str(v, f, 500));
-      return admin.addGoal(site.domain, { eventName: opt(b.event, 'event'), pagePath: opt(b.page, 'page'), currency: opt(b.currency, 'currency') });
+      return admin.addGoal(site.domain, goalInputFromBody(b));
     }
     case 'goal-remove':
       return admin.removeGoal(site.domain, String(b.goal));
