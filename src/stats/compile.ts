@@ -30,6 +30,8 @@ export interface CompileContext {
   places: Places;
   /** The condition of each `visit:city_name` filter leaf, made beforehand by resolveCityNames (positive form). */
   cityConditions?: Map<Leaf, string>;
+  /** The condition of each `visit:channel` filter leaf, made beforehand by resolveChannels (positive form). */
+  channelConditions?: Map<Leaf, string>;
   /**
    * Engagement parts (time on page, scroll depth): an `event:name` filter on `pageview` also takes the engagement
    * events (they measure the pageview; Plausible's dashboard asks Top pages with that filter and gets them).
@@ -75,6 +77,30 @@ export async function resolveCityNames(ctx: CompileContext, presentIds: () => Pr
 }
 
 type Leaf = Extract<Filter, { kind: 'leaf' }>;
+
+/** One (source, UTM tags, click id) combination of a range: its hash (as SQL computes it) and its channel. */
+export interface ChannelCombo {
+  hash: string;
+  channel: string;
+}
+
+/**
+ * The conditions of the query's `visit:channel` filters as lists of the range's combinations whose channel matches
+ * (`cityHash64(...) IN (...)`): the channel expression is a long CASE that costs ≈ 0.75 µs a row, the lookup a hash.
+ * A leaf whose list would be too long keeps the expression.
+ */
+export function resolveChannels(ctx: CompileContext, combos: readonly ChannelCombo[], hashExpr: string, maxBytes: number): Map<Leaf, string> {
+  const out = new Map<Leaf, string>();
+  for (const { leaf } of leaves(ctx.q.filters)) {
+    if (leaf.dim !== 'visit:channel') continue;
+    const positive = leaf.op.replace('_not', '') as Leaf['op'];
+    const test = jsMatch(positive, leaf.clauses.map(String), leaf.caseSensitive);
+    const hashes = combos.filter((c) => test(c.channel)).map((c) => c.hash);
+    const sql = hashes.length ? `${hashExpr} IN (${hashes.join(', ')})` : '0';
+    if (sql.length <= maxBytes) out.set(leaf, sql);
+  }
+  return out;
+}
 
 const NOT_SET = "'(not set)'";
 const orNotSet = (col: string) => `if(${col} = '', ${NOT_SET}, ${col})`;
@@ -251,6 +277,8 @@ function leafOnTable(ctx: CompileContext, leaf: Leaf, table: Table): string {
     positive = anyGoalCondition(ctx.q.goals.filter((g) => goalMatchesLeaf(g, leaf)));
   } else if (leaf.dim === 'visit:country_name' || leaf.dim === 'visit:region_name' || leaf.dim === 'visit:city_name') {
     positive = placeNameLeaf(ctx, leaf);
+  } else if (leaf.dim === 'visit:channel' && ctx.channelConditions?.has(leaf)) {
+    positive = ctx.channelConditions.get(leaf)!;
   } else if (leaf.dim === 'visit:city') {
     const ids = leaf.clauses.map((c) => sqlUInt(Number(c)));
     positive = leaf.op.startsWith('is') ? `city_geoname_id IN (${ids.join(', ')})` : matchClauses('toString(city_geoname_id)', leaf);

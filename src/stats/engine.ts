@@ -3,7 +3,7 @@ import { MAX_QUERY_BYTES, sqlString, sqlUInt } from '../store/sql.js';
 import { timeLabels } from './dates.js';
 import { comparisonQuery, mainQuery, mergeComparison } from './comparisons.js';
 import { channelExpression, channelOf } from './channel.js';
-import { baseWhere, dimensionExpr, filtersWhere, goalPresence, goalsInScope, presenceCondition, resolveCityNames, type CompileContext, type FilterOptions, type Places, type Table } from './compile.js';
+import { baseWhere, dimensionExpr, filtersWhere, goalPresence, goalsInScope, presenceCondition, resolveChannels, resolveCityNames, type ChannelCombo, type CompileContext, type FilterOptions, type Places, type Table } from './compile.js';
 import { anyGoalCondition, goalDisplayName } from './goals.js';
 import { EVENT_METRICS, isEventDimension, leaves, propKey, QueryError, SESSION_METRICS, SESSION_ONLY_DIMENSIONS, type Metric, type Query } from './query.js';
 
@@ -172,6 +172,28 @@ export class StatsEngine {
     return channelTransform(keys, channels, 'Direct') ?? channelExpression(); // too long to list: evaluate per row
   }
 
+  /**
+   * The (source, UTM tags, click id) combinations of the range on both tables, by hash, with their channel (computed
+   * here by the rules of the SQL expression); remembered per site as channelLookup does.
+   */
+  private async channelCombos(ctx: CompileContext): Promise<ChannelCombo[] | null> {
+    const both = (['events', 'sessions'] as const).map((t) => `SELECT ${CHANNEL_COLUMNS.join(', ')} FROM ${ctx.db}.${t} WHERE ${baseWhere(ctx, t)}`);
+    const rows = await this.read<Record<string, string>>(
+      `SELECT ${CHANNEL_COLUMNS.join(', ')}, toString(${CHANNEL_HASH}) AS h FROM (${both.join(' UNION ALL ')}) GROUP BY ${CHANNEL_COLUMNS.join(', ')} LIMIT 100001`,
+    );
+    let known = this.channelsBySite.get(ctx.q.site.id);
+    if (!known) this.channelsBySite.set(ctx.q.site.id, (known = new Map()));
+    const out: ChannelCombo[] = [];
+    for (const c of rows) {
+      if (!/^\d+$/.test(c.h ?? '')) continue;
+      const channel = channelOf(c.referrer_source ?? '', c.utm_source ?? '', c.utm_medium ?? '', c.utm_campaign ?? '', c.click_id_param ?? '');
+      if (known.size < MAX_KNOWN_COMBOS) known.set(c.h!, channel);
+      out.push({ hash: c.h!, channel });
+    }
+    // more than a list can hold: no lookup (the expression is used per row)
+    return rows.length > 100_000 ? null : out;
+  }
+
   private async run(ctx: CompileContext, p: Part): Promise<Map<string, Row>> {
     let channels: string | undefined;
     let rows: Row[];
@@ -213,6 +235,10 @@ export class StatsEngine {
         const rows = await this.read<{ c: string | number }>(`SELECT DISTINCT city_geoname_id AS c FROM (${both.join(' UNION ALL ')})`);
         return rows.map((r) => Number(r.c));
       });
+    }
+    if (leaves(q.filters).some((l) => l.leaf.dim === 'visit:channel')) {
+      const combos = await this.channelCombos(ctx);
+      if (combos) ctx.channelConditions = resolveChannels(ctx, combos, CHANNEL_HASH, CHANNEL_LIST_MAX_BYTES);
     }
     const { metrics, dimensions } = q;
     const warnings: Record<string, { code: string; warning: string }> = {};

@@ -184,6 +184,13 @@ for (const b of backends) {
       ]);
       assert.deepEqual(await rows({ metrics: ['visitors'], dimensions: ['visit:source'] }), [['Direct / None', 3], ['Bing', 1], ['Google', 1], ['Hacker News', 1], ['newsletter', 1]]);
       assert.deepEqual(await rows({ metrics: ['visits'], dimensions: ['visit:channel'] }), [['Direct', 3], ['Organic Search', 2], ['Email', 1], ['Organic Social', 1]]);
+      // channel filters (a lookup of the range's combinations): on sessions and on events, each operator
+      assert.deepEqual(await rows({ metrics: ['visits', 'pageviews'], filters: [['is', 'visit:channel', ['Organic Search']]] }), [[2, 3]]);
+      assert.deepEqual(await rows({ metrics: ['visits'], filters: [['is_not', 'visit:channel', ['Direct', 'Email']]] }), [[3]]);
+      assert.deepEqual(await rows({ metrics: ['visits'], filters: [['contains', 'visit:channel', ['organic'], { case_sensitive: false }]] }), [[3]]);
+      assert.deepEqual(await rows({ metrics: ['visits'], filters: [['matches', 'visit:channel', ['^E']]] }), [[1]]);
+      assert.deepEqual(await rows({ metrics: ['visits'], filters: [['is', 'visit:channel', ['Paid Search']]] }), [[0]]);
+      assert.deepEqual(await rows({ metrics: ['visitors', 'events'], dimensions: ['event:page'], filters: [['is', 'visit:channel', ['Organic Social']]] }), [['/blog/post-1', 1, 1], ['/blog/post-2', 1, 2]]);
       assert.deepEqual(await rows({ metrics: ['visitors'], dimensions: ['visit:utm_source', 'visit:utm_campaign'] }), [['(not set)', '(not set)', 5], ['newsletter', 'spring', 1]]);
       assert.deepEqual(await rows({ metrics: ['visitors'], dimensions: ['visit:device'] }), [['Desktop', 4], ['Mobile', 2]]);
       assert.deepEqual(await rows({ metrics: ['visitors'], dimensions: ['visit:os', 'visit:os_version'] }), [['Mac', '10', 2], ['Windows', '10', 2], ['Android', '10', 1], ['iOS', '10', 1]]);
