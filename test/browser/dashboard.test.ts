@@ -258,6 +258,33 @@ test('the period (keyboard) and the comparison change the numbers correctly', { 
   await page.selectOption('.period select', { label: 'Last 30 days (T)' });
   await page.waitForURL((u) => !u.searchParams.has('period'));
   await settled(page);
+  // `c` opens the custom range, as the menu says
+  await page.locator('body').press('c');
+  const custom = page.locator('[data-range-dialog="Custom range"]');
+  await custom.waitFor();
+  await custom.locator('input[name=from]').fill(daysAgo(20));
+  await custom.locator('input[name=to]').fill(daysAgo(10));
+  await custom.locator('button[type=submit]').click();
+  await page.waitForURL(/period=custom/);
+  await settled(page);
+  await assertTopStats(page, [daysAgo(20), daysAgo(10)]);
+  // a custom comparison: the previous value is that of the chosen dates
+  await page.selectOption('.compare select', 'custom');
+  const cmp = page.locator('[data-range-dialog="Compare to"]');
+  await cmp.waitFor();
+  await cmp.locator('input[name=from]').fill(daysAgo(40));
+  await cmp.locator('input[name=to]').fill(daysAgo(35));
+  await cmp.locator('button[type=submit]').click();
+  await page.waitForURL(/comparison=custom/);
+  await settled(page);
+  const before = (await statsApi({ metrics: ['visitors'], date_range: [daysAgo(40), daysAgo(35)] })).results[0].metrics[0] as number;
+  await page.locator('[data-metric="visitors"] ~ .prev').waitFor();
+  assert.equal(await page.locator('.stat', { has: page.locator('[data-metric="visitors"]') }).locator('.prev').getAttribute('data-prev'), String(before));
+  await page.screenshot({ path: path.join(OUT, 'dashboard-custom-comparison.png') });
+  await page.selectOption('.compare select', '');
+  await page.selectOption('.period select', { label: 'Last 30 days (T)' });
+  await page.waitForURL((u) => !u.searchParams.has('period') && !u.searchParams.has('comparison'));
+  await settled(page);
 });
 
 test('the view downloads as CSV files in a zip', { skip }, async () => {
@@ -293,6 +320,9 @@ test('screenshots on a phone and in the dark theme', { skip }, async () => {
   await settled(pp);
   const width = await pp.evaluate(() => (globalThis as any).document.documentElement.scrollWidth as number);
   assert.ok(width <= 390, `no sideways scrolling on a phone (page is ${width}px wide)`);
+  // the header's controls in one row
+  const tops = await pp.evaluate(() => [...(globalThis as any).document.querySelectorAll('.bar .controls > *')].map((e: any) => Math.round(e.getBoundingClientRect().top)) as number[]);
+  assert.ok(Math.max(...tops) - Math.min(...tops) < 16, `controls on more than one row: tops ${tops}`);
   await pp.screenshot({ path: path.join(OUT, 'dashboard-phone.png'), fullPage: true });
   await phone.close();
   const dark = await browser.newContext({ viewport: { width: 1280, height: 900 }, colorScheme: 'dark', storageState: await ctx.storageState() });
@@ -302,6 +332,18 @@ test('screenshots on a phone and in the dark theme', { skip }, async () => {
   await settled(dp);
   assert.equal(await dp.evaluate(() => (globalThis as any).getComputedStyle((globalThis as any).document.body).backgroundColor as string), 'rgb(17, 19, 24)');
   await dp.screenshot({ path: path.join(OUT, 'dashboard-dark.png'), fullPage: true });
+  // the switch beside the system setting: system → light → dark → system, remembered across pages
+  const bg = () => dp.evaluate(() => (globalThis as any).getComputedStyle((globalThis as any).document.body).backgroundColor as string);
+  assert.equal(await dp.getAttribute('.theme', 'data-theme-choice'), 'system');
+  await dp.click('.theme');
+  assert.equal(await bg(), 'rgb(246, 247, 251)', 'light although the system is dark');
+  await dp.reload();
+  await settled(dp);
+  assert.equal(await bg(), 'rgb(246, 247, 251)', 'the choice is remembered');
+  await dp.click('.theme');
+  assert.equal(await bg(), 'rgb(17, 19, 24)');
+  await dp.click('.theme');
+  assert.equal(await dp.getAttribute('.theme', 'data-theme-choice'), 'system');
   await dark.close();
   assert.deepEqual(errs, []);
 });

@@ -345,6 +345,15 @@ test('settings through the dashboard API use the admin code: time zone, goals, s
   assert.equal((await set({ action: 'timezone', timezone: 'Mars/Olympus' })).status, 400);
   assert.deepEqual((await set({ action: 'goal-add', event: 'Signup', currency: 'EUR' })).body.result.name, 'Signup');
   assert.equal((await set({ action: 'goal-add', page: '/pricing*' })).body.settings.goals.length, 2);
+  // Plausible CE's other goal kinds: a display name with property conditions, a scroll-depth goal
+  const pro = await set({ action: 'goal-add', event: 'Signup', display_name: 'Pro signup', props: { plan: 'pro' } });
+  assert.deepEqual([pro.status, pro.body.result.name, pro.body.result.props], [200, 'Pro signup', [['plan', 'pro']]]);
+  assert.equal((await set({ action: 'goal-add', event: 'Signup', props: { plan: 'free' } })).status, 409, 'two goals on one event need display names');
+  assert.equal((await set({ action: 'goal-add', page: '/blog/**', scroll: '50' })).body.result.name, 'Scroll 50% on /blog/**');
+  assert.equal((await set({ action: 'goal-add', event: 'Download', scroll: '50' })).status, 400, 'scroll thresholds are for page goals');
+  assert.equal((await set({ action: 'goal-add', page: '/x', scroll: '150' })).status, 400);
+  assert.equal((await set({ action: 'goal-add', event: 'Odd', props: 'plan=pro' })).status, 400, 'props is an object');
+  for (const name of ['Pro signup', 'Scroll 50% on /blog/**']) assert.equal((await set({ action: 'goal-remove', goal: name })).status, 200);
   assert.equal((await set({ action: 'shield-add', kind: 'ip', value: '203.0.113.0/24' })).status, 200);
   assert.equal((await set({ action: 'rate-limit', perMinute: 60, burst: 10 })).body.settings.site.rateLimitPerMinute, 60);
   const k = await dash('account', { method: 'POST', body: { action: 'key-create', name: 'from the dashboard' }, cookie });

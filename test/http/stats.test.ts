@@ -141,6 +141,14 @@ test('goals CLI: add, list, remove, and its refusals', async () => {
   assert.equal(rm.code, 0, rm.stderr);
   assert.deepEqual(JSON.parse((await cli(srv.dataDir, ['goals', 'list', 'goals.example', '--json'])).stdout).map((g: any) => g.name), ['Purchase']);
   assert.equal((await cli(srv.dataDir, ['goals', 'remove', 'goals.example', 'nope'])).code, 1);
+  // a display name with property conditions; a scroll-depth goal; what the Stats API then answers for them
+  const pro = await cli(srv.dataDir, ['goals', 'add', 'goals.example', '--event', 'Purchase', '--prop', 'plan=pro', '--prop', 'tier=1', '--display-name', 'Pro purchase']);
+  assert.equal(pro.code, 0, pro.stderr);
+  assert.match(pro.stdout, /added goal Pro purchase/);
+  assert.match((await cli(srv.dataDir, ['goals', 'add', 'goals.example', '--page', '/docs/**', '--scroll', '75'])).stdout, /added goal Scroll 75% on \/docs\/\*\*/);
+  assert.match((await cli(srv.dataDir, ['goals', 'add', 'goals.example', '--event', 'Y', '--prop', 'novalue'])).stderr, /--prop takes key=value/);
+  const goals = JSON.parse((await cli(srv.dataDir, ['goals', 'list', 'goals.example', '--json'])).stdout) as Array<{ name: string; props: unknown; scrollThreshold: number }>;
+  assert.deepEqual(goals.map((g) => [g.name, g.props, g.scrollThreshold]), [['Purchase', [], -1], ['Pro purchase', [['plan', 'pro'], ['tier', '1']], -1], ['Scroll 75% on /docs/**', [], 75]]);
   // a removed goal is gone for the Stats API too
   const r = await query({ site_id: 'goals.example', metrics: ['visitors'], date_range: 'day', filters: [['is', 'event:goal', ['Visit /pricing*']]] });
   assert.equal(r.status, 400);

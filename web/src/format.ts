@@ -85,3 +85,26 @@ export function change(metric: string, cur: MetricValue | undefined, prev: Metri
 
 /** Whether a higher value of the metric is good (bounce rate is not). */
 export const higherIsBetter = (metric: string): boolean => metric !== 'bounce_rate';
+
+let countryCodes: Map<string, string> | null = null;
+
+/** A country's flag (regional indicator letters, drawn by the system's emoji font) from its English name; '' if unknown. */
+export function flagOf(countryName: string): string {
+  if (!countryCodes) {
+    countryCodes = new Map();
+    const names = new Intl.DisplayNames(['en'], { type: 'region' });
+    for (let a = 65; a <= 90; a++) {
+      for (let b = 65; b <= 90; b++) {
+        const code = String.fromCharCode(a, b);
+        try {
+          const n = names.of(code);
+          if (n && n !== code) countryCodes.set(n, code);
+        } catch {
+          // not a region code
+        }
+      }
+    }
+  }
+  const code = countryCodes.get(countryName);
+  return code ? String.fromCodePoint(...[...code].map((c) => 0x1f1e6 + c.charCodeAt(0) - 65)) : '';
+}

@@ -7,6 +7,7 @@ import { invalidate, useAsync } from './hooks';
 import { Dashboard } from './components/Dashboard';
 import { AcceptInvitation, Login, ResetPassword, SharePassword } from './components/Login';
 import { Sites } from './components/Sites';
+import { applyTheme } from './components/ThemeSwitch';
 
 /** What the server put in the page (the site's view when this browser may see it, who is logged in); used once. */
 interface Boot {
@@ -140,4 +141,5 @@ function App() {
   );
 }
 
+applyTheme();
 render(<App />, document.getElementById('app')!);

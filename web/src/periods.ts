@@ -106,8 +106,9 @@ export function rangeOf(period: Period, date: string | undefined, from: string |
   }
 }
 
-/** The comparison range: the same number of days just before, or the same dates a year earlier. */
-export function comparisonRange(r: Range, mode: 'previous_period' | 'year_over_year'): [string, string] {
+/** The comparison range: the same number of days just before, the same dates a year earlier, or chosen dates. */
+export function comparisonRange(r: Range, mode: 'previous_period' | 'year_over_year' | 'custom', custom?: [string | undefined, string | undefined]): [string, string] {
+  if (mode === 'custom' && custom && isDate(custom[0]) && isDate(custom[1])) return [custom[0], custom[1]];
   if (mode === 'year_over_year') return [addMonths(r.from, -12), addMonths(r.to, -12)];
   const days = daysBetween(r.from, r.to) + 1;
   if (r.from === startOfMonth(r.from) && r.to === endOfMonth(r.to) && r.from.slice(0, 7) === r.to.slice(0, 7)) {

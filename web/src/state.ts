@@ -8,7 +8,10 @@ export interface ViewState {
   from?: string;
   to?: string;
   filters: Filter[];
-  comparison: '' | 'previous_period' | 'year_over_year';
+  comparison: '' | 'previous_period' | 'year_over_year' | 'custom';
+  /** The custom comparison's dates. */
+  compareFrom?: string;
+  compareTo?: string;
   metric: string;
   interval?: Interval;
 }
@@ -30,6 +33,8 @@ function parseFilters(raw: string | null): Filter[] {
   }
 }
 
+const customComparison = (p: URLSearchParams) => isDate(p.get('compare_from')) && isDate(p.get('compare_to')) && p.get('compare_from')! <= p.get('compare_to')!;
+
 export function parseState(search: string): ViewState {
   const p = new URLSearchParams(search);
   const period = p.get('period') as Period;
@@ -41,7 +46,9 @@ export function parseState(search: string): ViewState {
     from: isDate(p.get('from')) ? (p.get('from') as string) : undefined,
     to: isDate(p.get('to')) ? (p.get('to') as string) : undefined,
     filters: parseFilters(p.get('filters')),
-    comparison: cmp === 'previous_period' || cmp === 'year_over_year' ? cmp : '',
+    comparison: cmp === 'previous_period' || cmp === 'year_over_year' ? cmp : cmp === 'custom' && customComparison(p) ? 'custom' : '',
+    compareFrom: cmp === 'custom' && customComparison(p) ? (p.get('compare_from') as string) : undefined,
+    compareTo: cmp === 'custom' && customComparison(p) ? (p.get('compare_to') as string) : undefined,
     metric: p.get('metric') || 'visitors',
     interval: INTERVALS.has(interval) ? interval : undefined,
   };
@@ -57,6 +64,10 @@ export function toSearch(s: ViewState, extra: Record<string, string> = {}): stri
   }
   if (s.filters.length) p.set('filters', JSON.stringify(s.filters));
   if (s.comparison) p.set('comparison', s.comparison);
+  if (s.comparison === 'custom' && s.compareFrom && s.compareTo) {
+    p.set('compare_from', s.compareFrom);
+    p.set('compare_to', s.compareTo);
+  }
   if (s.metric !== 'visitors') p.set('metric', s.metric);
   if (s.interval) p.set('interval', s.interval);
   for (const [k, v] of Object.entries(extra)) p.set(k, v);

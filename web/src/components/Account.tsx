@@ -77,7 +77,7 @@ export function Account() {
               <span>
                 {k.name} <code>{k.prefix}…</code>
               </span>
-              <button onClick={() => act({ action: 'key-revoke', id: k.id })}>Revoke</button>
+              <button onClick={() => confirm(`Revoke the key ${k.name}? Whatever uses it stops at once.`) && act({ action: 'key-revoke', id: k.id })}>Revoke</button>
             </li>
           ))}
         </ul>

@@ -5,10 +5,11 @@ import { formatNumber, numeric } from '../format';
 import { invalidate, useQuery, useServerDown } from '../hooks';
 import { PERIODS, addDays, addMonths, rangeOf, shiftAnchor, todayIn } from '../periods';
 import { parseState, toSearch, type ViewState } from '../state';
-import { DatePicker } from './DatePicker';
+import { DatePicker, RangeDialog } from './DatePicker';
 import { FilterChips, FilterMenu } from './Filters';
 import { Graph } from './Graph';
 import { Install } from './Install';
+import { ThemeSwitch } from './ThemeSwitch';
 import { DevicesPanel, GoalsPanel, LocationsPanel, PagesPanel, PropsPanel, SourcesPanel } from './panels';
 import { TopStats, topMetrics } from './TopStats';
 
@@ -37,6 +38,7 @@ export function Dashboard({ site, navigate, shareToken }: { site: SiteView; navi
   // All time starts on the site's first day with data: the Stats API's answer to `date_range: "all"` says which
   const first = useQuery(state.period === 'all' ? { site_id: site.domain, metrics: ['visitors'], date_range: 'all' } : null);
   const statsStart = (first.data as { query?: { date_range?: string[] } } | undefined)?.query?.date_range?.[0]?.slice(0, 10) ?? null;
+  const startPending = state.period === 'all' && (first.loading || first.data === undefined) && !first.error;
   const range = useMemo(() => rangeOf(state.period, state.date, state.from, state.to, site.timezone, statsStart), [state.period, state.date, state.from, state.to, site.timezone, statsStart]);
   const update = (patch: Partial<ViewState>) => {
     const next = { ...state, ...patch };
@@ -72,6 +74,7 @@ export function Dashboard({ site, navigate, shareToken }: { site: SiteView; navi
   });
 
   // A member's site without any data yet shows how to install the tracker, and asks every 3 s until data comes.
+  const [compareDialog, setCompareDialog] = useState(false);
   const [seen, setSeen] = useState(false);
   const any = useQuery(site.tracking && !seen ? { site_id: site.domain, metrics: ['visitors'], date_range: 'all' } : null, 3000);
   const empty = !seen && any.data !== undefined && numeric(any.data.results[0]?.metrics[0]) === 0;
@@ -110,12 +113,32 @@ export function Dashboard({ site, navigate, shareToken }: { site: SiteView; navi
           {state.period !== 'realtime' && (
             <label class="compare">
               <span class="sr-only">Comparison</span>
-              <select value={state.comparison} onChange={(e) => update({ comparison: (e.target as HTMLSelectElement).value as ViewState['comparison'] })}>
+              <select
+                value={state.comparison}
+                onChange={(e) => {
+                  const v = (e.target as HTMLSelectElement).value as ViewState['comparison'];
+                  if (v === 'custom') {
+                    (e.target as HTMLSelectElement).value = state.comparison;
+                    return setCompareDialog(true);
+                  }
+                  update({ comparison: v, compareFrom: undefined, compareTo: undefined });
+                }}
+              >
                 <option value="">No comparison</option>
                 <option value="previous_period">Compare to previous period</option>
                 <option value="year_over_year">Compare to a year before</option>
+                <option value="custom">{state.comparison === 'custom' ? `Compare to ${state.compareFrom} – ${state.compareTo}` : 'Compare to a custom range…'}</option>
               </select>
             </label>
+          )}
+          {compareDialog && (
+            <RangeDialog
+              title="Compare to"
+              tz={site.timezone}
+              initial={[state.compareFrom ?? addDays(range.from, -30), state.compareTo ?? addDays(range.from, -1)]}
+              onApply={(from, to) => update({ comparison: 'custom', compareFrom: from, compareTo: to })}
+              onClose={() => setCompareDialog(false)}
+            />
           )}
           <button
             disabled={exporting}
@@ -129,6 +152,7 @@ export function Dashboard({ site, navigate, shareToken }: { site: SiteView; navi
           >
             {exporting ? 'Exporting…' : 'Download CSV'}
           </button>
+          <ThemeSwitch />
           {site.access === 'user' && site.role !== 'viewer' && (
             <a class="button" href={`/${site.domain}/settings`} onClick={(e) => (e.preventDefault(), navigate(`/${site.domain}/settings`))}>
               Settings
@@ -142,16 +166,25 @@ export function Dashboard({ site, navigate, shareToken }: { site: SiteView; navi
         </p>
       )}
       <FilterChips ctx={ctx} />
-      <TopStats ctx={ctx} />
-      <Graph ctx={ctx} metrics={metrics} />
-      <div class="grid">
-        <SourcesPanel ctx={ctx} />
-        <PagesPanel ctx={ctx} />
-        <LocationsPanel ctx={ctx} />
-        <DevicesPanel ctx={ctx} />
-        {site.goals.length > 0 && <GoalsPanel ctx={ctx} />}
-        <PropsPanel ctx={ctx} />
-      </div>
+      {startPending ? (
+        // all time: nothing is asked for a range that is not known yet (no numbers of a day shown as all time's)
+        <p class="muted" aria-busy="true">
+          Finding the first day with data…
+        </p>
+      ) : (
+        <>
+          <TopStats ctx={ctx} />
+          <Graph ctx={ctx} metrics={metrics} />
+          <div class="grid">
+            <SourcesPanel ctx={ctx} />
+            <PagesPanel ctx={ctx} />
+            <LocationsPanel ctx={ctx} />
+            <DevicesPanel ctx={ctx} />
+            {site.goals.length > 0 && <GoalsPanel ctx={ctx} />}
+            <PropsPanel ctx={ctx} />
+          </div>
+        </>
+      )}
       {menu && <FilterMenu ctx={ctx} onClose={() => setMenu(false)} />}
     </main>
   );

@@ -1,4 +1,4 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import type { Ctx } from '../ctx';
 import { addDays, addMonths, PERIODS, todayIn, isDate } from '../periods';
 import { Modal } from './Modal';
@@ -13,6 +13,17 @@ export function DatePicker({ ctx }: { ctx: Ctx }) {
     if (p.lastMonth) return !!ctx.state.date && ctx.state.date.slice(0, 7) === addMonths(today, -1).slice(0, 7);
     return true;
   });
+  // `c` opens the custom range, as the menu says (the other letters are the dashboard's)
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key.toLowerCase() !== 'c' || e.ctrlKey || e.metaKey || e.altKey || document.querySelector('.modal')) return;
+      if ((e.target as HTMLElement).closest('input, select, textarea, [contenteditable]')) return;
+      e.preventDefault();
+      setCustom(true);
+    };
+    addEventListener('keydown', onKey);
+    return () => removeEventListener('keydown', onKey);
+  }, []);
   const choose = (i: number) => {
     const p = PERIODS[i]!;
     if (p.period === 'custom') return setCustom(true);
@@ -39,27 +50,41 @@ export function DatePicker({ ctx }: { ctx: Ctx }) {
 }
 
 function CustomRange({ ctx, onClose }: { ctx: Ctx; onClose: () => void }) {
-  const [from, setFrom] = useState(ctx.range.from);
-  const [to, setTo] = useState(ctx.range.to);
+  return (
+    <RangeDialog
+      title="Custom range"
+      tz={ctx.site.timezone}
+      initial={[ctx.range.from, ctx.range.to]}
+      onApply={(from, to) => ctx.update({ period: 'custom', from, to, date: undefined, interval: undefined })}
+      onClose={onClose}
+    />
+  );
+}
+
+/** Two dates in a dialog (the custom period, a custom comparison). */
+export function RangeDialog({ title, tz, initial, onApply, onClose }: { title: string; tz: string; initial: [string, string]; onApply: (from: string, to: string) => void; onClose: () => void }) {
+  const [from, setFrom] = useState(initial[0]);
+  const [to, setTo] = useState(initial[1]);
   const ok = isDate(from) && isDate(to) && from <= to;
   return (
-    <Modal title="Custom range" onClose={onClose}>
+    <Modal title={title} onClose={onClose}>
       <form
         class="filter-form"
+        data-range-dialog={title}
         onSubmit={(e) => {
           e.preventDefault();
           if (!ok) return;
-          ctx.update({ period: 'custom', from, to, date: undefined, interval: undefined });
+          onApply(from, to);
           onClose();
         }}
       >
         <label>
           From
-          <input type="date" value={from} max={todayIn(ctx.site.timezone)} onInput={(e) => setFrom((e.target as HTMLInputElement).value)} required />
+          <input type="date" name="from" value={from} max={todayIn(tz)} onInput={(e) => setFrom((e.target as HTMLInputElement).value)} required />
         </label>
         <label>
           To
-          <input type="date" value={to} max={todayIn(ctx.site.timezone)} onInput={(e) => setTo((e.target as HTMLInputElement).value)} required />
+          <input type="date" name="to" value={to} max={todayIn(tz)} onInput={(e) => setTo((e.target as HTMLInputElement).value)} required />
         </label>
         <button type="submit" class="primary" disabled={!ok}>
           Apply

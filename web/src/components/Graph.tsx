@@ -40,7 +40,7 @@ export function Graph({ ctx, metrics }: { ctx: Ctx; metrics: string[] }) {
   // Views per visit cannot be broken down by time in the Stats API: it is pageviews / visits of each bucket.
   const asked = metric === 'views_per_visit' ? ['pageviews', 'visits'] : [metric];
   const cur = useQuery(ctx.body({ metrics: asked, dimensions: [`time:${interval}`], include: { time_labels: true } }), realtime ? 10_000 : 0);
-  const cmp = ctx.state.comparison && !realtime ? comparisonRange(ctx.range, ctx.state.comparison) : null;
+  const cmp = ctx.state.comparison && !realtime ? comparisonRange(ctx.range, ctx.state.comparison, [ctx.state.compareFrom, ctx.state.compareTo]) : null;
   const prev = useQuery(cmp ? ctx.body({ metrics: asked, date_range: cmp, dimensions: [`time:${interval}`], include: { time_labels: true } }) : null);
   const valueOf = (m: MetricValue[]): number => (asked.length === 2 ? (numeric(m[1]) ? Math.round((numeric(m[0]) / numeric(m[1])) * 100) / 100 : 0) : numeric(m[0]));
   const title = (ctx.state.filters.some((f) => f[1] === 'event:goal') ? GOAL_LABELS[metric] : undefined) ?? METRIC_LABELS[metric]!;
@@ -83,7 +83,7 @@ export function Graph({ ctx, metrics }: { ctx: Ctx; metrics: string[] }) {
     const tip = document.createElement('div');
     tip.className = 'graph-tip';
     tip.hidden = true;
-    const cmpLabel = cmp ? (ctx.state.comparison === 'year_over_year' ? 'a year before' : 'previous period') : '';
+    const cmpLabel = cmp ? (ctx.state.comparison === 'year_over_year' ? 'a year before' : ctx.state.comparison === 'custom' ? `${cmp[0]} – ${cmp[1]}` : 'previous period') : '';
     /** A tooltip at the cursor: the bucket, its value and the comparison's (the legend row is hidden). */
     const showTip = (u: uPlot) => {
       const i = u.cursor.idx;

@@ -123,13 +123,31 @@ export function Settings({ domain, navigate }: { domain: string; navigate: (p: s
                 {g.name}
                 {g.currency && <span class="muted"> (revenue in {g.currency})</span>}
               </span>
-              <button onClick={() => act({ action: 'goal-remove', goal: String(g.id) })} aria-label={`Remove goal ${g.name}`}>
+              <button onClick={() => confirm(`Remove the goal ${g.name}? Its conversions stay in the data; the goal no longer shows.`) && act({ action: 'goal-remove', goal: String(g.id) })} aria-label={`Remove goal ${g.name}`}>
                 Remove
               </button>
             </li>
           ))}
         </ul>
-        <form class="inline-form" onSubmit={onForm('goal-add', ['event', 'page', 'currency'])}>
+        <form
+          class="inline-form"
+          data-form="goal-add"
+          onSubmit={(e) => {
+            e.preventDefault();
+            const f = e.target as HTMLFormElement;
+            const d = new FormData(f);
+            const get = (k: string) => ((d.get(k) as string | null) ?? '').trim();
+            // property conditions as `key=value`, separated by commas
+            const props = Object.fromEntries(
+              get('props')
+                .split(',')
+                .map((kv) => kv.trim())
+                .filter(Boolean)
+                .map((kv) => [kv.slice(0, Math.max(0, kv.indexOf('='))).trim() || kv, kv.includes('=') ? kv.slice(kv.indexOf('=') + 1).trim() : '']),
+            );
+            void act({ action: 'goal-add', event: get('event'), page: get('page'), currency: get('currency'), display_name: get('display_name'), scroll: get('scroll'), props }, f);
+          }}
+        >
           <label>
             Custom event
             <input name="event" placeholder="Signup" />
@@ -142,6 +160,18 @@ export function Settings({ domain, navigate }: { domain: string; navigate: (p: s
             Currency
             <input name="currency" placeholder="EUR" size={4} />
           </label>
+          <label>
+            Scrolled to %
+            <input name="scroll" type="number" min={1} max={100} placeholder="(page goals)" size={5} />
+          </label>
+          <label>
+            Properties
+            <input name="props" placeholder="plan=pro, variant=A" />
+          </label>
+          <label>
+            Display name
+            <input name="display_name" placeholder="(optional)" />
+          </label>
           <button type="submit">Add goal</button>
         </form>
       </Section>
@@ -152,7 +182,7 @@ export function Settings({ domain, navigate }: { domain: string; navigate: (p: s
               <span>
                 {r.kind}: {r.value}
               </span>
-              <button onClick={() => act({ action: 'shield-remove', kind: r.kind, value: r.value })}>Remove</button>
+              <button onClick={() => confirm(`Remove the shield ${r.value}? Its traffic is counted again from now on.`) && act({ action: 'shield-remove', kind: r.kind, value: r.value })}>Remove</button>
             </li>
           ))}
         </ul>
@@ -197,7 +227,7 @@ export function Settings({ domain, navigate }: { domain: string; navigate: (p: s
                 {l.name}
                 {l.hasPassword && <span class="muted"> (password)</span>}
               </span>
-              <button onClick={() => act({ action: 'link-remove', id: l.id })}>Remove</button>
+              <button onClick={() => confirm(`Remove the shared link ${l.name}? Whoever has it can no longer open the dashboard.`) && act({ action: 'link-remove', id: l.id })}>Remove</button>
             </li>
           ))}
         </ul>
@@ -235,7 +265,7 @@ export function Settings({ domain, navigate }: { domain: string; navigate: (p: s
                 {s.role === 'owner' && m.role !== 'owner' && (
                   <button onClick={() => confirm(`Make ${m.email} an owner? You stay as admin.`) && act({ action: 'transfer-ownership', email: m.email })}>Make owner</button>
                 )}
-                <button onClick={() => act({ action: 'member-remove', email: m.email })} aria-label={`Remove ${m.email}`} disabled={m.role === 'owner' && s.role !== 'owner'}>
+                <button onClick={() => confirm(`Remove ${m.email} from this team? Their API keys stop reaching its sites at once.`) && act({ action: 'member-remove', email: m.email })} aria-label={`Remove ${m.email}`} disabled={m.role === 'owner' && s.role !== 'owner'}>
                   Remove
                 </button>
               </li>

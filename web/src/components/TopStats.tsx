@@ -34,7 +34,7 @@ export function TopStats({ ctx }: { ctx: Ctx }) {
   const realtime = ctx.state.period === 'realtime';
   const cur = useQuery(ctx.body({ metrics }), realtime ? 10_000 : 0);
   // no comparison for all time (nothing before it)
-  const prevRange = realtime || ctx.state.period === 'all' ? null : comparisonRange(ctx.range, ctx.state.comparison === 'year_over_year' ? 'year_over_year' : 'previous_period');
+  const prevRange = realtime || ctx.state.period === 'all' ? null : comparisonRange(ctx.range, ctx.state.comparison || 'previous_period', [ctx.state.compareFrom, ctx.state.compareTo]);
   const prev = useQuery(prevRange ? ctx.body({ metrics, date_range: prevRange }) : null);
   const values = cur.data?.results[0]?.metrics;
   const before = prev.data?.results[0]?.metrics;

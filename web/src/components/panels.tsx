@@ -4,6 +4,7 @@ import type { Ctx } from '../ctx';
 import { prime, useAsync } from '../hooks';
 import { Panel, tabBody, type Tab } from './Panel';
 import { WorldMap } from './WorldMap';
+import { flagOf } from '../format';
 
 const VISIT_DETAILS = ['visitors', 'visits', 'bounce_rate', 'visit_duration'];
 
@@ -56,7 +57,21 @@ export function LocationsPanel({ ctx }: { ctx: Ctx }) {
       title="Locations"
       tabs={[
         { key: 'map', label: 'Map', dimension: 'visit:country', metric: 'visitors', details: ['visitors'], custom: (c) => <WorldMap ctx={c} /> },
-        { key: 'countries', label: 'Countries', dimension: 'visit:country_name', metric: 'visitors', details: ['visitors', 'percentage'] },
+        {
+          key: 'countries',
+          label: 'Countries',
+          dimension: 'visit:country_name',
+          metric: 'visitors',
+          details: ['visitors', 'percentage'],
+          show: (name) => (
+            <>
+              <span class="flag" aria-hidden="true">
+                {flagOf(name)}
+              </span>
+              {name}
+            </>
+          ),
+        },
         { key: 'regions', label: 'Regions', dimension: 'visit:region_name', metric: 'visitors', details: ['visitors', 'percentage'] },
         { key: 'cities', label: 'Cities', dimension: 'visit:city_name', metric: 'visitors', details: ['visitors', 'percentage'] },
       ]}
