@@ -65,12 +65,6 @@ export function Account() {
       <section class="card settings-section" aria-label="API keys" data-section="keys">
         <h2>Your API keys</h2>
         <p class="muted">Keys read the sites you can see through the Stats API (v1 and v2) and the export; they change nothing.</p>
-        {secret && (
-          <div class="secret" role="status">
-            <strong>{secret.label}</strong>
-            <input readOnly value={secret.value} onFocus={(e) => (e.target as HTMLInputElement).select()} aria-label={secret.label} />
-          </div>
-        )}
         <ul class="list">
           {a.keys.map((k) => (
             <li data-key={k.name}>
@@ -88,6 +82,12 @@ export function Account() {
           </label>
           <button type="submit">Create key</button>
         </form>
+        {secret && (
+          <div class="secret" role="status" data-secret-of="key-create">
+            <strong>{secret.label}</strong>
+            <input readOnly value={secret.value} onFocus={(e) => (e.target as HTMLInputElement).select()} aria-label={secret.label} />
+          </div>
+        )}
       </section>
       <section class="card settings-section" aria-label="Two-factor authentication" data-section="2fa">
         <h2>Two-factor authentication</h2>

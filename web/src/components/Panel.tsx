@@ -30,16 +30,38 @@ export interface Tab {
 
 const ROWS = 9;
 
-export function tabBody(ctx: Ctx, tab: Tab, metrics: string[], limit: number, offset = 0, search = '') {
+export function tabBody(ctx: Ctx, tab: Tab, metrics: string[], limit: number, offset = 0, search = '', sort?: Sort) {
   const filters: Filter[] = [...(tab.filters ?? [])];
   if (search) filters.push(['contains', tab.dimension, [search]]);
+  const order: Array<[string, 'asc' | 'desc']> = sort ? [[sort.by, sort.dir]] : [[metrics[0]!, 'desc']];
+  if (!order.some(([k]) => k === tab.dimension)) order.push([tab.dimension, 'asc']);
   return ctx.body({
     metrics,
     dimensions: [tab.dimension],
     filters: [...ctx.state.filters, ...filters],
-    order_by: [[metrics[0]!, 'desc'], [tab.dimension, 'asc']],
+    order_by: order,
     pagination: { limit, offset },
   });
+}
+
+/** A details table's order: a column (a metric or the dimension) and its direction. */
+export interface Sort {
+  by: string;
+  dir: 'asc' | 'desc';
+}
+
+/** A column header that sorts the table: descending first for numbers, ascending for names; again to reverse. */
+function SortHeader({ label, col, sort, setSort, num }: { label: string; col: string; sort: Sort; setSort: (s: Sort) => void; num: boolean }) {
+  const active = sort.by === col;
+  const next: Sort = active ? { by: col, dir: sort.dir === 'desc' ? 'asc' : 'desc' } : { by: col, dir: num ? 'desc' : 'asc' };
+  return (
+    <th scope="col" class={num ? 'num' : ''} aria-sort={active ? (sort.dir === 'asc' ? 'ascending' : 'descending') : 'none'}>
+      <button class="sort" data-sort={col} onClick={() => setSort(next)}>
+        {label}
+        {active ? (sort.dir === 'asc' ? ' ↑' : ' ↓') : ''}
+      </button>
+    </th>
+  );
 }
 
 function Rows({ ctx, tab }: { ctx: Ctx; tab: Tab }) {
@@ -77,7 +99,12 @@ export function Details({ ctx, tab, onClose }: { ctx: Ctx; tab: Tab; onClose: ()
     }, 250);
     return () => clearTimeout(t);
   }, [typed]);
-  const q = useQuery(tabBody(ctx, tab, tab.details, 100 * pages, 0, search));
+  const [sort, setSortState] = useState<Sort>({ by: tab.details[0]!, dir: 'desc' });
+  const setSort = (next: Sort) => {
+    setSortState(next);
+    setPages(1);
+  };
+  const q = useQuery(tabBody(ctx, tab, tab.details, 100 * pages, 0, search, sort));
   const rows = q.data?.results ?? [];
   return (
     <Modal title={tab.label} onClose={onClose} wide>
@@ -87,11 +114,9 @@ export function Details({ ctx, tab, onClose }: { ctx: Ctx; tab: Tab; onClose: ()
         <table class="details" aria-busy={q.loading}>
           <thead>
             <tr>
-              <th scope="col">{tab.label}</th>
+              <SortHeader label={tab.label} col={tab.dimension} sort={sort} setSort={setSort} num={false} />
               {tab.details.map((m) => (
-                <th scope="col" class="num">
-                  {METRIC_LABELS[m] ?? m}
-                </th>
+                <SortHeader label={METRIC_LABELS[m] ?? m} col={m} sort={sort} setSort={setSort} num />
               ))}
             </tr>
           </thead>

@@ -30,6 +30,17 @@ const ROLE_TEXT: Record<string, string> = {
   viewer: 'Viewer: dashboards only',
 };
 
+/** A secret shown once, right below the form that made it. */
+function OneTimeSecret({ secret, of }: { secret: { label: string; value: string; of: string } | null; of: string }) {
+  if (!secret || secret.of !== of) return null;
+  return (
+    <div class="secret" role="status" data-secret-of={of}>
+      <strong>{secret.label}</strong>
+      <input readOnly value={secret.value} onFocus={(e) => (e.target as HTMLInputElement).select()} aria-label={secret.label} />
+    </div>
+  );
+}
+
 function Section({ title, children }: { title: string; children: ComponentChildren }) {
   return (
     <section class="card settings-section" aria-label={title}>
@@ -52,14 +63,14 @@ export function Settings({ domain, navigate }: { domain: string; navigate: (p: s
   const [n, setN] = useState(0);
   const loaded = useAsync(`settings:${domain}:${n}`, (signal) => api<SettingsData>('GET', `settings?site=${encodeURIComponent(domain)}`, undefined, signal));
   const [error, setError] = useState('');
-  const [secret, setSecret] = useState<{ label: string; value: string } | null>(null);
+  const [secret, setSecret] = useState<{ label: string; value: string; of: string } | null>(null);
   const s = loaded.data;
   const act = async (body: Record<string, unknown>, form?: HTMLFormElement) => {
     setError('');
     try {
       const r = await api<{ result: Record<string, unknown> }>('POST', 'settings', { site: domain, ...body });
-      if (body.action === 'link-add') setSecret({ label: 'Shared link (shown only now)', value: `${location.origin}/share/${domain}?auth=${r.result.token as string}` });
-      if (body.action === 'invite-add') setSecret({ label: `Invitation link for ${body.email as string} (shown only now, valid 7 days)`, value: `${location.origin}/invite/${r.result.token as string}` });
+      if (body.action === 'link-add') setSecret({ of: 'link-add', label: 'Shared link (shown only now)', value: `${location.origin}/share/${domain}?auth=${r.result.token as string}` });
+      if (body.action === 'invite-add') setSecret({ of: 'invite-add', label: `Invitation link for ${body.email as string} (shown only now, valid 7 days)`, value: `${location.origin}/invite/${r.result.token as string}` });
       if (body.action === 'site-delete' || ((r as unknown as { settings: unknown }).settings === null && body.action !== 'invite-add')) return navigate('/');
       form?.reset();
       invalidate();
@@ -88,12 +99,6 @@ export function Settings({ domain, navigate }: { domain: string; navigate: (p: s
         <p class="error" role="alert">
           {error}
         </p>
-      )}
-      {secret && (
-        <div class="card secret" role="status">
-          <strong>{secret.label}</strong>
-          <input readOnly value={secret.value} onFocus={(e) => (e.target as HTMLInputElement).select()} aria-label={secret.label} />
-        </div>
       )}
       <Section title="General">
         <form class="inline-form" onSubmit={onForm('timezone', ['timezone'])}>
@@ -242,6 +247,7 @@ export function Settings({ domain, navigate }: { domain: string; navigate: (p: s
           </label>
           <button type="submit">Create link</button>
         </form>
+        <OneTimeSecret secret={secret} of="link-add" />
       </Section>
       {s.people && (
         <Section title={`People${s.team ? ` of ${s.team.name}` : ''}`}>
@@ -294,6 +300,7 @@ export function Settings({ domain, navigate }: { domain: string; navigate: (p: s
             </label>
             <button type="submit">Invite</button>
           </form>
+          <OneTimeSecret secret={secret} of="invite-add" />
           <p class="muted">There is no e-mail: send the link yourself. It works once, for that address.</p>
         </Section>
       )}
