@@ -9,6 +9,7 @@ import { Admin } from './core/admin.js';
 import { Accounts } from './core/accounts.js';
 import { Access } from './core/access.js';
 import { Teams } from './core/teams.js';
+import { Segments } from './core/segments.js';
 import { FirstRun } from './core/first-run.js';
 import { sealKeyFrom } from './core/two-factor.js';
 import { AccountSlowdown, AttemptLimiter, loadDeviceKey } from './http/dashboard-auth.js';
@@ -126,6 +127,8 @@ export async function startApp(config: Config, log: Logger, onListening?: (app: 
   const access = new Access(admin, accounts, teams);
   const moved = await access.migrate();
   const firstRun = new FirstRun(accounts);
+  const segments = new Segments(store.segments);
+  await segments.load();
   if (moved.owners || moved.sites || moved.keys) log.info('sites and users moved into a team', moved);
   const counters = new IngestCounters();
   const ua = new UaService({ cacheSize: config.uaCacheSize, maxQueue: config.uaQueueMax });
@@ -188,6 +191,7 @@ export async function startApp(config: Config, log: Logger, onListening?: (app: 
     deviceKey,
     access,
     firstRun,
+    segments,
     tracking: { script: `/js/${config.trackerScriptName ?? 'script'}.js`, eventPath: config.eventPath },
     web: WebAssets.builtIn(),
     tracker: TrackerScript.builtIn(config.eventPath, config.trackerScriptName),

@@ -1,3 +1,4 @@
+import type { Segments } from '../core/segments.js';
 import type { IncomingMessage } from 'node:http';
 import type { Logger } from '../util/log.js';
 import type { TrustedProxies } from '../ingest/ip.js';
@@ -20,6 +21,8 @@ export interface DashboardRouteDeps {
   access: Access;
   /** The owner account of a fresh server, made in the browser with the token the server printed. */
   firstRun: FirstRun;
+  /** Saved segments (personal and per site), expanded in the dashboard's queries. */
+  segments: Segments;
   /** The tracker's address and event path on this server (the install snippet). */
   tracking: { script: string; eventPath: string };
   stats: StatsEngine;

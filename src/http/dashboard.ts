@@ -1,3 +1,4 @@
+import type { SegmentActor } from '../core/segments.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AdminError } from '../core/admin.js';
 import { LINK_LOGIN_MS } from '../core/accounts.js';
@@ -37,6 +38,16 @@ function resolveAccess(req: IncomingMessage, rawDomain: unknown, deps: Dashboard
   // a logged-in user is told "no site" for a site of another team, as for one that does not exist
   if (me) return { status: 404, body: { error: `no site ${String(rawDomain).slice(0, 300)}` } };
   return { status: 401, body: { error: UNAUTHORIZED } };
+}
+
+/** Who asks, for the segments: a member with their role, or nobody in particular (a shared link, a public page). */
+function segmentActor(req: IncomingMessage, a: Access, deps: DashboardRouteDeps): SegmentActor {
+  return a.via === 'user' ? { userId: user(req, deps)?.user.id ?? null, role: a.role } : { userId: null };
+}
+
+/** A dashboard query body with its segment filters replaced by the segments' filters. */
+function withSegments(req: IncomingMessage, a: Access, body: Record<string, unknown>, deps: DashboardRouteDeps): Record<string, unknown> {
+  return body.filters === undefined ? body : { ...body, filters: deps.segments.expand(a.site, segmentActor(req, a, deps), body.filters) };
 }
 
 /** resolveAccess, sending the refusal. */
@@ -107,7 +118,7 @@ async function batch(req: IncomingMessage, res: ServerResponse, deps: DashboardR
         else if (refused) line = { status: 429, body: { ...refused.body, retry_after: refused.wait } };
         else {
           try {
-            line = { status: 200, body: await gated(a, deps, () => runQuery({ ...body, site_id: a.site.domain, date_range: dashboardRange(body.date_range) }, a.site, deps, true)) };
+            line = { status: 200, body: await gated(a, deps, () => runQuery({ ...withSegments(req, a, body, deps), site_id: a.site.domain, date_range: dashboardRange(body.date_range) }, a.site, deps, true)) };
           } catch (err) {
             const refused = engineRefusal(err);
             if (err instanceof QueryError) line = { status: 400, body: { error: err.message } };
@@ -270,8 +281,7 @@ export async function handleDashboard(req: IncomingMessage, res: ServerResponse,
       if (!a) return;
       const refused = overBudget(req, a, 1, deps);
       if (refused) return sendJson(res, 429, refused.body, { 'retry-after': String(refused.wait) });
-      const body = { ...b, site_id: a.site.domain, date_range: dashboardRange(b.date_range) };
-      return answer(res, () => gated(a, deps, () => runQuery(body, a.site, deps, true)));
+      return answer(res, () => gated(a, deps, () => runQuery({ ...withSegments(req, a, b, deps), site_id: a.site.domain, date_range: dashboardRange(b.date_range) }, a.site, deps, true)));
     }
     case 'POST /prop-keys': {
       const b = await jsonBody(req, 16 * 1024);
@@ -288,8 +298,31 @@ export async function handleDashboard(req: IncomingMessage, res: ServerResponse,
         if (!keys.length || typeof b.first !== 'object' || b.first === null) return { keys };
         const dim = JSON.stringify(`event:props:${keys[0]}`).slice(1, -1);
         const first = JSON.parse(JSON.stringify(b.first).split('event:props:*').join(dim)) as Record<string, unknown>;
-        return { keys, first: await runQuery({ ...first, site_id: a.site.domain, date_range: dashboardRange(first.date_range) }, a.site, deps, true) };
+        return { keys, first: await runQuery({ ...withSegments(req, a, first, deps), site_id: a.site.domain, date_range: dashboardRange(first.date_range) }, a.site, deps, true) };
       });
+    }
+    case 'GET /segments': {
+      const a = access(req, res, url.searchParams.get('site'), deps);
+      if (a) sendJson(res, 200, { segments: deps.segments.list(a.site, segmentActor(req, a, deps)) });
+      return;
+    }
+    case 'POST /segments': {
+      const b = await jsonBody(req, 200 * 1024);
+      const a = access(req, res, b.site, deps);
+      if (!a) return;
+      const actor = segmentActor(req, a, deps);
+      const input = { name: b.name as string | undefined, type: b.type as 'personal' | 'site' | undefined, filters: b.filters as unknown[] | undefined };
+      const id = Number(b.id);
+      const result =
+        b.action === 'create'
+          ? await deps.segments.create(a.site, actor, input)
+          : b.action === 'update'
+            ? await deps.segments.update(a.site, actor, id, input)
+            : b.action === 'delete'
+              ? await deps.segments.remove(a.site, actor, id)
+              : null;
+      if (!result) return sendError(res, 400, 'action must be create, update or delete');
+      return sendJson(res, 200, { result, segments: deps.segments.list(a.site, actor) });
     }
     case 'GET /settings':
       return getSettings(req, res, url, deps);

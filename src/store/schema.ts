@@ -264,4 +264,24 @@ ORDER BY user_id`,
       `ALTER TABLE ${db}.goals ADD COLUMN scroll_threshold Int16 DEFAULT -1`,
     ],
   },
+  // Saved segments (Plausible CE's): a name and a filter list, personal (its owner's) or for the whole site.
+  {
+    version: 12,
+    name: 'segments',
+    up: (db) => [
+      `CREATE TABLE IF NOT EXISTS ${db}.segments (
+  id UInt64,
+  site_id UInt64,
+  owner_id UInt64,
+  type String,
+  name String,
+  filters String,
+  created_at DateTime('UTC'),
+  updated_at DateTime('UTC'),
+  deleted UInt8,
+  version UInt64
+) ENGINE = ReplacingMergeTree(version)
+ORDER BY id`,
+    ],
+  },
 ];

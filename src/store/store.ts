@@ -8,6 +8,7 @@ import { dataColumns, exportRows, type DateRange, type ExportTable } from './exp
 import { migrate, type MigrationReport } from './migrate.js';
 import { Repo } from './repo.js';
 import { AccountSecretsRepo, AccountsRepo } from './accounts-repo.js';
+import { SegmentsRepo } from './segments-repo.js';
 import { TeamsRepo } from './teams-repo.js';
 import { seqOf, type JournalTable } from './journal-format.js';
 import { sqlDateTimeText, sqlIdent, sqlString, sqlUInt } from './sql.js';
@@ -60,6 +61,7 @@ export class Store {
   readonly accounts: AccountsRepo;
   readonly secrets: AccountSecretsRepo;
   readonly teams: TeamsRepo;
+  readonly segments: SegmentsRepo;
   readonly events: WriteBuffer;
   readonly sessions: WriteBuffer;
   readonly db: string;
@@ -70,6 +72,7 @@ export class Store {
     this.accounts = new AccountsRepo(backend, this.db);
     this.secrets = new AccountSecretsRepo(backend, this.db);
     this.teams = new TeamsRepo(backend, this.db);
+    this.segments = new SegmentsRepo(backend, this.db);
     const buffer = (table: JournalTable): WriteBuffer =>
       new WriteBuffer({
         name: table,

@@ -101,7 +101,7 @@ for (const b of backends) {
       const latest = MIGRATIONS[MIGRATIONS.length - 1]!.version;
       assert.deepEqual(first, { from: 0, to: latest, applied: MIGRATIONS.map((m) => m.version) });
       const tables = (await backend.queryRows<{ name: string }>(`SELECT name FROM system.tables WHERE database = '${db}' ORDER BY name`)).map((r) => r.name);
-      assert.deepEqual(tables, ['api_keys', 'events', 'goals', 'invitations', 'login_sessions', 'memberships', 'password_resets', 'schema_migrations', 'sessions', 'shared_links', 'shields', 'sites', 'teams', 'user_totp', 'users']);
+      assert.deepEqual(tables, ['api_keys', 'events', 'goals', 'invitations', 'login_sessions', 'memberships', 'password_resets', 'schema_migrations', 'segments', 'sessions', 'shared_links', 'shields', 'sites', 'teams', 'user_totp', 'users']);
       assert.deepEqual(await migrate(backend, db), { from: latest, to: latest, applied: [] });
     });
 
