@@ -190,6 +190,46 @@ test('clicking a source filters every panel and the top stats', { skip }, async 
   assert.equal(new URL(page.url()).searchParams.get('filters'), null);
 });
 
+test('saved segments: the filters saved under a name, applied from the menu, answered as their filters', { skip }, async () => {
+  await page.goto(`${srv.url}/${SEED_DOMAIN}?filters=${encodeURIComponent(JSON.stringify([['is', 'visit:browser', ['Firefox']]]))}`);
+  await settled(page);
+  await page.click('[data-segments-button]');
+  const form = page.locator('[data-form="segment-save"]');
+  await form.locator('input[name=name]').fill('Firefox people');
+  await form.locator('select[name=type]').selectOption('site');
+  await form.locator('button[type=submit]').click();
+  await page.waitForURL(/segment/);
+  await settled(page);
+  const filters = JSON.parse(new URL(page.url()).searchParams.get('filters')!);
+  assert.equal(filters.length, 1);
+  assert.equal(filters[0][1], 'segment');
+  await page.locator('.chip', { hasText: 'Segment Firefox people' }).waitFor();
+  const range: [string, string] = [daysAgo(29), today];
+  await assertTopStats(page, range, [['is', 'visit:browser', ['Firefox']]]);
+  await page.screenshot({ path: path.join(OUT, 'dashboard-segment.png') });
+  // applied from the menu on a clean view, with a page filter beside it
+  await page.goto(`${srv.url}/${SEED_DOMAIN}`);
+  await settled(page);
+  await page.click('[data-segments-button]');
+  await page.locator('[data-segment="Firefox people"] button.link').click();
+  await page.waitForURL(/segment/);
+  await settled(page);
+  await assertTopStats(page, range, [['is', 'visit:browser', ['Firefox']]]);
+  await page.locator('[data-panel="pages"] li[data-row] button.row').first().click();
+  await page.waitForURL(/event%3Apage|event:page/);
+  await settled(page);
+  const page0 = JSON.parse(new URL(page.url()).searchParams.get('filters')!).find((f: any) => f[1] === 'event:page');
+  await assertTopStats(page, range, [['is', 'visit:browser', ['Firefox']], page0]);
+  // removed from the menu: the view drops it
+  page.once('dialog', (d) => void d.accept());
+  await page.click('[data-segments-button]');
+  await page.locator('[data-segment="Firefox people"] button', { hasText: 'Remove' }).click();
+  await page.waitForURL((u) => !(u.searchParams.get('filters') ?? '').includes('segment'));
+  await page.keyboard.press('Escape');
+  await page.goto(`${srv.url}/${SEED_DOMAIN}`);
+  await settled(page);
+});
+
 test('filtering by a goal shows its conversions', { skip }, async () => {
   await page.locator('[data-panel="goals"] li[data-row="Signup"] button').click();
   await page.waitForURL(/filters=/);

@@ -1,12 +1,13 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import type { Filter, QueryBody, SiteView } from '../api';
-import { withFilter, type Ctx } from '../ctx';
+import { api, type Filter, type QueryBody, type SiteView } from '../api';
+import { expandSegments, withFilter, type Ctx, type SegmentView } from '../ctx';
 import { formatNumber, numeric } from '../format';
-import { invalidate, useQuery, useServerDown } from '../hooks';
+import { invalidate, useAsync, useQuery, useServerDown } from '../hooks';
 import { PERIODS, addDays, addMonths, rangeOf, shiftAnchor, todayIn } from '../periods';
 import { parseState, toSearch, type ViewState } from '../state';
 import { DatePicker, RangeDialog } from './DatePicker';
 import { FilterChips, FilterMenu } from './Filters';
+import { SegmentsDialog } from './Segments';
 import { Graph } from './Graph';
 import { Install } from './Install';
 import { ThemeSwitch } from './ThemeSwitch';
@@ -45,6 +46,8 @@ export function Dashboard({ site, navigate, shareToken }: { site: SiteView; navi
     history.pushState(null, '', location.pathname + toSearch(next, shareToken ? { auth: shareToken } : {}));
     setState(next);
   };
+  const segmentsQ = useAsync(JSON.stringify(['segments', site.domain]), (signal) => api<{ segments: SegmentView[] }>('GET', `segments?site=${encodeURIComponent(site.domain)}`, undefined, signal));
+  const segments = segmentsQ.data?.segments ?? [];
   const ctx: Ctx = {
     site,
     state,
@@ -52,6 +55,8 @@ export function Dashboard({ site, navigate, shareToken }: { site: SiteView; navi
     update,
     addFilter: (f: Filter) => update({ filters: withFilter(state.filters, f) }),
     body: (parts) => ({ site_id: site.domain, date_range: range.dateRange, filters: state.filters, ...parts }) as QueryBody,
+    segments,
+    effective: expandSegments(state.filters, segments),
   };
 
   useEffect(() => {
@@ -75,6 +80,7 @@ export function Dashboard({ site, navigate, shareToken }: { site: SiteView; navi
 
   // A member's site without any data yet shows how to install the tracker, and asks every 3 s until data comes.
   const [compareDialog, setCompareDialog] = useState(false);
+  const [segmentsOpen, setSegmentsOpen] = useState(false);
   const [seen, setSeen] = useState(false);
   const any = useQuery(site.tracking && !seen ? { site_id: site.domain, metrics: ['visitors'], date_range: 'all' } : null, 3000);
   const empty = !seen && any.data !== undefined && numeric(any.data.results[0]?.metrics[0]) === 0;
@@ -109,6 +115,11 @@ export function Dashboard({ site, navigate, shareToken }: { site: SiteView; navi
           <button onClick={() => setMenu(true)} aria-haspopup="dialog">
             + Filter
           </button>
+          {(site.access === 'user' || segments.length > 0) && (
+            <button onClick={() => setSegmentsOpen(true)} aria-haspopup="dialog" data-segments-button>
+              Segments
+            </button>
+          )}
           <DatePicker ctx={ctx} />
           {state.period !== 'realtime' && (
             <label class="compare">
@@ -186,6 +197,7 @@ export function Dashboard({ site, navigate, shareToken }: { site: SiteView; navi
         </>
       )}
       {menu && <FilterMenu ctx={ctx} onClose={() => setMenu(false)} />}
+      {segmentsOpen && <SegmentsDialog ctx={ctx} onChanged={() => segmentsQ.retry?.()} onClose={() => setSegmentsOpen(false)} />}
     </main>
   );
 }

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { Filter } from '../api';
-import { withFilter, type Ctx } from '../ctx';
+import { isSegment, withFilter, type Ctx } from '../ctx';
 import { DIMENSIONS, dimLabel, operatorsFor, opLabel } from '../dims';
 import { useAsync, useQuery } from '../hooks';
 import { api } from '../api';
@@ -18,9 +18,15 @@ export function FilterChips({ ctx }: { ctx: Ctx }) {
     <ul class="chips" aria-label="Filters">
       {ctx.state.filters.map((f, i) => (
         <li class="chip" data-filter={f[1]}>
-          <span>
-            {dimLabel(f[1])} <em>{opLabel(f[0])}</em> <strong>{f[2].map((v) => valueLabel(f[1], v)).join(' or ')}</strong>
-          </span>
+          {isSegment(f) ? (
+            <span>
+              Segment <strong>{ctx.segments.find((s) => String(s.id) === f[2][0])?.name ?? '…'}</strong>
+            </span>
+          ) : (
+            <span>
+              {dimLabel(f[1])} <em>{opLabel(f[0])}</em> <strong>{f[2].map((v) => valueLabel(f[1], v)).join(' or ')}</strong>
+            </span>
+          )}
           <button aria-label={`Remove filter ${dimLabel(f[1])}`} onClick={() => ctx.update({ filters: ctx.state.filters.filter((_, j) => j !== i) })}>
             ×
           </button>

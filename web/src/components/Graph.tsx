@@ -43,7 +43,7 @@ export function Graph({ ctx, metrics }: { ctx: Ctx; metrics: string[] }) {
   const cmp = ctx.state.comparison && !realtime ? comparisonRange(ctx.range, ctx.state.comparison, [ctx.state.compareFrom, ctx.state.compareTo]) : null;
   const prev = useQuery(cmp ? ctx.body({ metrics: asked, date_range: cmp, dimensions: [`time:${interval}`], include: { time_labels: true } }) : null);
   const valueOf = (m: MetricValue[]): number => (asked.length === 2 ? (numeric(m[1]) ? Math.round((numeric(m[0]) / numeric(m[1])) * 100) / 100 : 0) : numeric(m[0]));
-  const title = (ctx.state.filters.some((f) => f[1] === 'event:goal') ? GOAL_LABELS[metric] : undefined) ?? METRIC_LABELS[metric]!;
+  const title = (ctx.effective.some((f) => f[1] === 'event:goal') ? GOAL_LABELS[metric] : undefined) ?? METRIC_LABELS[metric]!;
   const el = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
 

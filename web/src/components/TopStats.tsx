@@ -7,7 +7,7 @@ import { comparisonRange } from '../periods';
 
 /** The goals a view's goal filters name (all of them for `contains`). */
 export function filteredGoals(ctx: Ctx): SiteView['goals'] {
-  const fs = ctx.state.filters.filter((f) => f[1] === 'event:goal');
+  const fs = ctx.effective.filter((f) => f[1] === 'event:goal');
   return ctx.site.goals.filter((g) => fs.every((f) => f[2].some((v) => (f[0] === 'contains' ? g.name.toLowerCase().includes(v.toLowerCase()) : g.name === v))));
 }
 
@@ -17,12 +17,12 @@ export function filteredGoals(ctx: Ctx): SiteView['goals'] {
  * visit duration (which the Stats API refuses under a page filter); realtime the last 30 minutes.
  */
 export function topMetrics(ctx: Ctx): string[] {
-  if (ctx.state.filters.some((f) => f[1] === 'event:goal')) {
+  if (ctx.effective.some((f) => f[1] === 'event:goal')) {
     const revenue = filteredGoals(ctx).some((g) => g.currency);
     return ['visitors', 'events', 'conversion_rate', ...(revenue ? ['total_revenue', 'average_revenue'] : [])];
   }
   if (ctx.state.period === 'realtime') return ['visitors', 'pageviews'];
-  if (ctx.state.filters.some((f) => f[1] === 'event:page')) return ['visitors', 'visits', 'pageviews', 'bounce_rate', 'time_on_page', 'scroll_depth'];
+  if (ctx.effective.some((f) => f[1] === 'event:page')) return ['visitors', 'visits', 'pageviews', 'bounce_rate', 'time_on_page', 'scroll_depth'];
   return ['visitors', 'visits', 'pageviews', 'views_per_visit', 'bounce_rate', 'visit_duration'];
 }
 
@@ -30,7 +30,7 @@ export const GOAL_LABELS: Record<string, string> = { visitors: 'Unique conversio
 
 export function TopStats({ ctx }: { ctx: Ctx }) {
   const metrics = topMetrics(ctx);
-  const goal = ctx.state.filters.some((f) => f[1] === 'event:goal');
+  const goal = ctx.effective.some((f) => f[1] === 'event:goal');
   const realtime = ctx.state.period === 'realtime';
   const cur = useQuery(ctx.body({ metrics }), realtime ? 10_000 : 0);
   // no comparison for all time (nothing before it)

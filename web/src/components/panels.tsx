@@ -31,7 +31,7 @@ export function SourcesPanel({ ctx }: { ctx: Ctx }) {
 export function PagesPanel({ ctx }: { ctx: Ctx }) {
   // Under a goal filter the pages are where the conversions happened (as Plausible's); else pageviews only (a custom
   // event's page is not a view of it).
-  const goal = ctx.state.filters.some((f) => f[1] === 'event:goal');
+  const goal = ctx.effective.some((f) => f[1] === 'event:goal');
   const top: Tab = goal
     ? { key: 'top', label: 'Top pages', dimension: 'event:page', metric: 'visitors', metricLabel: 'Conversions', details: ['visitors', 'events', 'conversion_rate'] }
     : { key: 'top', label: 'Top pages', dimension: 'event:page', metric: 'visitors', details: ['visitors', 'pageviews', 'bounce_rate', 'time_on_page', 'scroll_depth'], filters: [['is', 'event:name', ['pageview']]] };
@@ -85,8 +85,8 @@ function only(filters: Filter[], dim: string): string | null {
 }
 
 export function DevicesPanel({ ctx }: { ctx: Ctx }) {
-  const browser = only(ctx.state.filters, 'visit:browser');
-  const os = only(ctx.state.filters, 'visit:os');
+  const browser = only(ctx.effective, 'visit:browser');
+  const os = only(ctx.effective, 'visit:os');
   const d = ['visitors', 'percentage', 'bounce_rate', 'visit_duration'];
   return (
     <Panel
@@ -125,7 +125,7 @@ export function PropsPanel({ ctx }: { ctx: Ctx }) {
   const dr = ctx.body({ metrics: [] }).date_range;
   const firstBody = (k: string) => tabBody(ctx, propTab(k), ['visitors'], 9);
   // under a goal filter: the properties of the goal's events (a page goal's are the pageviews')
-  const goals = ctx.state.filters.some((f) => f[1] === 'event:goal') ? filteredGoals(ctx) : [];
+  const goals = ctx.effective.some((f) => f[1] === 'event:goal') ? filteredGoals(ctx) : [];
   const eventNames = [...new Set(goals.map((g) => (g.name.startsWith('Visit ') ? 'pageview' : g.name)))];
   const keys = useAsync(JSON.stringify(['props', ctx.site.domain, dr, ctx.state.filters]), async (signal) => {
     // the keys, and the rows of the most used one in the same round trip
