@@ -141,7 +141,14 @@ const PRESENT: Record<string, string> = {
   'visit:city_name': 'city_geoname_id != 0',
 };
 
-export const timeColumn = (t: Table) => (t === 'events' ? 'timestamp' : 'start');
+
+/**
+ * The instant a row is bucketed by over time: an event's time; a session's last activity, clamped to the range's
+ * end (as Plausible buckets sessions: a visit that ran past the range counts in its last bucket).
+ */
+function bucketTime(ctx: CompileContext, table: Table): string {
+  return table === 'events' ? 'timestamp' : `least(timestamp, ${at(ctx.q.range.toMs - 1000)})`;
+}
 const at = (ms: number) => `toDateTime(${sqlString(sqlDateTimeText(new Date(ms)))}, 'UTC')`;
 
 /** The goals a result row can be about: every goal of the site, or those a top-level goal filter names. */
@@ -178,7 +185,7 @@ function goalDimension(q: Query): string {
 /** The SQL value of a (non-time) dimension on a table, in the form results show it. */
 export function dimensionExpr(ctx: CompileContext, dim: string, table: Table): string {
   const tz = sqlString(ctx.q.site.timezone);
-  const ts = timeColumn(table);
+  const ts = bucketTime(ctx, table);
   switch (dim) {
     case 'time:minute':
       // not formatDateTime: its %M is the minute on 18.16 but the month's name on recent versions (chDB)
@@ -303,10 +310,19 @@ function matchClauses(expr: string, leaf: Leaf): string {
   return `(${cs.map((c) => `match(${expr}, ${sqlString(c)})`).join(' OR ')})`;
 }
 
-/** The base condition of a table: the site, and (unless `allTime`) the query's time range. */
+/** Longer than any visit can last (a visit continues across one midnight at most: the visitor id is daily). */
+const SESSION_SPAN_MS = 3 * 86_400_000;
+
+/**
+ * The base condition of a table: the site, and the query's time range — events in it, sessions active in it (last
+ * activity at or after its start, begun before its end), as Plausible counts visits.
+ */
 export function baseWhere(ctx: CompileContext, table: Table): string {
-  const col = timeColumn(table);
-  return `site_id = ${sqlUInt(ctx.q.site.id)} AND ${col} >= ${at(ctx.q.range.fromMs)} AND ${col} < ${at(ctx.q.range.toMs)}`;
+  const site = `site_id = ${sqlUInt(ctx.q.site.id)}`;
+  // `start` a few days before the range as well: the table's order begins with the start's date, so this lets the
+  // engine skip older parts; a visit cannot last that long (its visitor id changes with the daily salt after a day)
+  if (table === 'sessions') return `${site} AND start >= ${at(ctx.q.range.fromMs - SESSION_SPAN_MS)} AND start < ${at(ctx.q.range.toMs)} AND timestamp >= ${at(ctx.q.range.fromMs)}`;
+  return `${site} AND timestamp >= ${at(ctx.q.range.fromMs)} AND timestamp < ${at(ctx.q.range.toMs)}`;
 }
 
 /** Sessions (ids) that had an event matching `cond` in the range. */
