@@ -2,6 +2,7 @@
 import { fileURLToPath } from 'node:url';
 import { startApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
+import { SchemaTooNewError } from './store/migrate.js';
 import { createLogger } from './util/log.js';
 
 /** Starts the server and stops it gracefully on SIGTERM / SIGINT. */
@@ -45,6 +46,11 @@ export async function runServer(): Promise<void> {
   try {
     running = await startApp(config, log, (app) => (running = app));
   } catch (err) {
+    if (err instanceof SchemaTooNewError) {
+      log.error('could not start: the store is newer than this build', { storeSchema: err.storeVersion, buildSchema: err.buildVersion });
+      process.stderr.write(`footfall: ${err.message}\n`);
+      process.exit(3);
+    }
     log.error('could not start', { err });
     process.exit(1);
   }

@@ -2,6 +2,17 @@ import type { SqlBackend } from './backend.js';
 import { MIGRATIONS, type Migration } from './schema.js';
 import { sqlDateTimeText, sqlIdent, sqlString } from './sql.js';
 
+/** The store was written by a newer Footfall: nothing is changed, and the server does not start on it. */
+export class SchemaTooNewError extends Error {
+  constructor(readonly storeVersion: number, readonly buildVersion: number) {
+    super(
+      `the store's schema is version ${storeVersion}, newer than this build's (${buildVersion}): it was written by a newer Footfall. ` +
+        `Run that version (or a newer one) on it, or restore a backup taken before the upgrade; this build changes nothing in it.`,
+    );
+    this.name = 'SchemaTooNewError';
+  }
+}
+
 export interface MigrationReport {
   from: number;
   to: number;
@@ -29,6 +40,9 @@ export async function migrate(
   const rows = await backend.queryRows<{ version: number | string }>(`SELECT version FROM ${d}.schema_migrations`);
   const done = new Set(rows.map((r) => Number(r.version)));
   const from = done.size ? Math.max(...done) : 0;
+  const latest = migrations.length ? migrations[migrations.length - 1]!.version : 0;
+  // a newer build's schema: refuse before changing anything (an older build would misread the new tables)
+  if (from > latest) throw new SchemaTooNewError(from, latest);
   const applied: number[] = [];
   for (const m of migrations) {
     if (done.has(m.version)) continue;

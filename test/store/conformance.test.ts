@@ -13,7 +13,7 @@ import { ChdbBackend } from '../../src/store/chdb.js';
 import { ClickHouseBackend } from '../../src/store/clickhouse.js';
 import { AccountSecretsRepo, AccountsRepo } from '../../src/store/accounts-repo.js';
 import { TeamsRepo } from '../../src/store/teams-repo.js';
-import { migrate } from '../../src/store/migrate.js';
+import { migrate, SchemaTooNewError } from '../../src/store/migrate.js';
 import { Repo } from '../../src/store/repo.js';
 import { sqlString } from '../../src/store/sql.js';
 import { MIGRATIONS, type Migration } from '../../src/store/schema.js';
@@ -103,6 +103,11 @@ for (const b of backends) {
       const tables = (await backend.queryRows<{ name: string }>(`SELECT name FROM system.tables WHERE database = '${db}' ORDER BY name`)).map((r) => r.name);
       assert.deepEqual(tables, ['api_keys', 'events', 'goals', 'invitations', 'login_sessions', 'memberships', 'password_resets', 'schema_migrations', 'segments', 'sessions', 'shared_links', 'shields', 'sites', 'teams', 'user_totp', 'users']);
       assert.deepEqual(await migrate(backend, db), { from: latest, to: latest, applied: [] });
+      // a store written by a newer build: refused, naming both versions, and left as it was
+      await backend.command(`INSERT INTO ${db}.schema_migrations (version, name, applied_at) VALUES (999, 'from the future', '2026-01-01 00:00:00')`);
+      await assert.rejects(migrate(backend, db), (err: unknown) => err instanceof SchemaTooNewError && err.storeVersion === 999 && err.buildVersion === latest && /version 999, newer than this build's \(\d+\)/.test(err.message));
+      const versions = (await backend.queryRows<{ v: string | number }>(`SELECT version AS v FROM ${db}.schema_migrations ORDER BY version`)).map((r) => Number(r.v));
+      assert.deepEqual(versions, [...MIGRATIONS.map((m) => m.version), 999]);
     });
 
     test('teams, memberships, invitations with expiry, password resets and two-factor rows; newest version wins', async () => {
