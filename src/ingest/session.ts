@@ -481,7 +481,6 @@ export function continueSession(prev: SessionRow, ev: EventRow, nowMs: number, s
   const next: SessionRow = { ...prev, sign: 1, timestamp: ev.timestamp, events: prev.events + 1 };
   // the exact difference of the stored (whole-second) timestamps
   next.duration = Math.abs(Math.floor(nowMs / 1000) - Math.floor(startMs / 1000));
-  if (interactive) next.is_bounce = 0;
   if (pv) {
     next.pageviews = prev.pageviews + 1;
     next.exit_page = ev.pathname;
@@ -492,5 +491,8 @@ export function continueSession(prev: SessionRow, ev: EventRow, nowMs: number, s
       next.entry_page_hostname = ev.hostname;
     }
   }
+  // Plausible's rule: the bounce ends with a second pageview, or an interactive event that is not a pageview (a
+  // non-interactive event and one pageview stay a bounce)
+  if (pv ? next.pageviews >= 2 : interactive) next.is_bounce = 0;
   return next;
 }

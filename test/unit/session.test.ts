@@ -363,12 +363,15 @@ describe('Plausible’s session rules', () => {
     assert.equal(b.is_bounce, 1);
   });
 
-  test('a non-interactive custom event then a pageview: not a bounce, and the pageview gives hostname and entry page', () => {
+  test('a non-interactive custom event then a pageview: still a bounce (one pageview), the pageview gives hostname and entry page', () => {
     const t = setup();
     const first = t.send({ n: 'Video Play', u: 'https://a.com/v', i: false }, T0).rows[0]!;
     t.send({ n: 'pageview', u: 'https://a.com/next' }, T0 + MIN);
     const s = last(t, first.session_id);
-    assert.deepEqual([s.is_bounce, s.hostname, s.entry_page, s.pageviews, s.events], [0, 'a.com', '/next', 1, 2]);
+    assert.deepEqual([s.is_bounce, s.hostname, s.entry_page, s.pageviews, s.events], [1, 'a.com', '/next', 1, 2]);
+    // a second pageview ends the bounce
+    t.send({ n: 'pageview', u: 'https://a.com/third' }, T0 + 2 * MIN);
+    assert.deepEqual([last(t, first.session_id).is_bounce, last(t, first.session_id).pageviews], [0, 2]);
   });
 
   test('a pageview then a non-interactive event stays a bounce', () => {
