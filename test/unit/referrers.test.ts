@@ -86,6 +86,7 @@ const PAIRS: Array<[string, string]> = [
   ['https://vimeo.com/1', 'Vimeo'],
   ['https://www.xing.com/', 'XING'],
   ['https://www.flickr.com/', 'Flickr'],
+  ['https://app.slack.com/client/T1/C1', 'Slack'],
   ['https://discord.com/channels/1/2', 'Discord'],
   ['https://discordapp.com/', 'Discord'],
   ['https://ptb.discord.com/', 'Discord'],
