@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config.js';
 import { AdminError } from '../core/admin.js';
 import { runServer } from '../main.js';
-import { StoreLockedError } from '../store/chdb.js';
+import { StoreLockedError } from '../store/store-locked.js';
 import { connectAdmin, type AdminApi } from './client.js';
 
 const USAGE = `Usage: footfall <command>

@@ -6,8 +6,9 @@ import { corruptionError, DiskWatch, emptyParts, PARTS_SQL, spaceError, type Par
 import type { Logger } from '../util/log.js';
 import { sqlString } from './sql.js';
 
-/** Thrown when another process (usually the running server) holds the data directory. */
-export class StoreLockedError extends Error {}
+import { StoreLockedError } from './store-locked.js';
+
+export { StoreLockedError };
 
 /**
  * An insert that reported success wrote its rows into a part the full disk left empty; the engine was opened again
