@@ -152,35 +152,23 @@ export class StatsEngine {
    * full expression costs ≈ 0.75 µs a row plus ≈ 15 ms to prepare, 150 ms for a month of a busy site.
    */
   private async channelLookup(ctx: CompileContext, table: Table): Promise<string> {
-    const combos = await this.read<Record<string, string>>(
-      `SELECT ${CHANNEL_COLUMNS.join(', ')}, toString(${CHANNEL_HASH}) AS h FROM ${ctx.db}.${table} WHERE ${baseWhere(ctx, table)} GROUP BY ${CHANNEL_COLUMNS.join(', ')} LIMIT 100001`,
-    );
-    if (combos.length > 100_000) return channelExpression(); // too many to list: evaluate per row
-    let known = this.channelsBySite.get(ctx.q.site.id);
-    if (!known) this.channelsBySite.set(ctx.q.site.id, (known = new Map()));
-    const keys: string[] = [];
-    const channels: string[] = [];
-    for (const c of combos) {
-      if (!/^\d+$/.test(c.h ?? '')) continue;
-      const ch = channelOf(c.referrer_source ?? '', c.utm_source ?? '', c.utm_medium ?? '', c.utm_campaign ?? '', c.click_id_param ?? '');
-      if (known.size < MAX_KNOWN_COMBOS) known.set(c.h!, ch);
-      if (ch === 'Direct') continue; // Direct is the default
-      keys.push(c.h!);
-      channels.push(ch);
-    }
-    if (!keys.length) return `'Direct'`;
-    return channelTransform(keys, channels, 'Direct') ?? channelExpression(); // too long to list: evaluate per row
+    const combos = await this.channelCombos(ctx, [table]);
+    if (!combos) return channelExpression(); // too many to list: evaluate per row
+    const listed = combos.filter((c) => c.channel !== 'Direct'); // Direct is the default
+    if (!listed.length) return `'Direct'`;
+    return channelTransform(listed.map((c) => c.hash), listed.map((c) => c.channel), 'Direct') ?? channelExpression(); // too long to list: evaluate per row
   }
 
   /**
-   * The (source, UTM tags, click id) combinations of the range on both tables, by hash, with their channel (computed
-   * here by the rules of the SQL expression); remembered per site as channelLookup does.
+   * The (source, UTM tags, click id) combinations of the range on these tables, by hash, with their channel (computed
+   * here by the rules of the SQL expression), remembered per site; null when there are too many to list.
    */
-  private async channelCombos(ctx: CompileContext): Promise<ChannelCombo[] | null> {
-    const both = (['events', 'sessions'] as const).map((t) => `SELECT ${CHANNEL_COLUMNS.join(', ')} FROM ${ctx.db}.${t} WHERE ${baseWhere(ctx, t)}`);
+  private async channelCombos(ctx: CompileContext, tables: readonly Table[]): Promise<ChannelCombo[] | null> {
+    const from = tables.map((t) => `SELECT ${CHANNEL_COLUMNS.join(', ')} FROM ${ctx.db}.${t} WHERE ${baseWhere(ctx, t)}`);
     const rows = await this.read<Record<string, string>>(
-      `SELECT ${CHANNEL_COLUMNS.join(', ')}, toString(${CHANNEL_HASH}) AS h FROM (${both.join(' UNION ALL ')}) GROUP BY ${CHANNEL_COLUMNS.join(', ')} LIMIT 100001`,
+      `SELECT ${CHANNEL_COLUMNS.join(', ')}, toString(${CHANNEL_HASH}) AS h FROM (${from.join(' UNION ALL ')}) GROUP BY ${CHANNEL_COLUMNS.join(', ')} LIMIT 100001`,
     );
+    if (rows.length > 100_000) return null;
     let known = this.channelsBySite.get(ctx.q.site.id);
     if (!known) this.channelsBySite.set(ctx.q.site.id, (known = new Map()));
     const out: ChannelCombo[] = [];
@@ -190,8 +178,7 @@ export class StatsEngine {
       if (known.size < MAX_KNOWN_COMBOS) known.set(c.h!, channel);
       out.push({ hash: c.h!, channel });
     }
-    // more than a list can hold: no lookup (the expression is used per row)
-    return rows.length > 100_000 ? null : out;
+    return out;
   }
 
   private async run(ctx: CompileContext, p: Part): Promise<Map<string, Row>> {
@@ -237,7 +224,7 @@ export class StatsEngine {
       });
     }
     if (leaves(q.filters).some((l) => l.leaf.dim === 'visit:channel')) {
-      const combos = await this.channelCombos(ctx);
+      const combos = await this.channelCombos(ctx, ['events', 'sessions']);
       if (combos) ctx.channelConditions = resolveChannels(ctx, combos, CHANNEL_HASH, CHANNEL_LIST_MAX_BYTES);
     }
     const { metrics, dimensions } = q;

@@ -2,6 +2,7 @@ import qrcode from 'qrcode-generator';
 import { useState } from 'preact/hooks';
 import { api, HttpError } from '../api';
 import { actionForm } from '../forms';
+import { OneTimeSecret, type Secret } from './OneTimeSecret';
 import { useAsync } from '../hooks';
 
 interface AccountData {
@@ -32,14 +33,14 @@ export function Account() {
   const [n, setN] = useState(0);
   const loaded = useAsync(`account:${n}`, (signal) => api<AccountData>('GET', 'account', undefined, signal));
   const [error, setError] = useState('');
-  const [secret, setSecret] = useState<{ label: string; value: string } | null>(null);
+  const [secret, setSecret] = useState<Secret | null>(null);
   const [setup, setSetup] = useState<{ secret: string; uri: string } | null>(null);
   const [recovery, setRecovery] = useState<string[] | null>(null);
   const act = async (body: Record<string, unknown>, form?: HTMLFormElement) => {
     setError('');
     try {
       const r = await api<{ result: Record<string, unknown> }>('POST', 'account', body);
-      if (body.action === 'key-create') setSecret({ label: 'API key (shown only now)', value: r.result.key as string });
+      if (body.action === 'key-create') setSecret({ of: 'key-create', label: 'API key (shown only now)', value: r.result.key as string });
       if (body.action === '2fa-setup') setSetup(r.result as { secret: string; uri: string });
       if (body.action === '2fa-enable') {
         setSetup(null);
@@ -82,12 +83,7 @@ export function Account() {
           </label>
           <button type="submit">Create key</button>
         </form>
-        {secret && (
-          <div class="secret" role="status" data-secret-of="key-create">
-            <strong>{secret.label}</strong>
-            <input readOnly value={secret.value} onFocus={(e) => (e.target as HTMLInputElement).select()} aria-label={secret.label} />
-          </div>
-        )}
+        <OneTimeSecret secret={secret} of="key-create" />
       </section>
       <section class="card settings-section" aria-label="Two-factor authentication" data-section="2fa">
         <h2>Two-factor authentication</h2>

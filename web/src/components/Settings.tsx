@@ -3,6 +3,7 @@ import { useState } from 'preact/hooks';
 import { api, HttpError, type SiteView } from '../api';
 import { Snippets } from './Install';
 import { actionForm } from '../forms';
+import { OneTimeSecret, type Secret } from './OneTimeSecret';
 import { invalidate, useAsync } from '../hooks';
 
 interface SettingsData {
@@ -30,17 +31,6 @@ const ROLE_TEXT: Record<string, string> = {
   viewer: 'Viewer: dashboards only',
 };
 
-/** A secret shown once, right below the form that made it. */
-function OneTimeSecret({ secret, of }: { secret: { label: string; value: string; of: string } | null; of: string }) {
-  if (!secret || secret.of !== of) return null;
-  return (
-    <div class="secret" role="status" data-secret-of={of}>
-      <strong>{secret.label}</strong>
-      <input readOnly value={secret.value} onFocus={(e) => (e.target as HTMLInputElement).select()} aria-label={secret.label} />
-    </div>
-  );
-}
-
 function Section({ title, children }: { title: string; children: ComponentChildren }) {
   return (
     <section class="card settings-section" aria-label={title}>
@@ -63,7 +53,7 @@ export function Settings({ domain, navigate }: { domain: string; navigate: (p: s
   const [n, setN] = useState(0);
   const loaded = useAsync(`settings:${domain}:${n}`, (signal) => api<SettingsData>('GET', `settings?site=${encodeURIComponent(domain)}`, undefined, signal));
   const [error, setError] = useState('');
-  const [secret, setSecret] = useState<{ label: string; value: string; of: string } | null>(null);
+  const [secret, setSecret] = useState<Secret | null>(null);
   const s = loaded.data;
   const act = async (body: Record<string, unknown>, form?: HTMLFormElement) => {
     setError('');
