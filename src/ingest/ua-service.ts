@@ -94,8 +94,8 @@ export class UaService {
     }).then((info) => {
       this.pending.delete(ua);
       if (info === undefined) return null; // the worker died: not classified
-      // The detector threw on this string: keep the cheap bot verdict, no browser or OS.
-      const result = info ?? (isbot(ua) ? ISBOT_UA : EMPTY_UA);
+      // The detector threw on this string: kept without browser or OS (as Plausible keeps an event whose parse timed out).
+      const result = info ?? EMPTY_UA;
       this.cache.set(ua, result);
       return result;
     });

@@ -1,6 +1,5 @@
 import { createRequire } from 'node:module';
 import type { DetectResult, ResultBot } from 'node-device-detector';
-import { isbot } from 'isbot';
 
 // node-device-detector is CommonJS (module.exports = class); its typings describe an ES default export.
 interface DeviceDetector {
@@ -61,14 +60,16 @@ export function majorMinor(version: string | undefined): string {
   return parts.length >= 2 ? `${parts[0]}.${parts[1]}` : parts[0]!;
 }
 
-/** Pure mapping of a device-detector result (plus the bot verdicts) to what is stored. */
-export function classify(ua: string, d: DetectResult, bot: ResultBot | null): UaInfo {
+/**
+ * Pure mapping of a device-detector result (plus its bot verdict) to what is stored. Bots are what Plausible drops:
+ * the device detector's bot list and Headless Chrome. HTTP libraries (curl, python-requests, Go-http-client) and
+ * unknown User-Agents are kept, as Plausible keeps them: server-side integrations send with their own User-Agent.
+ */
+export function classify(d: DetectResult, bot: ResultBot | null): UaInfo {
   const client = d.client ?? ({} as DetectResult['client']);
   let reason = '';
   if (bot && bot.name) reason = `bot:${bot.name}`;
-  else if (isbot(ua)) reason = 'isbot';
   else if (client.name === 'Headless Chrome') reason = 'headless';
-  else if (client.type === 'library') reason = `library:${client.name}`;
   return {
     bot: reason,
     browser: client.name ? foldBrowser(client.name, client.type) : '',
@@ -107,9 +108,7 @@ export function createDetector(): DeviceDetector {
 export function parseUserAgent(detector: DeviceDetector, rawUa: string): UaInfo {
   const ua = rawUa.slice(0, MAX_UA_LENGTH);
   if (ua.trim() === '') return EMPTY_UA;
-  // isbot is cheap: a bot it knows skips the expensive device parsing.
-  if (isbot(ua)) return { ...EMPTY_UA, bot: 'isbot' };
   const bot = detector.parseBot(ua);
   if (bot && bot.name) return { ...EMPTY_UA, bot: `bot:${bot.name}` };
-  return classify(ua, detector.detect(ua), null);
+  return classify(detector.detect(ua), null);
 }

@@ -255,6 +255,12 @@ describe('User-Agent: device, browser, OS, bots', () => {
     }
   });
 
+  test('an 8 KiB User-Agent is stored (Plausible: "times out parsing user agent" keeps the event)', async () => {
+    const ua = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36 ' + 'x'.repeat(8 * 1024);
+    const row = await storeOne({ n: 'pageview', u: 'https://e.com/' }, { 'user-agent': ua });
+    assert.equal(row.browser, 'Chrome');
+  });
+
   test('a missing User-Agent is not a bot; nothing is known of the device', async () => {
     const row = await storeOne({ n: 'pageview', u: 'https://e.com/' }, { 'user-agent': '' });
     assert.equal(row.browser, '');

@@ -115,7 +115,7 @@ test('rate limit: burst, 429 with Retry-After, per-site isolation, per-site sett
 test('GET /metrics: Prometheus text with accepted, dropped by reason, rate-limited, buffer, insert and stage timings', async () => {
   const d = await site();
   await send(d);
-  await send(d, {}, { 'user-agent': 'curl/8.5.0' });
+  await send(d, {}, { 'user-agent': 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)' });
   await exportRows(srv.url, key, 'events', d); // forces an insert
   const r = await fetch(`${srv.url}/metrics`, { headers: METRICS_AUTH });
   assert.equal(r.status, 200);
