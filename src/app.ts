@@ -27,6 +27,7 @@ import { TokenBucketLimiter } from './ingest/ratelimit.js';
 import { TrustedProxies } from './ingest/ip.js';
 import { UaService } from './ingest/ua-service.js';
 import { openStore } from './store/open.js';
+import { Importer } from './import/service.js';
 import { prepareDataDir } from './store/datadir.js';
 import { StatsEngine } from './stats/engine.js';
 import { retrying, unreachable } from './store/backend.js';
@@ -197,6 +198,7 @@ export async function startApp(config: Config, log: Logger, onListening?: (app: 
     tracker: TrackerScript.builtIn(config.eventPath, config.trackerScriptName),
     eventPath: config.eventPath,
     isReady: () => ready,
+    importer: new Importer(store, admin, () => geo),
   };
 
   const server = createPublicServer(deps);

@@ -15,6 +15,9 @@ import type { ShieldRule } from '../ingest/shields.js';
 import type { Store } from '../store/store.js';
 import { createLogger } from '../util/log.js';
 import { adminSocketPath } from '../app.js';
+import { GeoIp } from '../ingest/geo.js';
+import { Importer, type ImportInfo } from '../import/service.js';
+import type { EventImportProgress, EventImportResult } from '../import/events.js';
 
 /** What the CLI can do, whether through the running server or on the store directly. */
 export interface AdminApi {
@@ -40,6 +43,10 @@ export interface AdminApi {
   op(name: string, args: OpArgs): Promise<unknown>;
   /** Writes the export's JSON lines to `out`. */
   exportTo(table: ExportTable, domain: string, dateRange: string | undefined, out: NodeJS.WritableStream): Promise<void>;
+  /** Loads raw events from an NDJSON file (read by the server when one runs: give an absolute path). */
+  importEvents(domain: string, file: string, onProgress: (p: EventImportProgress) => void): Promise<EventImportResult>;
+  listImports(domain?: string): Promise<ImportInfo[]>;
+  removeImport(domain: string, id: number): Promise<ImportInfo>;
   close(): Promise<void>;
 }
 
@@ -121,14 +128,64 @@ class RemoteAdmin implements AdminApi {
     if (dateRange) q.set('date_range', dateRange);
     await this.request('GET', `/admin/export/${table}?${q}`, undefined, out);
   }
+  importEvents(domain: string, file: string, onProgress: (p: EventImportProgress) => void): Promise<EventImportResult> {
+    const payload = JSON.stringify({ site: domain, file: path.resolve(file) });
+    return new Promise((resolve, reject) => {
+      const req = http.request(
+        { socketPath: this.socketPath, method: 'POST', path: '/admin/import/events', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } },
+        (res) => {
+          let text = '';
+          let settled = false;
+          const handle = (line: string) => {
+            if (!line.trim()) return;
+            let o: { progress?: EventImportProgress; result?: EventImportResult; error?: string; status?: number };
+            try {
+              o = JSON.parse(line) as typeof o;
+            } catch {
+              o = { error: line };
+            }
+            if (o.progress) onProgress(o.progress);
+            else if (o.result) {
+              settled = true;
+              resolve(o.result);
+            } else {
+              settled = true;
+              reject(new AdminError(o.status ?? res.statusCode ?? 500, o.error ?? line));
+            }
+          };
+          res.setEncoding('utf8');
+          res.on('data', (c: string) => {
+            text += c;
+            let nl: number;
+            while ((nl = text.indexOf('\n')) >= 0) {
+              handle(text.slice(0, nl));
+              text = text.slice(nl + 1);
+            }
+          });
+          res.on('end', () => {
+            handle(text);
+            if (!settled) reject(new AdminError(500, 'the server ended the import without a result (see its log)'));
+          });
+          res.on('error', reject);
+        },
+      );
+      req.on('error', reject);
+      req.end(payload);
+    });
+  }
+  listImports = (domain?: string) => this.request('GET', `/admin/imports${domain ? `?site=${encodeURIComponent(domain)}` : ''}`) as Promise<ImportInfo[]>;
+  removeImport = (domain: string, id: number) => this.request('DELETE', `/admin/imports/${id}?site=${encodeURIComponent(domain)}`) as Promise<ImportInfo>;
   async close(): Promise<void> {}
 }
 
 /** Opens the store itself (no server running). */
 class LocalAdmin implements AdminApi {
   private readonly ops: ReturnType<typeof operatorOps>;
-  constructor(private readonly store: Store, private readonly admin: Admin, private readonly accounts: Accounts, private readonly access: Access) {
+  private readonly importer: Importer;
+  constructor(private readonly store: Store, private readonly admin: Admin, private readonly accounts: Accounts, private readonly access: Access, geoipDb: string | undefined) {
     this.ops = operatorOps(access);
+    let geo: GeoIp | null = null;
+    this.importer = new Importer(store, admin, () => (geo ??= GeoIp.open({ override: geoipDb }).load()));
   }
 
   static async open(config: Config): Promise<LocalAdmin> {
@@ -150,7 +207,7 @@ class LocalAdmin implements AdminApi {
     await teams.load();
     const access = new Access(admin, accounts, teams);
     await access.migrate();
-    return new LocalAdmin(store, admin, accounts, access);
+    return new LocalAdmin(store, admin, accounts, access, config.geoipDb);
   }
 
   listSites = async () => this.admin.listSites();
@@ -184,6 +241,9 @@ class LocalAdmin implements AdminApi {
       if (!out.write(chunk)) await new Promise((r) => out.once('drain', r));
     }
   }
+  importEvents = (domain: string, file: string, onProgress: (p: EventImportProgress) => void) => this.importer.importEventsFile(domain, file, onProgress);
+  listImports = (domain?: string) => this.importer.list(domain);
+  removeImport = (domain: string, id: number) => this.importer.remove(domain, id);
   close = () => this.store.close();
 }
 

@@ -54,6 +54,12 @@ const USAGE = `Usage: footfall <command>
   invitations remove <domain> <id>
   export events|sessions --site <domain> [--date-range YYYY-MM-DD,YYYY-MM-DD]
                                           print stored rows as JSON lines
+  import events <file.ndjson> --site <domain>
+                                          load raw history: one Plausible event body per line plus "timestamp"
+                                          (ISO 8601), "ip" and "user_agent", through the ingestion pipeline at
+                                          its own time; the same file twice stores nothing twice
+  imports list [--site <domain>] [--json] the site's imports (source, days, rows per table, state)
+  imports remove <id> --site <domain>     delete an import's rows and its entry
 
 Works with the server running (through its admin socket in the data directory) or stopped.
 Environment: FOOTFALL_DATA_DIR (default ./data); FOOTFALL_PUBLIC_URL (the dashboard's address, for links).`;
@@ -108,7 +114,7 @@ async function run(argv: string[]): Promise<void> {
     return;
   }
   if (cmd === 'start') return runServer();
-  const known = ['sites add', 'sites list', 'sites remove', 'sites rate-limit', 'shields add', 'shields list', 'shields remove', 'goals add', 'goals list', 'goals remove', 'keys create', 'keys list', 'keys revoke', 'users add', 'users list', 'users remove', 'users reset-password', 'users reset-link', 'users disable-2fa', 'sites transfer', 'teams list', 'teams add', 'members list', 'members add', 'members role', 'members remove', 'members transfer', 'invitations add', 'invitations remove', 'export events', 'export sessions'];
+  const known = ['sites add', 'sites list', 'sites remove', 'sites rate-limit', 'shields add', 'shields list', 'shields remove', 'goals add', 'goals list', 'goals remove', 'keys create', 'keys list', 'keys revoke', 'users add', 'users list', 'users remove', 'users reset-password', 'users reset-link', 'users disable-2fa', 'sites transfer', 'teams list', 'teams add', 'members list', 'members add', 'members role', 'members remove', 'members transfer', 'invitations add', 'invitations remove', 'export events', 'export sessions', 'import events', 'imports list', 'imports remove'];
   if (!known.includes(`${cmd} ${sub}`)) throw new UsageError(`unknown command: ${positionals.join(' ')}`);
 
   const config = loadConfig();
@@ -316,6 +322,43 @@ async function run(argv: string[]): Promise<void> {
         if (!arg) throw new UsageError('users remove needs an email address');
         const u = await api.removeUser(arg);
         out.write(`removed user ${u.email}\n`);
+        break;
+      }
+      case 'import events': {
+        if (!arg || !values.site) throw new UsageError('import events needs <file.ndjson> --site <domain>');
+        const tty = process.stderr.isTTY;
+        const r = await api.importEvents(values.site, arg, (p) => {
+          const text = `${p.lines.toLocaleString('en')} lines, ${p.events.toLocaleString('en')} events, ${p.errors.toLocaleString('en')} refused, ${p.seconds.toFixed(0)} s`;
+          process.stderr.write(tty ? `\r${text}   ` : `${text}\n`);
+        });
+        if (tty) process.stderr.write('\n');
+        if (values.json) {
+          out.write(JSON.stringify(r) + '\n');
+          break;
+        }
+        if (r.alreadyImported) {
+          out.write(`${arg} was imported already (import ${r.importId}, ${r.startDate} to ${r.endDate}): nothing stored\n`);
+          break;
+        }
+        const dropped = Object.entries(r.dropped).map(([k, n]) => `${n} ${k}`).join(', ');
+        out.write(`import ${r.importId}: ${r.events.toLocaleString('en')} events and ${r.sessions.toLocaleString('en')} sessions from ${r.lines.toLocaleString('en')} lines${r.startDate ? `, ${r.startDate} to ${r.endDate}` : ''}, in ${r.seconds.toFixed(1)} s${dropped ? `; dropped: ${dropped}` : ''}\n`);
+        if (r.errorCount) {
+          process.stderr.write(`${r.errorCount} line(s) refused${r.errorCount > r.errors.length ? ` (the first ${r.errors.length})` : ''}:\n`);
+          for (const e of r.errors) process.stderr.write(`  line ${e.line}: ${e.message}\n`);
+        }
+        break;
+      }
+      case 'imports list': {
+        const list = await api.listImports(values.site);
+        if (values.json) out.write(JSON.stringify(list) + '\n');
+        else out.write(table(list.map((i) => ({ ...i, days: i.startDate ? `${i.startDate}..${i.endDate}` : '', rows: Object.entries(i.rows).map(([t, n]) => `${t} ${n}`).join(', ') })) as unknown as Array<Record<string, unknown>>, ['id', 'site', 'source', 'label', 'days', 'status', 'rows', 'createdAt']));
+        break;
+      }
+      case 'imports remove': {
+        const id = Number(arg);
+        if (!arg || !Number.isInteger(id) || !values.site) throw new UsageError('imports remove needs <id> --site <domain> (see imports list)');
+        const i = await api.removeImport(values.site, id);
+        out.write(`removed import ${i.id} (${i.label}) from ${i.site}\n`);
         break;
       }
       default: {

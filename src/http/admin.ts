@@ -5,6 +5,7 @@ import { OPERATOR, type Access } from '../core/access.js';
 import { operatorOps } from '../core/operations.js';
 import { decodeJsonObject } from '../ingest/json.js';
 import type { Store } from '../store/store.js';
+import type { Importer } from '../import/service.js';
 import { readBody } from './body.js';
 import { sendError, sendJson } from './respond.js';
 import { streamNdjson } from './stream.js';
@@ -14,6 +15,7 @@ export interface AdminRouteDeps {
   accounts: Accounts;
   access: Access;
   store: Store;
+  importer: Importer;
 }
 
 async function jsonBody(req: IncomingMessage): Promise<Record<string, unknown>> {
@@ -105,6 +107,42 @@ export async function handleAdmin(req: IncomingMessage, res: ServerResponse, url
       const rows = admin.exportRows(arg, url.searchParams.get('site') ?? '', url.searchParams.get('date_range') ?? undefined);
       return streamNdjson(res, rows);
     }
+    case 'POST /import': {
+      // raw events from a file on this machine, read by the server; progress and the result as JSON lines
+      if (arg !== 'events') throw new AdminError(404, 'import events');
+      const b = await jsonBody(req);
+      const file = str(b.file, 'file');
+      const site = str(b.site, 'site');
+      const lines: string[] = [];
+      let wake: (() => void) | null = null;
+      let finished = false;
+      const push = (o: unknown) => {
+        lines.push(JSON.stringify(o) + '\n');
+        wake?.();
+      };
+      // refusals before the import starts (no such site, no such file) are an error status, not a stream
+      const job = deps.importer.importEventsFile(site, file, (p) => push({ progress: p }));
+      job.then(
+        (result) => push({ result }),
+        (err: unknown) => push({ error: err instanceof Error ? err.message : String(err), status: err instanceof AdminError ? err.status : 500 }),
+      ).finally(() => {
+        finished = true;
+        wake?.();
+      });
+      async function* stream(): AsyncGenerator<string> {
+        for (;;) {
+          while (lines.length) yield lines.shift()!;
+          if (finished) return;
+          await new Promise<void>((r) => (wake = r));
+          wake = null;
+        }
+      }
+      return streamNdjson(res, stream());
+    }
+    case 'GET /imports':
+      return sendJson(res, 200, await deps.importer.list(url.searchParams.get('site') ?? undefined));
+    case 'DELETE /imports':
+      return sendJson(res, 200, await deps.importer.remove(url.searchParams.get('site') ?? '', Number(arg)));
     default:
       return sendError(res, 404, `no admin route ${route}`);
   }

@@ -7,6 +7,7 @@ import type { Metrics } from '../core/metrics.js';
 import { handleAdmin, type AdminRouteDeps } from './admin.js';
 import { handleEvent, type EventRouteDeps } from './event.js';
 import { handleExport, type ExportRouteDeps } from './export.js';
+import { handleImportEvents, type ImportRouteDeps } from './import.js';
 import { handleHealth, handleLive, handleReady, type HealthDeps } from './health.js';
 import { handleQuery, handleV1, type StatsRouteDeps } from './stats.js';
 import { sendError } from './respond.js';
@@ -18,6 +19,7 @@ export type AppDeps = EventRouteDeps &
   ExportRouteDeps &
   HealthDeps &
   AdminRouteDeps &
+  ImportRouteDeps &
   StatsRouteDeps &
   DashboardRouteDeps & { log: Logger; metrics: Metrics; metricsToken: string; requestTimeoutMs: number; web: WebAssets; tracker: TrackerScript | null; eventPath: string };
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse, url: URL) => Promise<void> | void;
@@ -79,6 +81,8 @@ function publicRouter(deps: AppDeps): Handler {
         return handleExport(req, res, url, 'events', deps);
       case '/api/v1/export/sessions':
         return handleExport(req, res, url, 'sessions', deps);
+      case '/api/v1/import/events':
+        return handleImportEvents(req, res, url, deps);
       case '/api/v2/query':
         return handleQuery(req, res, deps);
       case '/api/v1/stats/realtime/visitors':

@@ -89,10 +89,38 @@ export const EMPTY_UA: UaInfo = {
   screen_size: '',
 };
 
+type AbstractParserClass = { prototype: { getBaseRegExp(this: unknown, source: string): RegExp } };
+let regexCacheInstalled = false;
+
+/**
+ * The detector builds a new RegExp from its rule text for every rule it tries on every User-Agent (≈ 2,000 device
+ * brands, hundreds of bots): 6 ms a User-Agent here. Its rules are fixed, and a RegExp without the `g` and `y` flags
+ * keeps no state between `exec` calls, so each rule's RegExp is built once and reused (one per rule, a few thousand):
+ * 4 ms a User-Agent, bots 2.2 → 0.3 ms. The results are the library's own.
+ */
+function installRegexCache(require: NodeJS.Require): void {
+  if (regexCacheInstalled) return;
+  regexCacheInstalled = true;
+  const parser = require('node-device-detector/parser/abstract-parser.js') as AbstractParserClass;
+  const build = parser.prototype.getBaseRegExp;
+  const cache = new Map<string, RegExp>();
+  parser.prototype.getBaseRegExp = function (source: string): RegExp {
+    let re = cache.get(source);
+    if (!re) {
+      re = build.call(this, source);
+      if (re.global || re.sticky) return re; // stateful: never shared
+      cache.set(source, re);
+    }
+    return re;
+  };
+}
+
 /** A device detector configured for speed (indexes on, no model aliases, no device info). */
 export function createDetector(): DeviceDetector {
   // Loaded on demand: its regex tables are large, and only the worker thread (and tests) need them.
-  const DeviceDetector = createRequire(import.meta.url)('node-device-detector') as DeviceDetectorClass;
+  const require = createRequire(import.meta.url);
+  installRegexCache(require);
+  const DeviceDetector = require('node-device-detector') as DeviceDetectorClass;
   return new DeviceDetector({
     clientIndexes: true,
     deviceIndexes: true,

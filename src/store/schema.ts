@@ -10,6 +10,36 @@ export interface Migration {
   up(db: string): string[];
 }
 
+/** Plausible's imported tables: their dimension and metric columns after `site_id, import_id, date`. */
+export interface ImportedTable {
+  name: string;
+  /** Dimension columns (strings, or the city's GeoNames id). */
+  dimensions: readonly string[];
+  columns: ReadonlyArray<readonly [string, string]>;
+}
+
+const U = 'UInt64';
+const visitMetrics: ReadonlyArray<readonly [string, string]> = [['visitors', U], ['visits', U], ['visit_duration', U], ['bounces', U], ['pageviews', U]];
+const table = (name: string, dims: ReadonlyArray<readonly [string, string]>, metrics: ReadonlyArray<readonly [string, string]>): ImportedTable => ({
+  name,
+  dimensions: dims.map(([c]) => c),
+  columns: [...dims, ...metrics],
+});
+const S = 'String';
+
+export const IMPORTED_TABLES: readonly ImportedTable[] = [
+  table('imported_visitors', [], [['visitors', U], ['pageviews', U], ['bounces', U], ['visits', U], ['visit_duration', U]]),
+  table('imported_sources', [['source', S], ['referrer', S], ['utm_source', S], ['utm_medium', S], ['utm_campaign', S], ['utm_content', S], ['utm_term', S], ['channel', S]], [['pageviews', U], ['visitors', U], ['visits', U], ['visit_duration', U], ['bounces', U]]),
+  table('imported_pages', [['hostname', S], ['page', S]], [['visits', U], ['visitors', U], ['pageviews', U], ['exits', U], ['total_scroll_depth', U], ['total_scroll_depth_visits', U], ['total_time_on_page', U], ['total_time_on_page_visits', U]]),
+  table('imported_entry_pages', [['entry_page', S]], [['visitors', U], ['entrances', U], ['visit_duration', U], ['bounces', U], ['pageviews', U]]),
+  table('imported_exit_pages', [['exit_page', S]], [['visitors', U], ['visit_duration', U], ['exits', U], ['bounces', U], ['pageviews', U]]),
+  table('imported_custom_events', [['name', S], ['link_url', S], ['path', S]], [['visitors', U], ['events', U]]),
+  table('imported_locations', [['country', S], ['region', S], ['city', U]], visitMetrics),
+  table('imported_devices', [['device', S]], visitMetrics),
+  table('imported_browsers', [['browser', S], ['browser_version', S]], visitMetrics),
+  table('imported_operating_systems', [['operating_system', S], ['operating_system_version', S]], visitMetrics),
+];
+
 const visitFields = `
   referrer String,
   referrer_source String,
@@ -283,5 +313,49 @@ ORDER BY user_id`,
 ) ENGINE = ReplacingMergeTree(version)
 ORDER BY id`,
     ],
+  },
+  // History brought in: one row per import (raw events, Plausible's CSV export, Umami), and Plausible's imported_*
+  // tables (daily aggregates per dimension, as its CSV export has them: columns in Plausible's names).
+  {
+    version: 13,
+    name: 'imports, imported_* tables',
+    up: (db) => [
+      `CREATE TABLE IF NOT EXISTS ${db}.imports (
+  id UInt64,
+  site_id UInt64,
+  source String,
+  label String,
+  fingerprint String,
+  start_date Date,
+  end_date Date,
+  status String,
+  rows String,
+  error String,
+  created_at DateTime('UTC'),
+  deleted UInt8,
+  version UInt64
+) ENGINE = ReplacingMergeTree(version)
+ORDER BY id`,
+      ...IMPORTED_TABLES.map(
+        (t) => `CREATE TABLE IF NOT EXISTS ${db}.${t.name} (
+  site_id UInt64,
+  import_id UInt64,
+  date Date,
+${t.columns.map(([c, type]) => `  ${c} ${type}`).join(',\n')}
+) ENGINE = MergeTree
+ORDER BY (site_id, import_id, date)`,
+      ),
+    ],
+  },
+  // The import each raw event and session row came from (0: live), so that an import can be listed and removed.
+  {
+    version: 14,
+    name: 'events.import_id',
+    up: (db) => [`ALTER TABLE ${db}.events ADD COLUMN import_id UInt64 DEFAULT 0`],
+  },
+  {
+    version: 15,
+    name: 'sessions.import_id',
+    up: (db) => [`ALTER TABLE ${db}.sessions ADD COLUMN import_id UInt64 DEFAULT 0`],
   },
 ];

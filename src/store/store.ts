@@ -4,6 +4,7 @@ import path from 'node:path';
 import { transient, type SqlBackend } from './backend.js';
 import { WriteBuffer } from './buffer.js';
 import { collapseSessionRows } from './collapse.js';
+import { ImportsRepo } from './imports-repo.js';
 import { dataColumns, exportRows, type DateRange, type ExportTable } from './export.js';
 import { migrate, type MigrationReport } from './migrate.js';
 import { Repo } from './repo.js';
@@ -62,6 +63,7 @@ export class Store {
   readonly secrets: AccountSecretsRepo;
   readonly teams: TeamsRepo;
   readonly segments: SegmentsRepo;
+  readonly imports: ImportsRepo;
   readonly events: WriteBuffer;
   readonly sessions: WriteBuffer;
   readonly db: string;
@@ -73,6 +75,7 @@ export class Store {
     this.secrets = new AccountSecretsRepo(backend, this.db);
     this.teams = new TeamsRepo(backend, this.db);
     this.segments = new SegmentsRepo(backend, this.db);
+    this.imports = new ImportsRepo(backend, this.db);
     const buffer = (table: JournalTable): WriteBuffer =>
       new WriteBuffer({
         name: table,
