@@ -18,6 +18,7 @@ import { adminSocketPath } from '../app.js';
 import { GeoIp } from '../ingest/geo.js';
 import { Importer, type ImportInfo } from '../import/service.js';
 import type { EventImportProgress, EventImportResult } from '../import/events.js';
+import type { CsvImportResult } from '../import/plausible-csv.js';
 
 /** What the CLI can do, whether through the running server or on the store directly. */
 export interface AdminApi {
@@ -45,6 +46,8 @@ export interface AdminApi {
   exportTo(table: ExportTable, domain: string, dateRange: string | undefined, out: NodeJS.WritableStream): Promise<void>;
   /** Loads raw events from an NDJSON file (read by the server when one runs: give an absolute path). */
   importEvents(domain: string, file: string, onProgress: (p: EventImportProgress) => void): Promise<EventImportResult>;
+  /** Imports Plausible's CSV export (zip, folder or files; read by the server when one runs). */
+  importPlausible(domain: string, paths: string[], onProgress: (p: { file: string; rows: number }) => void): Promise<CsvImportResult>;
   listImports(domain?: string): Promise<ImportInfo[]>;
   removeImport(domain: string, id: number): Promise<ImportInfo>;
   close(): Promise<void>;
@@ -129,16 +132,23 @@ class RemoteAdmin implements AdminApi {
     await this.request('GET', `/admin/export/${table}?${q}`, undefined, out);
   }
   importEvents(domain: string, file: string, onProgress: (p: EventImportProgress) => void): Promise<EventImportResult> {
-    const payload = JSON.stringify({ site: domain, file: path.resolve(file) });
+    return this.streamed('events', { site: domain, file: path.resolve(file) }, onProgress);
+  }
+  importPlausible(domain: string, paths: string[], onProgress: (p: { file: string; rows: number }) => void): Promise<CsvImportResult> {
+    return this.streamed('plausible', { site: domain, files: paths.map((p) => path.resolve(p)) }, onProgress);
+  }
+  /** An import on the server: its progress and then its result (or error) as JSON lines. */
+  private streamed<P, R>(kind: string, body: unknown, onProgress: (p: P) => void): Promise<R> {
+    const payload = JSON.stringify(body);
     return new Promise((resolve, reject) => {
       const req = http.request(
-        { socketPath: this.socketPath, method: 'POST', path: '/admin/import/events', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } },
+        { socketPath: this.socketPath, method: 'POST', path: `/admin/import/${kind}`, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } },
         (res) => {
           let text = '';
           let settled = false;
           const handle = (line: string) => {
             if (!line.trim()) return;
-            let o: { progress?: EventImportProgress; result?: EventImportResult; error?: string; status?: number };
+            let o: { progress?: P; result?: R; error?: string; status?: number };
             try {
               o = JSON.parse(line) as typeof o;
             } catch {
@@ -242,6 +252,7 @@ class LocalAdmin implements AdminApi {
     }
   }
   importEvents = (domain: string, file: string, onProgress: (p: EventImportProgress) => void) => this.importer.importEventsFile(domain, file, onProgress);
+  importPlausible = (domain: string, paths: string[], onProgress: (p: { file: string; rows: number }) => void) => this.importer.importPlausible(domain, paths, onProgress);
   listImports = (domain?: string) => this.importer.list(domain);
   removeImport = (domain: string, id: number) => this.importer.remove(domain, id);
   close = () => this.store.close();

@@ -58,6 +58,10 @@ const USAGE = `Usage: footfall <command>
                                           load raw history: one Plausible event body per line plus "timestamp"
                                           (ISO 8601), "ip" and "user_agent", through the ingestion pipeline at
                                           its own time; the same file twice stores nothing twice
+  import plausible <export.zip | folder | files…> --site <domain>
+                                          import Plausible's CSV export (its daily aggregates) into the site's
+                                          imported data: the days before its first own event, not overlapping
+                                          earlier imports
   imports list [--site <domain>] [--json] the site's imports (source, days, rows per table, state)
   imports remove <id> --site <domain>     delete an import's rows and its entry
 
@@ -114,7 +118,7 @@ async function run(argv: string[]): Promise<void> {
     return;
   }
   if (cmd === 'start') return runServer();
-  const known = ['sites add', 'sites list', 'sites remove', 'sites rate-limit', 'shields add', 'shields list', 'shields remove', 'goals add', 'goals list', 'goals remove', 'keys create', 'keys list', 'keys revoke', 'users add', 'users list', 'users remove', 'users reset-password', 'users reset-link', 'users disable-2fa', 'sites transfer', 'teams list', 'teams add', 'members list', 'members add', 'members role', 'members remove', 'members transfer', 'invitations add', 'invitations remove', 'export events', 'export sessions', 'import events', 'imports list', 'imports remove'];
+  const known = ['sites add', 'sites list', 'sites remove', 'sites rate-limit', 'shields add', 'shields list', 'shields remove', 'goals add', 'goals list', 'goals remove', 'keys create', 'keys list', 'keys revoke', 'users add', 'users list', 'users remove', 'users reset-password', 'users reset-link', 'users disable-2fa', 'sites transfer', 'teams list', 'teams add', 'members list', 'members add', 'members role', 'members remove', 'members transfer', 'invitations add', 'invitations remove', 'export events', 'export sessions', 'import events', 'import plausible', 'imports list', 'imports remove'];
   if (!known.includes(`${cmd} ${sub}`)) throw new UsageError(`unknown command: ${positionals.join(' ')}`);
 
   const config = loadConfig();
@@ -346,6 +350,19 @@ async function run(argv: string[]): Promise<void> {
           process.stderr.write(`${r.errorCount} line(s) refused${r.errorCount > r.errors.length ? ` (the first ${r.errors.length})` : ''}:\n`);
           for (const e of r.errors) process.stderr.write(`  line ${e.line}: ${e.message}\n`);
         }
+        break;
+      }
+      case 'import plausible': {
+        const files = positionals.slice(2);
+        if (files.length === 0 || !values.site) throw new UsageError('import plausible needs <export.zip | folder | files…> --site <domain>');
+        const r = await api.importPlausible(values.site, files, (p) => process.stderr.write(`${p.file}: ${p.rows.toLocaleString('en')} rows\n`));
+        if (values.json) {
+          out.write(JSON.stringify(r) + '\n');
+          break;
+        }
+        for (const w of r.warnings) process.stderr.write(`warning: ${w}\n`);
+        if (r.adjusted) process.stderr.write(`dates adjusted: ${r.adjusted}\n`);
+        out.write(`import ${r.importId}: ${r.startDate} to ${r.endDate}, ${Object.entries(r.rows).map(([t, n]) => `${t} ${n.toLocaleString('en')}`).join(', ')} rows, in ${r.seconds.toFixed(1)} s\n`);
         break;
       }
       case 'imports list': {

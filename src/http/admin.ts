@@ -109,9 +109,8 @@ export async function handleAdmin(req: IncomingMessage, res: ServerResponse, url
     }
     case 'POST /import': {
       // raw events from a file on this machine, read by the server; progress and the result as JSON lines
-      if (arg !== 'events') throw new AdminError(404, 'import events');
+      if (arg !== 'events' && arg !== 'plausible') throw new AdminError(404, 'import events or plausible');
       const b = await jsonBody(req);
-      const file = str(b.file, 'file');
       const site = str(b.site, 'site');
       const lines: string[] = [];
       let wake: (() => void) | null = null;
@@ -121,7 +120,10 @@ export async function handleAdmin(req: IncomingMessage, res: ServerResponse, url
         wake?.();
       };
       // refusals before the import starts (no such site, no such file) are an error status, not a stream
-      const job = deps.importer.importEventsFile(site, file, (p) => push({ progress: p }));
+      const job: Promise<unknown> =
+        arg === 'events'
+          ? deps.importer.importEventsFile(site, str(b.file, 'file'), (p) => push({ progress: p }))
+          : deps.importer.importPlausible(site, Array.isArray(b.files) ? b.files.map((f) => str(f, 'files')) : [], (p) => push({ progress: p }));
       job.then(
         (result) => push({ result }),
         (err: unknown) => push({ error: err instanceof Error ? err.message : String(err), status: err instanceof AdminError ? err.status : 500 }),

@@ -138,7 +138,11 @@ export async function handleV1(req: IncomingMessage, res: ServerResponse, url: U
     const filters = v1Filters(p.get('filters'));
     const property = endpoint === 'breakdown' ? p.get('property') ?? undefined : undefined;
     v1Check({ endpoint, metrics, filters, property, goals: deps.admin.goalsOf(site.id) });
-    const base = { site_id: site.domain, metrics, filters };
+    const withImported = p.get('with_imported') === 'true';
+    const base = { site_id: site.domain, metrics, filters, include: { imports: withImported } };
+    // v1 names imported data it left out in a top-level warning: aggregate and breakdown for unsupported queries only
+    const warned = (r: StatsResult, any: boolean): { warning?: string } =>
+      r.meta.imports_warning && (any || r.meta.imports_skip_reason === 'unsupported_query') ? { warning: String(r.meta.imports_warning) } : {};
     // v1 errors that reach the v2 layer keep v2's words, without its "Invalid filters. " prefix
     const run = (body: Record<string, unknown>) =>
       runQuery(body, site, deps, false, true).catch((err: unknown) => {
@@ -157,13 +161,13 @@ export async function handleV1(req: IncomingMessage, res: ServerResponse, url: U
         const before = v1Value(prev.results[0]?.metrics[i] ?? null);
         results[m] = { value, change: v1Change(m, value, before), comparison_value: before };
       });
-      return { results };
+      return { results, ...warned(cur, false) };
     }
     if (endpoint === 'timeseries') {
       const interval = v1Interval(p.get('interval'), p.get('period'));
       // v1's conversion rate per bucket is of that bucket's visitors: v2's group rate
       const v2Metrics = metrics.map((m) => (m === 'conversion_rate' ? 'group_conversion_rate' : m));
-      const r = await run({ ...base, metrics: v2Metrics, date_range: range, dimensions: [`time:${interval}`], include: { time_labels: true } });
+      const r = await run({ ...base, metrics: v2Metrics, date_range: range, dimensions: [`time:${interval}`], include: { time_labels: true, imports: withImported } });
       const byLabel = new Map(r.results.map((row) => [String(row.dimensions[0]), row.metrics]));
       const labels = (r.meta.time_labels as string[]) ?? [];
       return {
@@ -173,6 +177,7 @@ export async function handleV1(req: IncomingMessage, res: ServerResponse, url: U
           metrics.forEach((m, i) => (out[m] = vals ? vals[i] : m === 'visit_duration' || m === 'time_on_page' ? null : 0));
           return out;
         }),
+        ...warned(r, true),
       };
     }
     const limit = Number(p.get('limit') ?? 100);
@@ -193,6 +198,7 @@ export async function handleV1(req: IncomingMessage, res: ServerResponse, url: U
         metrics.forEach((m, i) => (out[m] = row.metrics[i]));
         return out;
       }),
+      ...warned(r, false),
     };
     throw new QueryError(`Unknown endpoint /api/v1/stats/${endpoint}`);
   });

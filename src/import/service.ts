@@ -10,6 +10,7 @@ import type { Store } from '../store/store.js';
 import type { ImportRow } from '../store/imports-repo.js';
 import { importEvents, removeImport, type EventImportProgress, type EventImportResult, type UaParser } from './events.js';
 import { ImportUaParser } from './ua-cache.js';
+import { CsvImportError, importPlausibleCsv, type CsvImportResult } from './plausible-csv.js';
 
 /** An import as the CLI and the API list it. */
 export interface ImportInfo {
@@ -113,6 +114,22 @@ export class Importer {
     return this.serial(async () => {
       const fingerprint = await fileSha256(abs);
       return this.withParser((ua) => importEvents(fileLines(abs), site, { label: path.basename(abs), fingerprint }, { store: this.store, shields: this.admin, geo: this.geo(), ua, onProgress }));
+    });
+  }
+
+  /** Plausible's CSV export: zip archives, folders or CSV files on this machine. */
+  importPlausible(domain: string, paths: string[], onProgress?: (p: { file: string; rows: number }) => void): Promise<CsvImportResult> {
+    const site = this.site(domain);
+    if (paths.length === 0) throw new AdminError(400, 'give the export: a zip archive, a folder or its CSV files');
+    const abs = paths.map((p) => path.resolve(p));
+    for (const p of abs) if (!fs.existsSync(p)) throw new AdminError(400, `cannot read ${p}: no such file or folder`);
+    return this.serial(async () => {
+      try {
+        return await importPlausibleCsv(abs, site, abs.map((p) => path.basename(p)).join(', ').slice(0, 500), { store: this.store, onProgress });
+      } catch (err) {
+        if (err instanceof CsvImportError) throw new AdminError(400, err.message);
+        throw err;
+      }
     });
   }
 

@@ -5,6 +5,9 @@ import { comparisonQuery, mainQuery, mergeComparison } from './comparisons.js';
 import { channelExpression, channelOf } from './channel.js';
 import { baseWhere, dimensionExpr, filtersWhere, goalPresence, goalsInScope, presenceCondition, resolveChannels, resolveCityNames, type ChannelCombo, type CompileContext, type FilterOptions, type Places, type Table } from './compile.js';
 import { anyGoalCondition, goalDisplayName } from './goals.js';
+import { orderRows } from './order.js';
+import { withImports, type ImportSpan } from './imported.js';
+import { ImportsRepo } from '../store/imports-repo.js';
 import { EVENT_METRICS, isEventDimension, leaves, propKey, QueryError, SESSION_METRICS, SESSION_ONLY_DIMENSIONS, type Metric, type Query } from './query.js';
 
 /**
@@ -213,6 +216,27 @@ export class StatsEngine {
       const [main, other] = await Promise.all([this.query(mainQuery(q)), this.query(comparisonQuery(q))]);
       return mergeComparison(q, main, other);
     }
+    if (q.include.imports) {
+      return withImports(q, { backend: this.backend, db: this.db, imports: (id) => this.importSpans(id), display: (d, v, query) => this.display(d, v, query) }, (nq) => this.native(nq));
+    }
+    return this.native(q);
+  }
+
+  private readonly spans = new Map<number, { at: number; spans: Promise<ImportSpan[]> }>();
+  /** The site's completed imports of daily aggregates (read at most every 2 s: an import or removal shows at once enough). */
+  importSpans(siteId: number): Promise<ImportSpan[]> {
+    const hit = this.spans.get(siteId);
+    if (hit && Date.now() - hit.at < 2000) return hit.spans;
+    const spans = new ImportsRepo(this.backend, this.db)
+      .list(siteId)
+      .then((list) => list.filter((i) => i.status === 'completed' && i.source === 'plausible_csv' && i.startDate).map((i) => ({ id: i.id, startDate: i.startDate, endDate: i.endDate })));
+    this.spans.set(siteId, { at: Date.now(), spans });
+    spans.catch(() => this.spans.delete(siteId));
+    return spans;
+  }
+
+  /** The answer from native data (events and sessions) alone. */
+  private async native(q: Query): Promise<StatsResult> {
     // City names are loaded when a query first needs them (≈ 50 MB, built on a worker thread in about a second).
     if (this.places.warmUp && JSON.stringify(q).includes('visit:city')) await this.places.warmUp();
     const ctx: CompileContext = { db: this.db, q, places: this.places };
@@ -389,26 +413,7 @@ export class StatsEngine {
     // Rows present only in a secondary query (e.g. sessions without matching events) are kept; empty groups of a
     // dimension-less query are one row.
 
-    // Order: the query's order_by, then every dimension ascending (stable, deterministic output).
-    const order = [...q.orderBy, ...dims.map((d) => [d, 'asc'] as [string, 'asc' | 'desc'])];
-    const valueOf = (r: Out, name: string): unknown => {
-      const di = dims.indexOf(name);
-      if (di >= 0) return r.dimensions[di];
-      const v = r.metrics[metrics.indexOf(name as Metric)];
-      return v !== null && typeof v === 'object' ? v.value : v;
-    };
-    rows.sort((a, b) => {
-      for (const [name, dir] of order) {
-        const x = valueOf(a, name);
-        const y = valueOf(b, name);
-        if (x === y) continue;
-        if (x === null || x === undefined) return 1;
-        if (y === null || y === undefined) return -1;
-        const c = typeof x === 'number' && typeof y === 'number' ? x - y : String(x) < String(y) ? -1 : 1;
-        return dir === 'asc' ? c : -c;
-      }
-      return 0;
-    });
+    rows = orderRows(q, rows);
     const totalRows = rows.length;
     rows = rows.slice(q.pagination.offset, q.pagination.offset + q.pagination.limit);
 
