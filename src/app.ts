@@ -164,6 +164,7 @@ export async function startApp(config: Config, log: Logger, onListening?: (app: 
   // ingest worker), the city names when a query first needs them.
   const geo = inThread?.geo ?? GeoIp.open({ override: config.geoipDb });
   metrics.attach(counters, processor, store, ua, journal);
+  const stats = new StatsEngine(store.backend, store.db, geo);
   let ready = false;
   const deps: AppDeps = {
     log,
@@ -181,7 +182,7 @@ export async function startApp(config: Config, log: Logger, onListening?: (app: 
     journal,
     ua,
     maxBodyBytes: config.maxBodyBytes,
-    stats: new StatsEngine(store.backend, store.db, geo),
+    stats,
     apiRateLimitPerHour: config.apiRateLimitPerHour,
     accounts,
     trustForwardedProto: config.trustForwardedProto,
@@ -198,7 +199,7 @@ export async function startApp(config: Config, log: Logger, onListening?: (app: 
     tracker: TrackerScript.builtIn(config.eventPath, config.trackerScriptName),
     eventPath: config.eventPath,
     isReady: () => ready,
-    importer: new Importer(store, admin, () => geo),
+    importer: new Importer(store, admin, () => geo, (siteId) => stats.importsChanged(siteId)),
   };
 
   const server = createPublicServer(deps);

@@ -8,6 +8,7 @@ import type { Store } from '../store/store.js';
 import type { ImportRow } from '../store/imports-repo.js';
 import { IMPORTED_TABLES, type ImportedTable } from '../store/schema.js';
 import { daysBetween, localDate } from '../stats/dates.js';
+import { channelOf } from '../stats/channel.js';
 
 /**
  * Plausible's CSV export (a zip of ten `imported_*_<YYYYMMDD>_<YYYYMMDD>.csv` files, or the files themselves) into
@@ -271,6 +272,8 @@ async function loadFile(input: CsvInput, table: ImportedTable, site: Site, impor
         row[col] = v;
       }
       if (date < range[0] || date > range[1]) continue;
+      // Plausible's export has no channel: Footfall derives it from the source and UTM tags, as for its own visits
+      if (table.name === 'imported_sources') row.channel = channelOf(String(row.source ?? ''), String(row.utm_source ?? ''), String(row.utm_medium ?? ''), String(row.utm_campaign ?? ''), '');
       batch.push(JSON.stringify(row));
       stored++;
       if (batch.length >= BATCH_ROWS) {

@@ -70,6 +70,8 @@ export class Importer {
     private readonly store: Store,
     private readonly admin: Admin,
     private readonly geo: () => GeoLookup,
+    /** Called when a site's imports changed (the Stats API forgets what it read of them). */
+    private readonly changed: (siteId: number) => void = () => undefined,
   ) {}
 
   private site(domain: string): Site {
@@ -79,8 +81,11 @@ export class Importer {
     return site;
   }
 
-  private serial<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.chain.then(fn, fn);
+  private serial<T>(fn: () => Promise<T>, siteId?: number): Promise<T> {
+    const done = (): void => {
+      if (siteId !== undefined) this.changed(siteId);
+    };
+    const run = this.chain.then(fn, fn).finally(done);
     this.chain = run.catch(() => undefined);
     return run;
   }
@@ -130,7 +135,7 @@ export class Importer {
         if (err instanceof CsvImportError) throw new AdminError(400, err.message);
         throw err;
       }
-    });
+    }, site.id);
   }
 
   /** Raw events from an NDJSON body (the HTTP API). */
@@ -159,6 +164,6 @@ export class Importer {
       if (!imp) throw new AdminError(404, `no import ${id} in ${site.domain} (see footfall imports list --site ${site.domain})`);
       await removeImport(this.store, imp);
       return this.info(imp);
-    });
+    }, site.id);
   }
 }

@@ -223,7 +223,12 @@ export class StatsEngine {
   }
 
   private readonly spans = new Map<number, { at: number; spans: Promise<ImportSpan[]> }>();
-  /** The site's completed imports of daily aggregates (read at most every 2 s: an import or removal shows at once enough). */
+  /** Forgets the site's imports read before (an import completed or was removed). */
+  importsChanged(siteId: number): void {
+    this.spans.delete(siteId);
+  }
+
+  /** The site's completed imports of daily aggregates (read again after 2 s, or at once after `importsChanged`). */
   importSpans(siteId: number): Promise<ImportSpan[]> {
     const hit = this.spans.get(siteId);
     if (hit && Date.now() - hit.at < 2000) return hit.spans;

@@ -13,7 +13,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { unzipSync, strFromU8 } from 'fflate';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { newKey, startServer, tempDir, type TestServer } from '../helpers/server.js';
+import { cli, newKey, startServer, tempDir, type TestServer } from '../helpers/server.js';
 import { totpCode } from '../../src/core/two-factor.js';
 import { SEED_DOMAIN, SEED_USER, seedDashboard } from '../helpers/seed.js';
 
@@ -238,6 +238,36 @@ test('filtering by a goal shows its conversions', { skip }, async () => {
   assert.deepEqual(Object.keys(top), ['visitors', 'events', 'conversion_rate']);
   assert.equal(await page.locator('.graph h2').textContent(), 'Unique conversions');
   await page.click('[aria-label="Remove filter Goal"]');
+  await settled(page);
+});
+
+test('imported history: included by default with a switch, and a word where a view cannot include it', { skip }, async () => {
+  // a month of Plausible's export, long before the seeded native data
+  const dir = tempDir('footfall-dash-import-');
+  const days = Array.from({ length: 31 }, (_, i) => `2024-01-${String(i + 1).padStart(2, '0')}`);
+  fs.writeFileSync(path.join(dir, 'imported_visitors_20240101_20240131.csv'), ['"date","visitors","pageviews","bounces","visits","visit_duration"', ...days.map((d) => `"${d}",10,30,6,12,1200`)].join('\n'));
+  fs.writeFileSync(path.join(dir, 'imported_sources_20240101_20240131.csv'), ['"date","source","visitors","visits","pageviews","bounces","visit_duration"', ...days.map((d) => `"${d}","Google",10,12,30,6,1200`)].join('\n'));
+  const r = await cli(srv.dataDir, ['import', 'plausible', dir, '--site', SEED_DOMAIN]);
+  assert.equal(r.code, 0, r.stderr);
+  await page.goto(`${srv.url}/${SEED_DOMAIN}?period=custom&from=2024-01-01&to=2024-01-31`);
+  await settled(page);
+  assert.equal(await page.locator('[data-metric="visitors"]').getAttribute('data-value'), '310');
+  assert.equal(await page.locator('.imports-line').getAttribute('data-imports'), 'included');
+  // the export has no channel: derived from the source at import (Google → Organic Search)
+  assert.equal(await page.locator('[data-panel="sources"] li[data-row="Organic Search"]').count(), 1);
+  await page.screenshot({ path: path.join(OUT, 'dashboard-imported.png') });
+  await page.locator('.imports-line input').uncheck();
+  await page.waitForURL(/imports=false/);
+  await settled(page);
+  assert.equal(await page.locator('[data-metric="visitors"]').getAttribute('data-value'), '0');
+  await page.locator('.imports-line input').check();
+  await settled(page);
+  assert.equal(await page.locator('[data-metric="visitors"]').getAttribute('data-value'), '310');
+  await page.goto(`${srv.url}/${SEED_DOMAIN}?period=custom&from=2024-01-01&to=2024-01-31&interval=day&filters=${encodeURIComponent(JSON.stringify([['is', 'event:page', ['/']], ['is', 'visit:source', ['Google']]]))}`);
+  await settled(page);
+  assert.equal(await page.locator('.imports-line').getAttribute('data-imports'), 'unsupported_query');
+  assert.match((await page.locator('.imports-line').textContent())!, /cannot include imported data/);
+  await page.goto(`${srv.url}/${SEED_DOMAIN}`);
   await settled(page);
 });
 

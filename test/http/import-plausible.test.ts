@@ -85,6 +85,9 @@ for (const [name, env] of backends) {
       assert.deepEqual(days.data.results, [{ dimensions: ['2024-01-30'], metrics: [10] }, { dimensions: ['2024-01-31'], metrics: [10] }]);
       const sources = await v2({ site_id: 'csv.example', date_range: JAN, metrics: ['visitors', 'bounce_rate', 'percentage'], dimensions: ['visit:source'], include: { imports: true } });
       assert.deepEqual(sources.data.results, [{ dimensions: ['Google'], metrics: [217, 50, 70] }, { dimensions: ['Direct / None'], metrics: [93, 50, 30] }]);
+      // Plausible's export has no channel: derived from the source at import
+      const channels = await v2({ site_id: 'csv.example', date_range: JAN, metrics: ['visitors'], dimensions: ['visit:channel'], include: { imports: true } });
+      assert.deepEqual(channels.data.results, [{ dimensions: ['Organic Search'], metrics: [217] }, { dimensions: ['Direct'], metrics: [93] }]);
       const pages = await v2({ site_id: 'csv.example', date_range: JAN, metrics: ['visitors', 'pageviews', 'bounce_rate'], dimensions: ['event:page'], include: { imports: true } });
       // a page's bounce rate is that of the visits entering there (imported_entry_pages)
       assert.deepEqual(pages.data.results, [{ dimensions: ['/'], metrics: [279, 620, 50] }, { dimensions: ['/pricing'], metrics: [93, 310, 50] }]);

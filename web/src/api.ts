@@ -39,13 +39,13 @@ export interface QueryBody {
   filters?: unknown[];
   order_by?: Array<[string, 'asc' | 'desc']>;
   pagination?: { limit: number; offset: number };
-  include?: { time_labels?: boolean; total_rows?: boolean };
+  include?: { time_labels?: boolean; total_rows?: boolean; imports?: boolean };
 }
 
 export type MetricValue = number | null | { short: string; long: string; value: number; currency: string };
 export interface QueryResult {
   results: Array<{ metrics: MetricValue[]; dimensions: string[] }>;
-  meta: { time_labels?: string[]; total_rows?: number; metric_warnings?: unknown };
+  meta: { time_labels?: string[]; total_rows?: number; metric_warnings?: unknown; imports_included?: boolean; imports_skip_reason?: string; imports_warning?: string };
 }
 
 /**

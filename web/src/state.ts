@@ -14,6 +14,8 @@ export interface ViewState {
   compareTo?: string;
   metric: string;
   interval?: Interval;
+  /** Imported history (Plausible's export) included where a view can include it (default on). */
+  imports: boolean;
 }
 
 const PERIOD_SET = new Set<Period>(['realtime', 'day', '7d', '28d', '30d', '91d', 'month', '12mo', 'year', 'all', 'custom']);
@@ -51,6 +53,7 @@ export function parseState(search: string): ViewState {
     compareTo: cmp === 'custom' && customComparison(p) ? (p.get('compare_to') as string) : undefined,
     metric: p.get('metric') || 'visitors',
     interval: INTERVALS.has(interval) ? interval : undefined,
+    imports: p.get('imports') !== 'false',
   };
 }
 
@@ -70,6 +73,7 @@ export function toSearch(s: ViewState, extra: Record<string, string> = {}): stri
   }
   if (s.metric !== 'visitors') p.set('metric', s.metric);
   if (s.interval) p.set('interval', s.interval);
+  if (!s.imports) p.set('imports', 'false');
   for (const [k, v] of Object.entries(extra)) p.set(k, v);
   const q = p.toString();
   return q ? `?${q}` : '';

@@ -54,7 +54,7 @@ export function Dashboard({ site, navigate, shareToken }: { site: SiteView; navi
     range,
     update,
     addFilter: (f: Filter) => update({ filters: withFilter(state.filters, f) }),
-    body: (parts) => ({ site_id: site.domain, date_range: range.dateRange, filters: state.filters, ...parts }) as QueryBody,
+    body: (parts) => ({ site_id: site.domain, date_range: range.dateRange, filters: state.filters, ...parts, include: { ...(parts.include ?? {}), imports: state.imports } }) as QueryBody,
     segments,
     effective: expandSegments(state.filters, segments),
   };

@@ -1,7 +1,7 @@
 import { ErrorLine } from './ErrorLine';
 import type { Ctx } from '../ctx';
 import { useQuery } from '../hooks';
-import type { SiteView } from '../api';
+import type { QueryResult, SiteView } from '../api';
 import { change, formatMetric, higherIsBetter, METRIC_LABELS, numeric } from '../format';
 import { comparisonRange } from '../periods';
 
@@ -28,6 +28,24 @@ export function topMetrics(ctx: Ctx): string[] {
 
 export const GOAL_LABELS: Record<string, string> = { visitors: 'Unique conversions', events: 'Total conversions', conversion_rate: 'Conversion rate', total_revenue: 'Revenue', average_revenue: 'Average revenue' };
 
+/**
+ * Whether the view includes the site's imported history: a switch once the site has some, and a word when this
+ * view cannot include it (a filter and a breakdown of two imported tables, hourly buckets).
+ */
+function ImportsLine({ ctx, meta }: { ctx: Ctx; meta: QueryResult['meta'] | undefined }) {
+  const reason = meta?.imports_skip_reason;
+  if (!meta || reason === 'no_imported_data' || (reason === 'out_of_range' && ctx.state.imports)) return null;
+  const cannot = ctx.state.imports && (reason === 'unsupported_query' || reason === 'unsupported_interval');
+  return (
+    <p class="imports-line" data-imports={meta.imports_included ? 'included' : reason ?? 'off'}>
+      <label>
+        <input type="checkbox" checked={ctx.state.imports} onChange={(e) => ctx.update({ imports: (e.target as HTMLInputElement).checked })} /> Include imported data
+      </label>
+      {cannot && <span class="muted"> — {reason === 'unsupported_interval' ? 'imported data is daily: not in hourly or minute views' : 'this combination of filters and breakdowns cannot include imported data'}</span>}
+    </p>
+  );
+}
+
 export function TopStats({ ctx }: { ctx: Ctx }) {
   const metrics = topMetrics(ctx);
   const goal = ctx.effective.some((f) => f[1] === 'event:goal');
@@ -43,6 +61,7 @@ export function TopStats({ ctx }: { ctx: Ctx }) {
   return (
     <section class="top-stats" aria-label="Top stats" aria-busy={cur.loading || prev.loading}>
       <ErrorLine q={cur} />
+      <ImportsLine ctx={ctx} meta={cur.data?.meta} />
       {metrics.map((m, i) => {
         const ch = values && before && !emptyBefore ? change(m, values[i], before[i]) : null;
         const previous = before && !emptyBefore ? formatMetric(m, before[i]) : null;
