@@ -48,6 +48,8 @@ export interface AdminApi {
   importEvents(domain: string, file: string, onProgress: (p: EventImportProgress) => void): Promise<EventImportResult>;
   /** Imports Plausible's CSV export (zip, folder or files; read by the server when one runs). */
   importPlausible(domain: string, paths: string[], onProgress: (p: { file: string; rows: number }) => void): Promise<CsvImportResult>;
+  /** Writes the site's data as Plausible's CSV export (zip bytes) to `out`. */
+  exportPlausible(domain: string, out: NodeJS.WritableStream): Promise<void>;
   listImports(domain?: string): Promise<ImportInfo[]>;
   removeImport(domain: string, id: number): Promise<ImportInfo>;
   close(): Promise<void>;
@@ -183,6 +185,9 @@ class RemoteAdmin implements AdminApi {
       req.end(payload);
     });
   }
+  async exportPlausible(domain: string, out: NodeJS.WritableStream): Promise<void> {
+    await this.request('GET', `/admin/export/plausible?site=${encodeURIComponent(domain)}`, undefined, out);
+  }
   listImports = (domain?: string) => this.request('GET', `/admin/imports${domain ? `?site=${encodeURIComponent(domain)}` : ''}`) as Promise<ImportInfo[]>;
   removeImport = (domain: string, id: number) => this.request('DELETE', `/admin/imports/${id}?site=${encodeURIComponent(domain)}`) as Promise<ImportInfo>;
   async close(): Promise<void> {}
@@ -254,6 +259,11 @@ class LocalAdmin implements AdminApi {
   importEvents = (domain: string, file: string, onProgress: (p: EventImportProgress) => void) => this.importer.importEventsFile(domain, file, onProgress);
   importPlausible = (domain: string, paths: string[], onProgress: (p: { file: string; rows: number }) => void) => this.importer.importPlausible(domain, paths, onProgress);
   listImports = (domain?: string) => this.importer.list(domain);
+  async exportPlausible(domain: string, out: NodeJS.WritableStream): Promise<void> {
+    await this.importer.exportPlausible(domain, async (chunk) => {
+      if (!out.write(chunk)) await new Promise((r) => out.once('drain', r));
+    });
+  }
   removeImport = (domain: string, id: number) => this.importer.remove(domain, id);
   close = () => this.store.close();
 }

@@ -1,4 +1,6 @@
 #!/usr/bin/env node
+import fs from 'node:fs';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config.js';
 import { AdminError } from '../core/admin.js';
@@ -54,6 +56,9 @@ const USAGE = `Usage: footfall <command>
   invitations remove <domain> <id>
   export events|sessions --site <domain> [--date-range YYYY-MM-DD,YYYY-MM-DD]
                                           print stored rows as JSON lines
+  export plausible <file.zip> --site <domain>
+                                          write the site's data as Plausible's CSV export (ten daily files in
+                                          a zip; Plausible CE and footfall import plausible read it)
   import events <file.ndjson> --site <domain>
                                           load raw history: one Plausible event body per line plus "timestamp"
                                           (ISO 8601), "ip" and "user_agent", through the ingestion pipeline at
@@ -118,7 +123,7 @@ async function run(argv: string[]): Promise<void> {
     return;
   }
   if (cmd === 'start') return runServer();
-  const known = ['sites add', 'sites list', 'sites remove', 'sites rate-limit', 'shields add', 'shields list', 'shields remove', 'goals add', 'goals list', 'goals remove', 'keys create', 'keys list', 'keys revoke', 'users add', 'users list', 'users remove', 'users reset-password', 'users reset-link', 'users disable-2fa', 'sites transfer', 'teams list', 'teams add', 'members list', 'members add', 'members role', 'members remove', 'members transfer', 'invitations add', 'invitations remove', 'export events', 'export sessions', 'import events', 'import plausible', 'imports list', 'imports remove'];
+  const known = ['sites add', 'sites list', 'sites remove', 'sites rate-limit', 'shields add', 'shields list', 'shields remove', 'goals add', 'goals list', 'goals remove', 'keys create', 'keys list', 'keys revoke', 'users add', 'users list', 'users remove', 'users reset-password', 'users reset-link', 'users disable-2fa', 'sites transfer', 'teams list', 'teams add', 'members list', 'members add', 'members role', 'members remove', 'members transfer', 'invitations add', 'invitations remove', 'export events', 'export sessions', 'export plausible', 'import events', 'import plausible', 'imports list', 'imports remove'];
   if (!known.includes(`${cmd} ${sub}`)) throw new UsageError(`unknown command: ${positionals.join(' ')}`);
 
   const config = loadConfig();
@@ -363,6 +368,23 @@ async function run(argv: string[]): Promise<void> {
         for (const w of r.warnings) process.stderr.write(`warning: ${w}\n`);
         if (r.adjusted) process.stderr.write(`dates adjusted: ${r.adjusted}\n`);
         out.write(`import ${r.importId}: ${r.startDate} to ${r.endDate}, ${Object.entries(r.rows).map(([t, n]) => `${t} ${n.toLocaleString('en')}`).join(', ')} rows, in ${r.seconds.toFixed(1)} s\n`);
+        break;
+      }
+      case 'export plausible': {
+        if (!arg || !values.site) throw new UsageError('export plausible needs <file.zip> --site <domain>');
+        const target = path.resolve(arg);
+        const part = `${target}.part`;
+        const file = fs.createWriteStream(part, { mode: 0o600 });
+        try {
+          await api.exportPlausible(values.site, file);
+          await new Promise<void>((resolve, reject) => file.end((err?: Error | null) => (err ? reject(err) : resolve())));
+          fs.renameSync(part, target);
+        } catch (err) {
+          file.destroy();
+          fs.rmSync(part, { force: true });
+          throw err;
+        }
+        out.write(`wrote ${target} (${fs.statSync(target).size.toLocaleString('en')} bytes)\n`);
         break;
       }
       case 'imports list': {

@@ -102,7 +102,16 @@ export async function handleAdmin(req: IncomingMessage, res: ServerResponse, url
       return sendJson(res, 200, await deps.accounts.resetPassword(arg ?? '', b.password === undefined ? undefined : str(b.password, 'password')));
     }
     case 'GET /export': {
-      if (arg !== 'events' && arg !== 'sessions') throw new AdminError(404, 'export events or sessions');
+      if (arg === 'plausible') {
+        let started = false;
+        await deps.importer.exportPlausible(url.searchParams.get('site') ?? '', async (chunk) => {
+          if (!started) res.writeHead(200, { 'content-type': 'application/zip' });
+          started = true;
+          if (!res.write(chunk)) await new Promise<void>((r) => (res.once('drain', r), res.once('close', r)));
+        });
+        return void res.end();
+      }
+      if (arg !== 'events' && arg !== 'sessions') throw new AdminError(404, 'export events, sessions or plausible');
       await Promise.allSettled([deps.store.events.flush(), deps.store.sessions.flush()]);
       const rows = admin.exportRows(arg, url.searchParams.get('site') ?? '', url.searchParams.get('date_range') ?? undefined);
       return streamNdjson(res, rows);

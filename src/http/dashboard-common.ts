@@ -1,3 +1,4 @@
+import type { Importer } from '../import/service.js';
 import type { Segments } from '../core/segments.js';
 import type { IncomingMessage } from 'node:http';
 import type { Logger } from '../util/log.js';
@@ -39,6 +40,8 @@ export interface DashboardRouteDeps {
   /** Runs the queries of anonymous viewers one at a time, so that they take at most about one core together. */
   anonymousGate: Gate;
   log?: Logger;
+  /** Imports and Plausible-format exports (the settings' Imports & exports). */
+  importer: Importer;
 }
 
 /** One answer for every request without access, whether or not the site exists. */

@@ -11,6 +11,7 @@ import { acceptInvitation, changeAccount, changePassword, completeReset, firstRu
 import { addSite, getSettings, listSites, postSettings } from './dashboard-settings.js';
 import { sendError, sendJson } from './respond.js';
 import { answer, runQuery } from './stats.js';
+import { changeImports, downloadExport, listImports, uploadImport, type ImportsRouteDeps } from './dashboard-imports.js';
 import { engineRefusal } from './refusal.js';
 import { QUERY_BUDGETS, type BudgetRate } from './query-budget.js';
 
@@ -203,7 +204,7 @@ export async function handleDashboard(req: IncomingMessage, res: ServerResponse,
       req.resume();
       return sendError(res, 403, 'Cross-site request refused');
     }
-    if (!/^application\/json\b/i.test(req.headers['content-type'] ?? '')) {
+    if (route !== 'POST /imports/upload' && !/^application\/json\b/i.test(req.headers['content-type'] ?? '')) {
       req.resume();
       return sendError(res, 415, 'Expected a JSON body (content-type: application/json)');
     }
@@ -326,6 +327,14 @@ export async function handleDashboard(req: IncomingMessage, res: ServerResponse,
     }
     case 'GET /settings':
       return getSettings(req, res, url, deps);
+    case 'GET /imports':
+      return listImports(req, res, url, deps);
+    case 'POST /imports':
+      return changeImports(req, res, deps);
+    case 'POST /imports/upload':
+      return uploadImport(req, res, url, deps);
+    case 'GET /export-plausible':
+      return downloadExport(req, res, url, deps);
     case 'POST /settings':
       return postSettings(req, res, deps);
     default:

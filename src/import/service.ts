@@ -11,6 +11,7 @@ import type { ImportRow } from '../store/imports-repo.js';
 import { importEvents, removeImport, type EventImportProgress, type EventImportResult, type UaParser } from './events.js';
 import { ImportUaParser } from './ua-cache.js';
 import { CsvImportError, importPlausibleCsv, type CsvImportResult } from './plausible-csv.js';
+import { exportPlausible, NoDataError } from './plausible-export.js';
 
 /** An import as the CLI and the API list it. */
 export interface ImportInfo {
@@ -144,6 +145,17 @@ export class Importer {
       const fingerprint = createHash('sha256').update(body).digest('hex');
       return this.withParser((ua) => importEvents(bufferLines(body), site, { label, fingerprint }, { store: this.store, shields: this.admin, geo: this.geo(), ua }));
     });
+  }
+
+  /** The site's native data as Plausible's CSV export (zip bytes to `write`). */
+  async exportPlausible(domain: string, write: (chunk: Uint8Array) => Promise<void>): Promise<{ files: Record<string, number> }> {
+    const site = this.site(domain);
+    try {
+      return await exportPlausible(this.store, site, write);
+    } catch (err) {
+      if (err instanceof NoDataError) throw new AdminError(404, err.message);
+      throw err;
+    }
   }
 
   private info(i: ImportRow): ImportInfo {

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { zipSync, strToU8 } from 'fflate';
+import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate';
+import { BROWSER_UA } from '../helpers/server.js';
 import { admin, cli, postEvent, startServer, tempDir, type TestServer } from '../helpers/server.js';
 
 /**
@@ -50,7 +51,7 @@ for (const [name, env] of backends) {
     const JAN: [string, string] = ['2024-01-01', '2024-01-31'];
     before(async () => {
       srv = await startServer({ env: env ?? {} });
-      for (const d of ['csv.example', 'zip.example', 'bad.example', 'none.example']) assert.equal((await admin(srv.dataDir, 'POST', '/admin/sites', { domain: d })).status, 201);
+      for (const d of ['csv.example', 'zip.example', 'bad.example', 'none.example', 'src.example', 'copy.example']) assert.equal((await admin(srv.dataDir, 'POST', '/admin/sites', { domain: d })).status, 201);
       key = (await admin(srv.dataDir, 'POST', '/admin/keys', { name: 'csv test' })).data.key as string;
       const folder = path.join(dir, 'export');
       fs.mkdirSync(folder);
@@ -162,6 +163,54 @@ for (const [name, env] of backends) {
       const z = await cli(srv.dataDir, ['import', 'plausible', junk, '--site', 'bad.example']);
       assert.equal(z.code, 1);
       assert.match(z.stderr, /junk\.zip is not a readable zip archive|junk\.zip holds no files/);
+    });
+
+    test("export in Plausible's format, import into another site: the same daily numbers", async () => {
+      // history of three days, loaded raw into src.example
+      const IPHONE = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1';
+      const lines: string[] = [];
+      const days = ['2024-05-01', '2024-05-02', '2024-05-03'];
+      days.forEach((day, d) => {
+        for (let v = 0; v < 6 + d; v++) {
+          const ip = `81.2.${d}.${v + 1}`;
+          const ua = v % 2 ? IPHONE : BROWSER_UA;
+          const pages = 1 + (v % 3);
+          for (let p = 0; p < pages; p++) {
+            lines.push(JSON.stringify({ name: 'pageview', url: `https://src.example/${p === 0 ? '' : `p${p}`}${v % 4 === 0 && p === 0 ? '?utm_source=news' : ''}`, referrer: p === 0 && v % 3 === 1 ? 'https://www.google.com/' : '', timestamp: `${day}T${String(8 + v).padStart(2, '0')}:${String(p * 3).padStart(2, '0')}:00Z`, ip, user_agent: ua }));
+          }
+          if (v % 3 === 2) lines.push(JSON.stringify({ name: 'Signup', url: 'https://src.example/p1', timestamp: `${day}T${String(8 + v).padStart(2, '0')}:10:00Z`, ip, user_agent: ua }));
+        }
+      });
+      lines.sort((a, b) => (JSON.parse(a).timestamp < JSON.parse(b).timestamp ? -1 : 1));
+      const raw = path.join(dir, 'src.ndjson');
+      fs.writeFileSync(raw, lines.join('\n'));
+      assert.equal((await cli(srv.dataDir, ['import', 'events', raw, '--site', 'src.example'])).code, 0);
+      const zip = path.join(dir, 'src_example.zip');
+      const ex = await cli(srv.dataDir, ['export', 'plausible', zip, '--site', 'src.example']);
+      assert.equal(ex.code, 0, ex.stderr);
+      const entries = unzipSync(fs.readFileSync(zip));
+      assert.deepEqual(Object.keys(entries).sort(), ['browsers', 'custom_events', 'devices', 'entry_pages', 'exit_pages', 'locations', 'operating_systems', 'pages', 'sources', 'visitors'].map((t) => `imported_${t}_20240501_20240503.csv`));
+      assert.match(strFromU8(entries['imported_visitors_20240501_20240503.csv']!), /^"date","visitors","pageviews","bounces","visits","visit_duration"\n"2024-05-01",6,/);
+      const im = await cli(srv.dataDir, ['import', 'plausible', zip, '--site', 'copy.example']);
+      assert.equal(im.code, 0, im.stderr);
+      const range = ['2024-05-01', '2024-05-03'];
+      const daily = async (site: string, imports: boolean) =>
+        (await v2({ site_id: site, date_range: range, metrics: ['visitors', 'visits', 'pageviews', 'bounce_rate', 'visit_duration'], dimensions: ['time:day'], include: { imports } })).data.results;
+      const original = await daily('src.example', false);
+      assert.equal(original.length, 3);
+      assert.deepEqual(await daily('copy.example', true), original);
+      // (not event:name: imported custom events hold no pageviews, as Plausible's)
+      for (const dim of ['visit:source', 'event:page', 'visit:device', 'visit:browser', 'visit:entry_page']) {
+        const body = { date_range: range, metrics: ['visitors', 'pageviews'], dimensions: [dim] };
+        const a = (await v2({ ...body, site_id: 'src.example' })).data.results;
+        const b = (await v2({ ...body, site_id: 'copy.example', include: { imports: true } })).data.results;
+        // visitors of a breakdown over several days are a sum of daily uniques in imported data (Plausible's too)
+        assert.deepEqual(b.map((r: { dimensions: string[]; metrics: number[] }) => [r.dimensions, r.metrics[1]]), a.map((r: { dimensions: string[]; metrics: number[] }) => [r.dimensions, r.metrics[1]]), dim);
+      }
+      const nothing = await cli(srv.dataDir, ['export', 'plausible', path.join(dir, 'none.zip'), '--site', 'none.example']);
+      assert.equal(nothing.code, 1);
+      assert.match(nothing.stderr, /none\.example has no events to export/);
+      assert.ok(!fs.existsSync(path.join(dir, 'none.zip')) && !fs.existsSync(path.join(dir, 'none.zip.part')));
     });
   });
 }
