@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { unzipSync, strFromU8 } from 'fflate';
+import { unzipSync, strFromU8, strToU8, zipSync } from 'fflate';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { cli, newKey, startServer, tempDir, type TestServer } from '../helpers/server.js';
 import { totpCode } from '../../src/core/two-factor.js';
@@ -267,6 +267,38 @@ test('imported history: included by default with a switch, and a word where a vi
   await settled(page);
   assert.equal(await page.locator('.imports-line').getAttribute('data-imports'), 'unsupported_query');
   assert.match((await page.locator('.imports-line').textContent())!, /cannot include imported data/);
+  await page.goto(`${srv.url}/${SEED_DOMAIN}`);
+  await settled(page);
+});
+
+test("settings › imports & exports: upload Plausible's zip, see it listed, download the export, delete the import", { skip }, async () => {
+  const days = Array.from({ length: 10 }, (_, i) => `2023-06-${String(i + 1).padStart(2, '0')}`);
+  const zip = zipSync({ 'imported_visitors_20230601_20230610.csv': strToU8(['"date","visitors","pageviews","bounces","visits","visit_duration"', ...days.map((d) => `"${d}",4,8,2,4,100`)].join('\n')) }, { level: 0 });
+  const file = path.join(tempDir('footfall-upload-test-'), 'dash_example_20230611.zip');
+  fs.writeFileSync(file, zip);
+  await page.goto(`${srv.url}/${SEED_DOMAIN}/settings`);
+  const section = page.locator('[data-section="imports"]');
+  await section.locator('input[type=file]').setInputFiles(file);
+  await section.locator('button[type=submit]').click();
+  await section.locator('[data-import-message]').waitFor();
+  assert.match((await section.locator('[data-import-message]').textContent())!, /Imported 2023-06-01 to 2023-06-10/);
+  const row = section.locator('[data-imports-list] tr', { hasText: '2023-06-01 – 2023-06-10' });
+  assert.equal(await row.count(), 1);
+  assert.match((await row.textContent())!, /Plausible CSV.*10.*completed/);
+  await page.screenshot({ path: path.join(OUT, 'settings-imports.png'), fullPage: true });
+  const q = await statsApi({ metrics: ['visitors'], date_range: ['2023-06-01', '2023-06-10'], include: { imports: true } });
+  assert.equal(q.results[0].metrics[0], 40);
+  // the export: the site's own data as Plausible's zip, through the browser's download
+  const [download] = await Promise.all([page.waitForEvent('download'), section.locator('[data-export-plausible]').click()]);
+  assert.match(download.suggestedFilename(), /^dash_example_\d{8}\.zip$/);
+  const names = Object.keys(unzipSync(fs.readFileSync((await download.path())!)));
+  assert.equal(names.length, 10);
+  assert.ok(names.every((n) => /^imported_[a-z_]+_\d{8}_\d{8}\.csv$/.test(n)), names.join(', '));
+  page.once('dialog', (d) => void d.accept());
+  await row.locator('button', { hasText: 'Delete' }).click();
+  await row.waitFor({ state: 'detached' });
+  const after = await statsApi({ metrics: ['visitors'], date_range: ['2023-06-01', '2023-06-10'], include: { imports: true } });
+  assert.equal(after.results[0].metrics[0], 0);
   await page.goto(`${srv.url}/${SEED_DOMAIN}`);
   await settled(page);
 });

@@ -1,3 +1,4 @@
+import { ImportsSection } from './Imports';
 import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
 import { api, HttpError, type SiteView } from '../api';
@@ -294,6 +295,7 @@ export function Settings({ domain, navigate }: { domain: string; navigate: (p: s
           <p class="muted">There is no e-mail: send the link yourself. It works once, for that address.</p>
         </Section>
       )}
+      <ImportsSection domain={domain} />
       {s.role === 'owner' && (
         <Section title="Danger zone">
           {s.transferTo && s.transferTo.length > 0 && (
