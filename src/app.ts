@@ -178,6 +178,7 @@ export async function startApp(config: Config, log: Logger, onListening?: (app: 
     trustedProxies: TrustedProxies.parse(config.trustedProxies),
     requestTimeoutMs: config.requestTimeoutMs,
     sites: admin,
+    umamiSites: admin,
     intake,
     journal,
     ua,

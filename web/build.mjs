@@ -161,6 +161,10 @@ const trackerJs = Buffer.concat([
 if (!trackerJs.includes('__FOOTFALL_EVENT_PATH__')) throw new Error('the tracker lost its event-path placeholder');
 fs.writeFileSync(path.join(out, 'tracker.js'), trackerJs);
 
+// Umami's script-tag tracker, Footfall's own (web/tracker/umami.ts), served at /script.js
+const umami = await esbuild.build({ entryPoints: [path.join(root, 'tracker/umami.ts')], bundle: true, minify: true, format: 'iife', target: ['es2017'], write: false, legalComments: 'none', logLevel: 'warning' });
+fs.writeFileSync(path.join(out, 'umami.js'), umami.outputFiles[0].contents);
+
 const html = `<!doctype html>
 <html lang="en">
 <head>

@@ -30,6 +30,8 @@ export interface AdminApi {
   createKey(name: string, user?: string): Promise<{ key: string; info: ApiKeyInfo }>;
   revokeKey(id: number): Promise<ApiKeyInfo>;
   setRateLimit(domain: string, perMinute: number, burst: number): Promise<Site>;
+  /** Sets (or with '' clears) the site's Umami website id. */
+  setUmamiId(domain: string, id: string): Promise<Site>;
   listShields(domain: string): Promise<ShieldRule[]>;
   addShield(domain: string, kind: string, value: string): Promise<ShieldRule>;
   removeShield(domain: string, kind: string, value: string): Promise<ShieldRule>;
@@ -106,6 +108,7 @@ class RemoteAdmin implements AdminApi {
   revokeKey = (id: number) => this.request('DELETE', `/admin/keys/${id}`) as Promise<ApiKeyInfo>;
   setRateLimit = (domain: string, perMinute: number, burst: number) =>
     this.request('PUT', `/admin/rate-limit/${encodeURIComponent(domain)}`, { perMinute, burst }) as Promise<Site>;
+  setUmamiId = (domain: string, id: string) => this.request('PUT', `/admin/umami-id/${encodeURIComponent(domain)}`, { id }) as Promise<Site>;
   listShields = (domain: string) => this.request('GET', `/admin/shields/${encodeURIComponent(domain)}`) as Promise<ShieldRule[]>;
   addShield = (domain: string, kind: string, value: string) =>
     this.request('POST', `/admin/shields/${encodeURIComponent(domain)}`, { kind, value }) as Promise<ShieldRule>;
@@ -236,6 +239,7 @@ class LocalAdmin implements AdminApi {
   };
   revokeKey = (id: number) => this.admin.revokeKey(id);
   setRateLimit = (d: string, perMinute: number, burst: number) => this.admin.setRateLimit(d, perMinute, burst);
+  setUmamiId = (d: string, id: string) => this.admin.setUmamiId(d, id);
   listShields = async (d: string) => this.admin.listShields(d);
   addShield = (d: string, kind: string, value: string) => this.admin.addShield(d, kind, value);
   removeShield = (d: string, kind: string, value: string) => this.admin.removeShield(d, kind, value);

@@ -11,8 +11,10 @@ import { connectAdmin, type AdminApi } from './client.js';
 const USAGE = `Usage: footfall <command>
 
   start                                   start the server (same as npm start)
-  sites add <domain> [--timezone <IANA>] [--team <id>]
-                                          add a site (default time zone Etc/UTC; default team: the oldest)
+  sites add <domain> [--timezone <IANA>] [--team <id>] [--umami-id <uuid>]
+                                          add a site (default time zone Etc/UTC; default team: the oldest); with
+                                          --umami-id, Umami's tracker sending that website id counts for it
+  sites umami-id <domain> <uuid | "">     set (or clear) the Umami website id of a site
   sites list [--json]                     list sites
   sites remove <domain>                   remove a site (its events stop being accepted)
   sites transfer <domain> --team <id>     move a site to another team (its members change, its data stays)
@@ -114,6 +116,7 @@ async function run(argv: string[]): Promise<void> {
       user: { type: 'string' },
       role: { type: 'string' },
       owner: { type: 'string' },
+      'umami-id': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -123,7 +126,7 @@ async function run(argv: string[]): Promise<void> {
     return;
   }
   if (cmd === 'start') return runServer();
-  const known = ['sites add', 'sites list', 'sites remove', 'sites rate-limit', 'shields add', 'shields list', 'shields remove', 'goals add', 'goals list', 'goals remove', 'keys create', 'keys list', 'keys revoke', 'users add', 'users list', 'users remove', 'users reset-password', 'users reset-link', 'users disable-2fa', 'sites transfer', 'teams list', 'teams add', 'members list', 'members add', 'members role', 'members remove', 'members transfer', 'invitations add', 'invitations remove', 'export events', 'export sessions', 'export plausible', 'import events', 'import plausible', 'imports list', 'imports remove'];
+  const known = ['sites add', 'sites umami-id', 'sites list', 'sites remove', 'sites rate-limit', 'shields add', 'shields list', 'shields remove', 'goals add', 'goals list', 'goals remove', 'keys create', 'keys list', 'keys revoke', 'users add', 'users list', 'users remove', 'users reset-password', 'users reset-link', 'users disable-2fa', 'sites transfer', 'teams list', 'teams add', 'members list', 'members add', 'members role', 'members remove', 'members transfer', 'invitations add', 'invitations remove', 'export events', 'export sessions', 'export plausible', 'import events', 'import plausible', 'imports list', 'imports remove'];
   if (!known.includes(`${cmd} ${sub}`)) throw new UsageError(`unknown command: ${positionals.join(' ')}`);
 
   const config = loadConfig();
@@ -142,6 +145,16 @@ async function run(argv: string[]): Promise<void> {
         if (!arg) throw new UsageError('sites add needs a domain');
         const s = await api.addSite(arg, values.timezone, teamId());
         out.write(`added ${s.domain} (id ${s.id}, time zone ${s.timezone}, team ${s.teamId})\n`);
+        if (values['umami-id'] !== undefined) {
+          const u = await api.setUmamiId(s.domain, values['umami-id']);
+          out.write(`${u.domain} takes Umami's tracker events for website ${u.umamiId}\n`);
+        }
+        break;
+      }
+      case 'sites umami-id': {
+        if (!arg || arg2 === undefined) throw new UsageError('sites umami-id needs <domain> <uuid> ("" to clear)');
+        const u = await api.setUmamiId(arg, arg2);
+        out.write(u.umamiId ? `${u.domain} takes Umami's tracker events for website ${u.umamiId}\n` : `${u.domain} has no Umami website id\n`);
         break;
       }
       case 'sites transfer': {

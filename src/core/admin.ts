@@ -40,6 +40,8 @@ export interface GoalInput {
   scrollThreshold?: number;
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
 /** A refused admin action, with the HTTP status it maps to. */
 export class AdminError extends Error {
   constructor(readonly status: number, message: string) {
@@ -163,6 +165,26 @@ export class Admin {
   /** Makes the site's dashboard readable by anyone (true) or only by users and shared links (false). */
   setPublic(rawDomain: string, value: boolean): Promise<Site> {
     return this.serial(async () => this.saveSite({ ...this.site(rawDomain), public: value }));
+  }
+
+  /** Sets (or with '' clears) the Umami website id that Umami's tracker sends for the site. */
+  setUmamiId(rawDomain: string, raw: string): Promise<Site> {
+    return this.serial(async () => {
+      const id = raw.trim().toLowerCase();
+      if (id !== '' && !UUID.test(id)) throw new AdminError(400, `an Umami website id is a UUID (e.g. 4f1a3c2e-…), got ${JSON.stringify(raw.slice(0, 60))}`);
+      const site = this.site(rawDomain);
+      const other = id ? [...this.sites.values()].find((s) => s.umamiId === id && s.id !== site.id) : undefined;
+      if (other) throw new AdminError(409, `the Umami website id ${id} belongs to ${other.domain} already`);
+      return this.saveSite({ ...site, umamiId: id });
+    });
+  }
+
+  /** The site whose Umami website id this is. */
+  byUmamiId(id: string): Site | undefined {
+    const key = id.toLowerCase();
+    if (!key) return undefined;
+    for (const s of this.sites.values()) if (s.umamiId === key) return s;
+    return undefined;
   }
 
   /** Writes a changed site and caches it (inside `serial`). */

@@ -60,6 +60,10 @@ export async function handleAdmin(req: IncomingMessage, res: ServerResponse, url
     }
     case 'DELETE /keys':
       return sendJson(res, 200, await admin.revokeKey(Number(arg)));
+    case 'PUT /umami-id': {
+      const b = await jsonBody(req);
+      return sendJson(res, 200, await admin.setUmamiId(arg ?? '', b.id === undefined ? '' : str(b.id, 'id')));
+    }
     case 'PUT /rate-limit': {
       const b = await jsonBody(req);
       return sendJson(res, 200, await admin.setRateLimit(arg ?? '', Number(b.perMinute), Number(b.burst)));

@@ -8,6 +8,7 @@ import { handleAdmin, type AdminRouteDeps } from './admin.js';
 import { handleEvent, type EventRouteDeps } from './event.js';
 import { handleExport, type ExportRouteDeps } from './export.js';
 import { handleImportEvents, type ImportRouteDeps } from './import.js';
+import { handleUmamiBatch, handleUmamiSend, type UmamiRouteDeps } from './umami.js';
 import { handleHealth, handleLive, handleReady, type HealthDeps } from './health.js';
 import { handleQuery, handleV1, type StatsRouteDeps } from './stats.js';
 import { sendError } from './respond.js';
@@ -20,6 +21,7 @@ export type AppDeps = EventRouteDeps &
   HealthDeps &
   AdminRouteDeps &
   ImportRouteDeps &
+  UmamiRouteDeps &
   StatsRouteDeps &
   DashboardRouteDeps & { log: Logger; metrics: Metrics; metricsToken: string; requestTimeoutMs: number; web: WebAssets; tracker: TrackerScript | null; eventPath: string };
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse, url: URL) => Promise<void> | void;
@@ -81,6 +83,10 @@ function publicRouter(deps: AppDeps): Handler {
         return handleExport(req, res, url, 'events', deps);
       case '/api/v1/export/sessions':
         return handleExport(req, res, url, 'sessions', deps);
+      case '/api/send':
+        return handleUmamiSend(req, res, deps);
+      case '/api/batch':
+        return handleUmamiBatch(req, res, deps);
       case '/api/v1/import/events':
         return handleImportEvents(req, res, url, deps);
       case '/api/v2/query':

@@ -13,6 +13,8 @@ export const TRACKER_VARIANTS = new Set(['hash', 'outbound-links', 'file-downloa
  */
 export class TrackerScript {
   private readonly names: Set<string>;
+  /** Umami's script-tag tracker (web/tracker/umami.ts), served at /script.js: raw, gzip, brotli. */
+  private umami: [Buffer, Buffer, Buffer] | null = null;
   private constructor(private readonly raw: Buffer, private readonly gzip: Buffer, private readonly br: Buffer, extraName: string | undefined) {
     this.names = new Set(['script', 'plausible', ...(extraName ? [extraName] : [])]);
   }
@@ -25,17 +27,29 @@ export class TrackerScript {
   }
 
   static builtIn(eventPath: string, extraName?: string): TrackerScript | null {
-    return TrackerScript.load(path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../web/tracker.js'), eventPath, extraName);
+    const dir = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../web');
+    const t = TrackerScript.load(path.join(dir, 'tracker.js'), eventPath, extraName);
+    const umami = path.join(dir, 'umami.js');
+    if (t && fs.existsSync(umami)) {
+      const raw = fs.readFileSync(umami);
+      t.umami = [raw, zlib.gzipSync(raw, { level: 9 }), zlib.brotliCompressSync(raw)];
+    }
+    return t;
   }
 
   /** True when the path names a tracker script (the answer was sent). */
   serve(req: IncomingMessage, res: ServerResponse, pathname: string): boolean {
-    const m = /^\/js\/([A-Za-z0-9_-]+)((?:\.[a-z-]+)*)\.js$/.exec(pathname);
-    if (!m || !this.names.has(m[1]!) || (req.method !== 'GET' && req.method !== 'HEAD')) return false;
-    const variants = m[2] ? m[2].slice(1).split('.') : [];
-    if (!variants.every((v) => TRACKER_VARIANTS.has(v))) return false;
+    if (req.method !== 'GET' && req.method !== 'HEAD') return false;
+    let files: [Buffer, Buffer, Buffer] = [this.raw, this.gzip, this.br];
+    if (pathname === '/script.js' && this.umami) files = this.umami;
+    else {
+      const m = /^\/js\/([A-Za-z0-9_-]+)((?:\.[a-z-]+)*)\.js$/.exec(pathname);
+      if (!m || !this.names.has(m[1]!)) return false;
+      const variants = m[2] ? m[2].slice(1).split('.') : [];
+      if (!variants.every((v) => TRACKER_VARIANTS.has(v))) return false;
+    }
     const accept = String(req.headers['accept-encoding'] ?? '');
-    let body = this.raw;
+    let body = files[0];
     const headers: Record<string, string> = {
       'content-type': 'text/javascript; charset=utf-8',
       'cache-control': 'public, max-age=86400',
@@ -45,10 +59,10 @@ export class TrackerScript {
       vary: 'accept-encoding',
     };
     if (/\bbr\b/.test(accept)) {
-      body = this.br;
+      body = files[2];
       headers['content-encoding'] = 'br';
     } else if (/\bgzip\b/.test(accept)) {
-      body = this.gzip;
+      body = files[1];
       headers['content-encoding'] = 'gzip';
     }
     headers['content-length'] = String(body.length);

@@ -14,6 +14,8 @@ export interface Site {
   public: boolean;
   /** The team the site belongs to (0 only on a store from before teams, until its first start). */
   teamId: number;
+  /** The Umami website id (a UUID) that Umami's tracker sends for this site ('' or absent: none). */
+  umamiId?: string;
 }
 
 export interface ShieldRow {
@@ -79,10 +81,10 @@ export class Repo {
   }
 
   async listSites(): Promise<Site[]> {
-    const rows = await this.backend.queryRows<{ id: string; d: string; tz: string; created: string; del: number; rpm: number; rb: number; pub: number; team: string }>(
+    const rows = await this.backend.queryRows<{ id: string; d: string; tz: string; created: string; del: number; rpm: number; rb: number; pub: number; team: string; umami: string }>(
       `SELECT id, argMax(domain, version) AS d, argMax(timezone, version) AS tz, argMax(created_at, version) AS created,
               argMax(deleted, version) AS del, argMax(rate_limit_per_minute, version) AS rpm, argMax(rate_limit_burst, version) AS rb,
-              argMax(public, version) AS pub, argMax(team_id, version) AS team
+              argMax(public, version) AS pub, argMax(team_id, version) AS team, argMax(umami_id, version) AS umami
        FROM ${this.db}.sites GROUP BY id HAVING del = 0 ORDER BY id`,
     );
     return rows.map((r) => ({
@@ -94,13 +96,14 @@ export class Repo {
       rateLimitBurst: Number(r.rb),
       public: Number(r.pub) === 1,
       teamId: Number(r.team),
+      umamiId: r.umami ?? '',
     }));
   }
 
   /** Writes the site's state as a new version (insert, update and delete are all this). */
   private async writeSite(site: Site, deleted: boolean): Promise<void> {
     await this.backend.command(
-      `INSERT INTO ${this.db}.sites (id, domain, timezone, created_at, deleted, version, rate_limit_per_minute, rate_limit_burst, public, team_id) VALUES (${sqlUInt(site.id)}, ${sqlString(site.domain)}, ${sqlString(site.timezone)}, ${sqlString(site.createdAt)}, ${deleted ? 1 : 0}, ${sqlUInt(nextVersion())}, ${sqlUInt(site.rateLimitPerMinute)}, ${sqlUInt(site.rateLimitBurst)}, ${site.public ? 1 : 0}, ${sqlUInt(site.teamId)})`,
+      `INSERT INTO ${this.db}.sites (id, domain, timezone, created_at, deleted, version, rate_limit_per_minute, rate_limit_burst, public, team_id, umami_id) VALUES (${sqlUInt(site.id)}, ${sqlString(site.domain)}, ${sqlString(site.timezone)}, ${sqlString(site.createdAt)}, ${deleted ? 1 : 0}, ${sqlUInt(nextVersion())}, ${sqlUInt(site.rateLimitPerMinute)}, ${sqlUInt(site.rateLimitBurst)}, ${site.public ? 1 : 0}, ${sqlUInt(site.teamId)}, ${sqlString(site.umamiId ?? '')})`,
     );
   }
 

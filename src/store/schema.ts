@@ -358,4 +358,9 @@ ORDER BY (site_id, import_id, date)`,
     name: 'sessions.import_id',
     up: (db) => [`ALTER TABLE ${db}.sessions ADD COLUMN import_id UInt64 DEFAULT 0`],
   },
+  {
+    version: 16,
+    name: 'sites.umami_id',
+    up: (db) => [`ALTER TABLE ${db}.sites ADD COLUMN umami_id String DEFAULT ''`],
+  },
 ];
