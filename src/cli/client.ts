@@ -50,6 +50,8 @@ export interface AdminApi {
   importEvents(domain: string, file: string, onProgress: (p: EventImportProgress) => void): Promise<EventImportResult>;
   /** Imports Plausible's CSV export (zip, folder or files; read by the server when one runs). */
   importPlausible(domain: string, paths: string[], onProgress: (p: { file: string; rows: number }) => void): Promise<CsvImportResult>;
+  /** Imports an Umami website's history (its PostgreSQL, or its tables as CSV files). */
+  importUmami(domain: string, from: { databaseUrl?: string; csvDir?: string; website: string }, onProgress: (p: EventImportProgress) => void): Promise<EventImportResult>;
   /** Writes the site's data as Plausible's CSV export (zip bytes) to `out`. */
   exportPlausible(domain: string, out: NodeJS.WritableStream): Promise<void>;
   listImports(domain?: string): Promise<ImportInfo[]>;
@@ -141,6 +143,9 @@ class RemoteAdmin implements AdminApi {
   }
   importPlausible(domain: string, paths: string[], onProgress: (p: { file: string; rows: number }) => void): Promise<CsvImportResult> {
     return this.streamed('plausible', { site: domain, files: paths.map((p) => path.resolve(p)) }, onProgress);
+  }
+  importUmami(domain: string, from: { databaseUrl?: string; csvDir?: string; website: string }, onProgress: (p: EventImportProgress) => void): Promise<EventImportResult> {
+    return this.streamed('umami', { site: domain, ...from, csvDir: from.csvDir === undefined ? undefined : path.resolve(from.csvDir) }, onProgress);
   }
   /** An import on the server: its progress and then its result (or error) as JSON lines. */
   private streamed<P, R>(kind: string, body: unknown, onProgress: (p: P) => void): Promise<R> {
@@ -262,6 +267,7 @@ class LocalAdmin implements AdminApi {
   }
   importEvents = (domain: string, file: string, onProgress: (p: EventImportProgress) => void) => this.importer.importEventsFile(domain, file, onProgress);
   importPlausible = (domain: string, paths: string[], onProgress: (p: { file: string; rows: number }) => void) => this.importer.importPlausible(domain, paths, onProgress);
+  importUmami = (domain: string, from: { databaseUrl?: string; csvDir?: string; website: string }, onProgress: (p: EventImportProgress) => void) => this.importer.importUmami(domain, from, onProgress);
   listImports = (domain?: string) => this.importer.list(domain);
   async exportPlausible(domain: string, out: NodeJS.WritableStream): Promise<void> {
     await this.importer.exportPlausible(domain, async (chunk) => {

@@ -69,6 +69,10 @@ const USAGE = `Usage: footfall <command>
                                           import Plausible's CSV export (its daily aggregates) into the site's
                                           imported data: the days before its first own event, not overlapping
                                           earlier imports
+  import umami --website <uuid> --site <domain> (--database-url postgres://… | --from-csv <dir>)
+                                          load an Umami website's events (website_event with its session and
+                                          event_data, Umami v2 or v3) straight from its PostgreSQL, or from the
+                                          same tables as CSV files; the site takes the website id
   imports list [--site <domain>] [--json] the site's imports (source, days, rows per table, state)
   imports remove <id> --site <domain>     delete an import's rows and its entry
 
@@ -117,6 +121,9 @@ async function run(argv: string[]): Promise<void> {
       role: { type: 'string' },
       owner: { type: 'string' },
       'umami-id': { type: 'string' },
+      website: { type: 'string' },
+      'database-url': { type: 'string' },
+      'from-csv': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -126,7 +133,7 @@ async function run(argv: string[]): Promise<void> {
     return;
   }
   if (cmd === 'start') return runServer();
-  const known = ['sites add', 'sites umami-id', 'sites list', 'sites remove', 'sites rate-limit', 'shields add', 'shields list', 'shields remove', 'goals add', 'goals list', 'goals remove', 'keys create', 'keys list', 'keys revoke', 'users add', 'users list', 'users remove', 'users reset-password', 'users reset-link', 'users disable-2fa', 'sites transfer', 'teams list', 'teams add', 'members list', 'members add', 'members role', 'members remove', 'members transfer', 'invitations add', 'invitations remove', 'export events', 'export sessions', 'export plausible', 'import events', 'import plausible', 'imports list', 'imports remove'];
+  const known = ['sites add', 'sites umami-id', 'sites list', 'sites remove', 'sites rate-limit', 'shields add', 'shields list', 'shields remove', 'goals add', 'goals list', 'goals remove', 'keys create', 'keys list', 'keys revoke', 'users add', 'users list', 'users remove', 'users reset-password', 'users reset-link', 'users disable-2fa', 'sites transfer', 'teams list', 'teams add', 'members list', 'members add', 'members role', 'members remove', 'members transfer', 'invitations add', 'invitations remove', 'export events', 'export sessions', 'export plausible', 'import events', 'import plausible', 'import umami', 'imports list', 'imports remove'];
   if (!known.includes(`${cmd} ${sub}`)) throw new UsageError(`unknown command: ${positionals.join(' ')}`);
 
   const config = loadConfig();
@@ -346,20 +353,28 @@ async function run(argv: string[]): Promise<void> {
         out.write(`removed user ${u.email}\n`);
         break;
       }
-      case 'import events': {
-        if (!arg || !values.site) throw new UsageError('import events needs <file.ndjson> --site <domain>');
+      case 'import events':
+      case 'import umami': {
+        if (sub === 'events' && (!arg || !values.site)) throw new UsageError('import events needs <file.ndjson> --site <domain>');
+        if (sub === 'umami' && (!values.site || !values.website || !values['database-url'] === !values['from-csv'])) {
+          throw new UsageError('import umami needs --website <uuid> --site <domain> and either --database-url postgres://… or --from-csv <dir>');
+        }
         const tty = process.stderr.isTTY;
-        const r = await api.importEvents(values.site, arg, (p) => {
+        const progress = (p: { lines: number; events: number; errors: number; seconds: number }) => {
           const text = `${p.lines.toLocaleString('en')} lines, ${p.events.toLocaleString('en')} events, ${p.errors.toLocaleString('en')} refused, ${p.seconds.toFixed(0)} s`;
           process.stderr.write(tty ? `\r${text}   ` : `${text}\n`);
-        });
+        };
+        const r =
+          sub === 'events'
+            ? await api.importEvents(values.site!, arg!, progress)
+            : await api.importUmami(values.site!, { website: values.website!, databaseUrl: values['database-url'], csvDir: values['from-csv'] }, progress);
         if (tty) process.stderr.write('\n');
         if (values.json) {
           out.write(JSON.stringify(r) + '\n');
           break;
         }
         if (r.alreadyImported) {
-          out.write(`${arg} was imported already (import ${r.importId}, ${r.startDate} to ${r.endDate}): nothing stored\n`);
+          out.write(`${sub === 'events' ? arg : `Umami website ${values.website}`} was imported already (import ${r.importId}, ${r.startDate} to ${r.endDate}): nothing stored\n`);
           break;
         }
         const dropped = Object.entries(r.dropped).map(([k, n]) => `${n} ${k}`).join(', ');

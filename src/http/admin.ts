@@ -122,7 +122,7 @@ export async function handleAdmin(req: IncomingMessage, res: ServerResponse, url
     }
     case 'POST /import': {
       // raw events from a file on this machine, read by the server; progress and the result as JSON lines
-      if (arg !== 'events' && arg !== 'plausible') throw new AdminError(404, 'import events or plausible');
+      if (arg !== 'events' && arg !== 'plausible' && arg !== 'umami') throw new AdminError(404, 'import events, plausible or umami');
       const b = await jsonBody(req);
       const site = str(b.site, 'site');
       const lines: string[] = [];
@@ -136,7 +136,9 @@ export async function handleAdmin(req: IncomingMessage, res: ServerResponse, url
       const job: Promise<unknown> =
         arg === 'events'
           ? deps.importer.importEventsFile(site, str(b.file, 'file'), (p) => push({ progress: p }))
-          : deps.importer.importPlausible(site, Array.isArray(b.files) ? b.files.map((f) => str(f, 'files')) : [], (p) => push({ progress: p }));
+          : arg === 'umami'
+            ? deps.importer.importUmami(site, { databaseUrl: b.databaseUrl === undefined ? undefined : str(b.databaseUrl, 'databaseUrl'), csvDir: b.csvDir === undefined ? undefined : str(b.csvDir, 'csvDir'), website: str(b.website, 'website') }, (p) => push({ progress: p }))
+            : deps.importer.importPlausible(site, Array.isArray(b.files) ? b.files.map((f) => str(f, 'files')) : [], (p) => push({ progress: p }));
       job.then(
         (result) => push({ result }),
         (err: unknown) => push({ error: err instanceof Error ? err.message : String(err), status: err instanceof AdminError ? err.status : 500 }),

@@ -216,22 +216,23 @@ function firstError(errors: Record<string, string[]>): string {
 
 /** Loads raw events into `site`. `lines` yields the input's lines in order; `fingerprint` is the input's SHA-256. */
 export async function importEvents(
-  lines: AsyncIterable<string> | Iterable<string>,
+  lines: AsyncIterable<string | Record<string, unknown>> | Iterable<string | Record<string, unknown>>,
   site: Site,
-  input: { label: string; fingerprint: string },
+  input: { label: string; fingerprint: string; source?: 'events' | 'umami' },
   deps: EventImportDeps,
 ): Promise<EventImportResult> {
   const t0 = performance.now();
   const { store } = deps;
   const now = deps.now ?? Date.now;
-  const earlier = (await store.imports.list(site.id)).filter((i) => i.source === 'events' && i.fingerprint === input.fingerprint);
+  const source = input.source ?? 'events';
+  const earlier = (await store.imports.list(site.id)).filter((i) => i.source === source && i.fingerprint === input.fingerprint);
   const done = earlier.find((i) => i.status === 'completed');
   if (done) {
     return { importId: done.id, alreadyImported: true, lines: 0, events: 0, sessions: 0, dropped: {}, errors: [], errorCount: 0, startDate: done.startDate, endDate: done.endDate, seconds: 0 };
   }
   for (const e of earlier) await removeImport(store, e);
 
-  let imp: ImportRow = await store.imports.write({ siteId: site.id, source: 'events', label: input.label, fingerprint: input.fingerprint, startDate: '', endDate: '', status: 'importing', rows: {}, error: '' });
+  let imp: ImportRow = await store.imports.write({ siteId: site.id, source, label: input.label, fingerprint: input.fingerprint, startDate: '', endDate: '', status: 'importing', rows: {}, error: '' });
   const importId = imp.id;
   const salts = new ImportSalts();
   const sessions = new ImportSessionStore();
@@ -310,17 +311,19 @@ export async function importEvents(
     const nowMs = now();
     for await (const raw of lines) {
       const line = ++result.lines;
-      if (raw.trim() === '') continue;
-      if (raw.length > 1_000_000) {
-        fail(line, 'line longer than 1,000,000 characters');
-        continue;
-      }
-      let obj: unknown;
-      try {
-        obj = JSON.parse(raw);
-      } catch {
-        fail(line, 'not valid JSON');
-        continue;
+      let obj: unknown = raw;
+      if (typeof raw === 'string') {
+        if (raw.trim() === '') continue;
+        if (raw.length > 1_000_000) {
+          fail(line, 'line longer than 1,000,000 characters');
+          continue;
+        }
+        try {
+          obj = JSON.parse(raw);
+        } catch {
+          fail(line, 'not valid JSON');
+          continue;
+        }
       }
       if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) {
         fail(line, 'not a JSON object');

@@ -12,6 +12,7 @@ import { importEvents, removeImport, type EventImportProgress, type EventImportR
 import { ImportUaParser } from './ua-cache.js';
 import { CsvImportError, importPlausibleCsv, type CsvImportResult } from './plausible-csv.js';
 import { exportPlausible, NoDataError } from './plausible-export.js';
+import { fromCsv, fromPostgres, umamiFingerprint, umamiGeo, umamiLine, umamiUaParser, UmamiImportError, UUID } from './umami.js';
 
 /** An import as the CLI and the API list it. */
 export interface ImportInfo {
@@ -137,6 +138,37 @@ export class Importer {
         throw err;
       }
     }, site.id);
+  }
+
+  /**
+   * Umami's history of one website: from its PostgreSQL (`databaseUrl`) or its tables as CSV files (`csvDir`), as
+   * raw events. The site takes the website id for Umami's tracker when it has none.
+   */
+  importUmami(domain: string, from: { databaseUrl?: string; csvDir?: string; website: string }, onProgress?: (p: EventImportProgress) => void): Promise<EventImportResult> {
+    const site = this.site(domain);
+    const website = from.website.trim().toLowerCase();
+    if (!UUID.test(website)) throw new AdminError(400, `--website must be the Umami website id (a UUID), got ${JSON.stringify(from.website.slice(0, 60))}`);
+    if (!from.databaseUrl === !from.csvDir) throw new AdminError(400, 'give either --database-url postgres://… or --from-csv <dir>');
+    if (from.csvDir && !fs.existsSync(from.csvDir)) throw new AdminError(400, `cannot read ${path.resolve(from.csvDir)}: no such folder`);
+    return this.serial(async () => {
+      const rows = from.databaseUrl ? fromPostgres(from.databaseUrl, website) : fromCsv(path.resolve(from.csvDir!), website);
+      async function* lines(): AsyncGenerator<Record<string, unknown>> {
+        for await (const r of rows) {
+          const l = umamiLine(r, site.domain);
+          if (l) yield l;
+        }
+      }
+      const label = from.databaseUrl ? `umami ${website} (${from.databaseUrl.replace(/\/\/[^@/]*@/, '//').replace(/\?.*$/, '')})` : `umami ${website} (${path.basename(path.resolve(from.csvDir!))}/)`;
+      let result: EventImportResult;
+      try {
+        result = await importEvents(lines(), site, { label, fingerprint: umamiFingerprint(website), source: 'umami' }, { store: this.store, shields: this.admin, geo: umamiGeo, ua: umamiUaParser, onProgress });
+      } catch (err) {
+        if (err instanceof UmamiImportError) throw new AdminError(400, err.message);
+        throw err;
+      }
+      if (!site.umamiId) await this.admin.setUmamiId(site.domain, website).catch(() => undefined);
+      return result;
+    });
   }
 
   /** Raw events from an NDJSON body (the HTTP API). */
