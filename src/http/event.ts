@@ -25,21 +25,29 @@ export interface EventRouteDeps {
   trustedProxies: TrustedProxies | null;
 }
 
+/** Plausible's CORS (cors_plug's defaults), with the drop count readable by scripts (Plausible exposes nothing). */
 const CORS = {
   'access-control-allow-origin': '*',
+  'access-control-allow-credentials': 'true',
   'access-control-expose-headers': 'x-plausible-dropped',
 };
+const PREFLIGHT_HEADERS = 'Authorization,Content-Type,Accept,Origin,User-Agent,DNT,Cache-Control,X-Mx-ReqToken,Keep-Alive,X-Requested-With,If-Modified-Since,X-CSRF-Token';
 /** The headers of a plain 202 (most answers): made once. */
 const ACCEPTED = { ...CORS, 'content-type': 'text/plain; charset=utf-8', 'content-length': '2' };
 const TOKEN_LIST = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+(\s*,\s*[A-Za-z0-9!#$%&'*+.^_`|~-]+)*$/;
 
+/** A CORS preflight, as Plausible answers it: 204 with its fixed lists; an OPTIONS without one is no route (404). */
 function preflight(req: IncomingMessage, res: ServerResponse): void {
+  req.resume();
+  if (!req.headers['access-control-request-method']) return sendJson(res, 404, { errors: { request: ['Not found'] } }, CORS);
   const asked = req.headers['access-control-request-headers'];
+  // the fixed list, and any other header a client asks for (server-side clients' own headers)
+  const extra = typeof asked === 'string' && TOKEN_LIST.test(asked) ? asked.split(/\s*,\s*/).filter((h) => !PREFLIGHT_HEADERS.toLowerCase().split(',').includes(h.toLowerCase())) : [];
   res.writeHead(204, {
     ...CORS,
-    'access-control-allow-methods': 'POST, OPTIONS',
-    'access-control-allow-headers': typeof asked === 'string' && TOKEN_LIST.test(asked) ? asked : 'Content-Type',
-    'access-control-max-age': '86400',
+    'access-control-allow-methods': 'GET,POST,PUT,PATCH,DELETE,OPTIONS',
+    'access-control-allow-headers': [PREFLIGHT_HEADERS, ...extra].join(','),
+    'access-control-max-age': '1728000',
     'content-length': '0',
   });
   res.end();

@@ -60,8 +60,9 @@ export async function handleHealth(_req: IncomingMessage, res: ServerResponse, d
   sendJson(res, ok ? 200 : 500, details ? { status: ok ? 'ok' : 'failing', ...body } : { status: ok ? 'ok' : 'failing' });
 }
 
+/** `GET /api/system/health/live`: Plausible's answer, `{"ok": true}`, while the process serves. */
 export function handleLive(_req: IncomingMessage, res: ServerResponse): void {
-  sendJson(res, 200, { status: 'ok' });
+  sendJson(res, 200, { ok: true });
 }
 
 export function handleReady(_req: IncomingMessage, res: ServerResponse, deps: HealthDeps): void {

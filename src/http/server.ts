@@ -83,6 +83,11 @@ function publicRouter(deps: AppDeps): Handler {
         return handleExport(req, res, url, 'events', deps);
       case '/api/v1/export/sessions':
         return handleExport(req, res, url, 'sessions', deps);
+      case '/api/error':
+        // Plausible's snippet-error beacon: 200 with an empty body (nothing is kept)
+        req.resume();
+        res.writeHead(200, { 'content-length': '0' });
+        return void res.end();
       case '/api/send':
         return handleUmamiSend(req, res, deps);
       case '/api/batch':

@@ -48,6 +48,15 @@ export function normalizeDomain(raw: string): string {
   return d;
 }
 
+/**
+ * A domain as an event names it, matched as Plausible matches it: trimmed and a leading lower-case `www.` removed,
+ * the case kept (sites' domains are stored lower-case, so `Example.com` names no site, as in Plausible).
+ */
+export function eventDomain(raw: string): string {
+  const d = raw.trim();
+  return d.startsWith('www.') ? d.slice(4) : d;
+}
+
 function parseName(v: unknown, errors: Errors): string {
   if (typeof v === 'number' && Number.isSafeInteger(v)) return String(v);
   if (v === undefined || v === null || (typeof v === 'string' && v.trim() === '')) {
@@ -103,7 +112,7 @@ function parseDomains(v: unknown, url: string, errors: Errors): string[] {
     return host ? [host] : [];
   }
   if (typeof v !== 'string') return parseDomains(undefined, url, errors); // ignored as if absent (Plausible)
-  const domains = [...new Set(v.split(',').map(normalizeDomain).filter((d) => d !== ''))];
+  const domains = [...new Set(v.split(',').map(eventDomain).filter((d) => d !== ''))];
   if (domains.length === 0) addError(errors, 'domain', "can't be blank");
   return domains;
 }

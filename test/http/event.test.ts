@@ -435,6 +435,19 @@ describe('http behaviour', () => {
     assert.equal(pre.headers.get('access-control-allow-origin'), '*');
     assert.match(pre.headers.get('access-control-allow-methods') ?? '', /POST/);
     assert.match(pre.headers.get('access-control-allow-headers') ?? '', /content-type/i);
+    // cors_plug's defaults, as Plausible answers
+    assert.equal(pre.headers.get('access-control-allow-methods'), 'GET,POST,PUT,PATCH,DELETE,OPTIONS');
+    assert.equal(pre.headers.get('access-control-allow-headers'), 'Authorization,Content-Type,Accept,Origin,User-Agent,DNT,Cache-Control,X-Mx-ReqToken,Keep-Alive,X-Requested-With,If-Modified-Since,X-CSRF-Token');
+    assert.equal(pre.headers.get('access-control-max-age'), '1728000');
+    assert.equal(pre.headers.get('access-control-allow-credentials'), 'true');
+    // an OPTIONS that is no preflight has no route
+    assert.equal((await fetch(`${srv.url}/api/event`, { method: 'OPTIONS' })).status, 404);
+    // the snippet's error beacon and the live check, as Plausible
+    const e = await fetch(`${srv.url}/api/error`);
+    assert.deepEqual([e.status, await e.text()], [200, '']);
+    assert.deepEqual(await (await fetch(`${srv.url}/api/system/health/live`)).json(), { ok: true });
+    // the domain is matched with its case (sites are stored lower-case), a leading lower-case www. removed
+    assert.equal((await postEvent(srv.url, { n: 'pageview', u: 'https://x.example/', d: 'WWW.Nope.Example' })).headers.get('x-plausible-dropped'), '1');
     const r = await postEvent(srv.url, { n: 'pageview', u: 'https://nope.example/' }, { origin: 'https://blog.example' });
     assert.equal(r.headers.get('access-control-allow-origin'), '*');
     const bad = await postEvent(srv.url, 'nope');

@@ -73,8 +73,8 @@ test('404, Form: Submission and WP Form Completions get the page as a path prop,
   assert.equal(full[29], 'k28', 'the path survives the 30-prop cut');
 });
 
-test('domains: trimmed, lower-cased, www. removed, de-duplicated, blanks skipped', () => {
-  assert.deepEqual(ok({ n: 'x', u: '/', d: ' WWW.A.com, b.com,,a.com ' }).domains, ['a.com', 'b.com']);
+test("domains: trimmed, a lower-case www. removed, de-duplicated, blanks skipped; the case kept (Plausible's match)", () => {
+  assert.deepEqual(ok({ n: 'x', u: '/', d: ' www.a.com, b.com,,a.com, WWW.C.com, A.com ' }).domains, ['a.com', 'b.com', 'WWW.C.com', 'A.com']);
   assert.equal(normalizeDomain(' www.www.x.com '), 'www.x.com');
 });
 
