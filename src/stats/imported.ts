@@ -3,6 +3,8 @@ import { sqlString, sqlUInt } from '../store/sql.js';
 import { localDate } from './dates.js';
 import { propKey, type Filter, type Metric, type Query } from './query.js';
 import { orderRows } from './order.js';
+import { goalsInScope } from './compile.js';
+import { pagePatternRegex } from './goals.js';
 import type { StatsResult } from './engine.js';
 
 /**
@@ -33,11 +35,11 @@ const DIMENSIONS: Record<string, { table: string; expr: string; present?: string
   'visit:source': { table: 'imported_sources', expr: "if(source = '', 'Direct / None', source)" },
   'visit:referrer': { table: 'imported_sources', expr: "if(referrer = '', 'Direct / None', referrer)" },
   'visit:channel': { table: 'imported_sources', expr: notSet('channel') },
-  'visit:utm_source': { table: 'imported_sources', expr: notSet('utm_source') },
-  'visit:utm_medium': { table: 'imported_sources', expr: notSet('utm_medium') },
-  'visit:utm_campaign': { table: 'imported_sources', expr: notSet('utm_campaign') },
-  'visit:utm_content': { table: 'imported_sources', expr: notSet('utm_content') },
-  'visit:utm_term': { table: 'imported_sources', expr: notSet('utm_term') },
+  'visit:utm_source': { table: 'imported_sources', expr: notSet('utm_source'), present: "utm_source != ''" },
+  'visit:utm_medium': { table: 'imported_sources', expr: notSet('utm_medium'), present: "utm_medium != ''" },
+  'visit:utm_campaign': { table: 'imported_sources', expr: notSet('utm_campaign'), present: "utm_campaign != ''" },
+  'visit:utm_content': { table: 'imported_sources', expr: notSet('utm_content'), present: "utm_content != ''" },
+  'visit:utm_term': { table: 'imported_sources', expr: notSet('utm_term'), present: "utm_term != ''" },
   'visit:entry_page': { table: 'imported_entry_pages', expr: 'entry_page' },
   'visit:exit_page': { table: 'imported_exit_pages', expr: 'exit_page' },
   'visit:country': { table: 'imported_locations', expr: 'country', present: "country NOT IN ('', 'ZZ')" },
@@ -75,7 +77,20 @@ function sums(table: string): Record<string, string> {
   return out;
 }
 
-type Decision = { skip: SkipReason } | { table: string; ids: number[]; from: string; to: string };
+type Decision = { skip: SkipReason } | { table: string; ids: number[]; from: string; to: string; goals?: string };
+
+/**
+ * A goal filter on imported data, as Plausible reads it: event goals from imported custom events by name, page
+ * goals from imported pages by their pattern; goals with property conditions or scroll thresholds, negated or
+ * mixed goal filters have no imported answer.
+ */
+function goalCondition(q: Query): { table: string; sql: string } | null {
+  const goals = goalsInScope(q);
+  if (goals.length === 0 || goals.some((g) => g.props.length > 0 || g.scrollThreshold >= 0)) return null;
+  if (goals.every((g) => g.eventName)) return { table: 'imported_custom_events', sql: `name IN (${goals.map((g) => sqlString(g.eventName)).join(', ')})` };
+  if (goals.every((g) => !g.eventName)) return { table: 'imported_pages', sql: `(${goals.map((g) => `match(page, ${sqlString(pagePatternRegex(g.pagePath))})`).join(' OR ')})` };
+  return null;
+}
 
 /** Which imported table answers the query, or why none does (Plausible's order of reasons). */
 export function decide(q: Query, imports: readonly ImportSpan[]): Decision {
@@ -94,28 +109,40 @@ export function decide(q: Query, imports: readonly ImportSpan[]): Decision {
     if (!m) return { skip: 'unsupported_query' };
     tables.add(m.table);
   }
-  const walk = (f: Filter): boolean => {
+  let goals: string | undefined;
+  const walk = (f: Filter, top: boolean): boolean => {
+    if (f.kind === 'leaf' && f.dim === 'event:goal') {
+      // a top-level positive goal filter only
+      if (!top || f.op.endsWith('_not') || (f.op !== 'is' && f.op !== 'contains')) return false;
+      const g = goalCondition(q);
+      if (!g) return false;
+      tables.add(g.table);
+      goals = g.sql;
+      return true;
+    }
     if (f.kind === 'leaf') {
       const m = DIMENSIONS[f.dim];
       if (!m || propKey(f.dim) !== null) return false;
       tables.add(m.table);
       return true;
     }
-    if (f.kind === 'and' || f.kind === 'or') return f.children.every(walk);
-    if (f.kind === 'not') return walk(f.child);
+    if (f.kind === 'and') return f.children.every((c) => walk(c, top));
+    if (f.kind === 'or') return f.children.every((c) => walk(c, false));
+    if (f.kind === 'not') return walk(f.child, false);
     return false; // has_done / has_not_done
   };
-  if (!q.filters.every(walk)) return { skip: 'unsupported_query' };
+  if (!q.filters.every((f) => walk(f, true))) return { skip: 'unsupported_query' };
   if (tables.size > 1) return { skip: 'unsupported_query' };
-  return { table: [...tables][0] ?? 'imported_visitors', ids, from, to };
+  return { table: [...tables][0] ?? 'imported_visitors', ids, from, to, goals };
 }
 
 /** The SQL of a filter on imported columns (only dimensions of the chosen table reach here). */
-function filterSql(f: Filter, rename: (dim: string) => string): string {
-  if (f.kind === 'and') return `(${f.children.map((c) => filterSql(c, rename)).join(' AND ')})`;
-  if (f.kind === 'or') return `(${f.children.map((c) => filterSql(c, rename)).join(' OR ')})`;
-  if (f.kind === 'not') return `NOT (${filterSql(f.child, rename)})`;
+function filterSql(f: Filter, rename: (dim: string) => string, goals?: string): string {
+  if (f.kind === 'and') return `(${f.children.map((c) => filterSql(c, rename, goals)).join(' AND ')})`;
+  if (f.kind === 'or') return `(${f.children.map((c) => filterSql(c, rename, goals)).join(' OR ')})`;
+  if (f.kind === 'not') return `NOT (${filterSql(f.child, rename, goals)})`;
   if (f.kind !== 'leaf') return '0';
+  if (f.dim === 'event:goal') return goals ?? '0';
   const expr = `toString(${DIMENSIONS[rename(f.dim)]!.expr})`;
   const values = f.clauses.map((c) => String(c));
   const ci = !f.caseSensitive;
@@ -183,8 +210,11 @@ export async function withImports(q: Query, deps: ImportedDeps, native: (q: Quer
   const idx = (m: Metric) => metrics.indexOf(m);
   const byKey = new Map<string, { dimensions: Array<string | number>; native: Value[] | null; imp: Sums | null; ses: Sums | null }>();
   for (const r of nat.results) byKey.set(JSON.stringify(r.dimensions), { dimensions: r.dimensions, native: r.metrics, imp: null, ses: null });
+  // imported rows without visitors are left out, and without pageviews when pageviews are asked (Plausible)
+  const needPageviews = q.metrics.includes('pageviews') || q.metrics.includes('views_per_visit');
   for (const [key, s] of imp) {
     if ((s.visitors ?? 0) === 0) continue;
+    if (needPageviews && dims.length > 0 && (s.pageviews ?? 0) === 0 && decision.table !== 'imported_custom_events') continue;
     const e = byKey.get(key);
     if (e) e.imp = s;
     else byKey.set(key, { dimensions: JSON.parse(key) as Array<string | number>, native: null, imp: s, ses: null });
@@ -238,7 +268,7 @@ export async function withImports(q: Query, deps: ImportedDeps, native: (q: Quer
   return { ...nat, results: ordered.slice(q.pagination.offset, q.pagination.offset + q.pagination.limit), meta: sortKeys(meta), query: { ...nat.query, metrics: q.metrics, pagination: q.pagination } };
 }
 
-async function importedRows(q: Query, d: { table: string; ids: number[]; from: string; to: string }, deps: ImportedDeps, dims: readonly string[], rename: (dim: string) => string = (x) => x): Promise<Map<string, Sums>> {
+async function importedRows(q: Query, d: { table: string; ids: number[]; from: string; to: string; goals?: string }, deps: ImportedDeps, dims: readonly string[], rename: (dim: string) => string = (x) => x): Promise<Map<string, Sums>> {
   const agg = sums(d.table);
   const dimExprs = dims.map((dim) => TIME[dim] ?? DIMENSIONS[rename(dim)]!.expr);
   const where = [
@@ -247,7 +277,7 @@ async function importedRows(q: Query, d: { table: string; ids: number[]; from: s
     `date >= toDate(${sqlString(d.from)})`,
     `date <= toDate(${sqlString(d.to)})`,
     ...dims.flatMap((dim) => (DIMENSIONS[rename(dim)]?.present ? [DIMENSIONS[rename(dim)]!.present!] : [])),
-    ...q.filters.map((f) => filterSql(f, rename)),
+    ...q.filters.map((f) => filterSql(f, rename, d.goals)),
   ];
   const select = [...dimExprs.map((e, k) => `${e} AS d${k}`), ...Object.entries(agg).map(([k, e]) => `${e} AS s_${k}`)];
   const sql = `SELECT ${select.join(', ')} FROM ${deps.db}.${d.table} WHERE ${where.join(' AND ')}${dims.length ? ` GROUP BY ${dims.map((_, k) => `d${k}`).join(', ')}` : ''}`;

@@ -86,7 +86,28 @@ export interface PCase {
   expect: Record<string, unknown>;
   /** A known difference, not fixed yet: the case runs and is reported, but does not fail the suite. */
   todo?: string;
+  /** Imported rows (Plausible's `build(:imported_<table>, …)`), of one completed import of the case's site. */
+  imported?: PImported[];
+  /** That import's days (Plausible's `site_import` start and end; default 2005-01-01 to today). */
+  importRange?: [string, string];
 }
+
+/** An imported row as Plausible's factory builds it: the table without `imported_`, its date and columns. */
+export type PImported = { table: string; date: string } & Record<string, string | number>;
+
+/** Plausible's factory defaults of imported rows (test/support/factory.ex). */
+const IMPORTED_DEFAULTS: Record<string, Record<string, string | number>> = {
+  visitors: { visitors: 1, pageviews: 1, bounces: 0, visits: 1, visit_duration: 10 },
+  sources: { source: '', visitors: 1, visits: 1, bounces: 0, visit_duration: 10 },
+  pages: { page: '', visitors: 1, pageviews: 1, exits: 0 },
+  entry_pages: { entry_page: '', visitors: 1, entrances: 1, bounces: 0, visit_duration: 10 },
+  exit_pages: { exit_page: '', visitors: 1, exits: 1 },
+  custom_events: { name: '', visitors: 1, events: 1 },
+  locations: { country: '', region: '', city: 0, visitors: 1, visits: 1, bounces: 0, visit_duration: 10 },
+  devices: { device: '', visitors: 1, visits: 1, bounces: 0, visit_duration: 10 },
+  browsers: { browser: '', visitors: 1, visits: 1, bounces: 0, visit_duration: 10 },
+  operating_systems: { operating_system: '', visitors: 1, visits: 1, bounces: 0, visit_duration: 10 },
+};
 
 const FIXED_SALT: Salt = { day: '2000-01-01', key: Buffer.alloc(16, 7), words: sipKey(Buffer.alloc(16, 7)) };
 const fixedSalts: SaltSource = { current: () => FIXED_SALT, previous: () => undefined };
@@ -184,6 +205,20 @@ async function seed(dataDir: string, file: string, cases: PCase[], env: Record<s
       if (out.sessionRows.length) store.sessions.push(out.sessionRows.map(serializeRow), true);
     }
     await Promise.all([store.events.flush(), store.sessions.flush()]);
+    // imported rows: one completed import per case that has some, written straight into the imported tables
+    for (const [i, c] of cases.entries()) {
+      if (!c.imported?.length) continue;
+      const site = sites.get(domainOf(file, i))!;
+      const [startDate, endDate] = c.importRange ?? ['2005-01-01', new Date().toISOString().slice(0, 10)];
+      const imp = await store.imports.write({ siteId: site.id, source: 'plausible_csv', label: 'ported case', fingerprint: '', startDate, endDate, status: 'completed', rows: {}, error: '' });
+      const byTable = new Map<string, string[]>();
+      for (const row of c.imported) {
+        const { table, ...cols } = row;
+        const full = { ...IMPORTED_DEFAULTS[table], ...cols, site_id: site.id, import_id: imp.id };
+        byTable.set(table, [...(byTable.get(table) ?? []), JSON.stringify(full)]);
+      }
+      for (const [table, lines] of byTable) await store.backend.insertJSONEachRow(`${store.db}.imported_${table}`, Buffer.from(lines.join('\n')));
+    }
   } finally {
     await store.close();
   }
