@@ -4,7 +4,7 @@ import { localDate } from './dates.js';
 import { propKey, type Filter, type Metric, type Query } from './query.js';
 import { orderRows } from './order.js';
 import { goalsInScope } from './compile.js';
-import { pagePatternRegex } from './goals.js';
+import { goalDisplayName, pagePatternRegex } from './goals.js';
 import type { StatsResult } from './engine.js';
 
 /**
@@ -102,6 +102,13 @@ export function decide(q: Query, imports: readonly ImportSpan[]): Decision {
   const ids = imports.filter((i) => i.startDate <= to && i.endDate >= from).map((i) => i.id);
   if (ids.length === 0 || partialDay) return { skip: 'out_of_range' };
   if (q.dimensions.some((d) => d === 'time:hour' || d === 'time:minute')) return { skip: 'unsupported_interval' };
+  if (q.dimensions.includes('event:goal')) {
+    // a goal breakdown: event goals from imported custom events, page goals from imported pages; goal filters only
+    const plain = goalsInScope(q).every((g) => g.props.length === 0 && g.scrollThreshold < 0);
+    const onlyGoalFilters = q.filters.every((f) => f.kind === 'leaf' && f.dim === 'event:goal' && (f.op === 'is' || f.op === 'contains'));
+    if (q.dimensions.length !== 1 || !plain || !onlyGoalFilters) return { skip: 'unsupported_query' };
+    return { table: 'goals', ids, from, to };
+  }
   const tables = new Set<string>();
   for (const d of q.dimensions) {
     if (TIME[d]) continue;
@@ -177,7 +184,7 @@ function withHelpers(metrics: readonly Metric[]): Metric[] {
     if (!out.includes(m)) out.push(m);
   };
   if (metrics.some((m) => m === 'bounce_rate' || m === 'visit_duration' || m === 'views_per_visit')) add('visits');
-  if (metrics.includes('percentage')) add('visitors');
+  if (metrics.includes('percentage') || metrics.includes('conversion_rate')) add('visitors');
   return out;
 }
 
@@ -196,6 +203,16 @@ export async function withImports(q: Query, deps: ImportedDeps, native: (q: Quer
   const nativeQ: Query = { ...q, metrics, pagination: all, include: { ...q.include, total_rows: false } };
   const dims = q.dimensions;
   const wantTotal = q.metrics.includes('percentage') && dims.length > 0;
+  // the conversion rate's denominator: every visitor of the range, native and imported (goal filters left out)
+  const wantCr = q.metrics.includes('conversion_rate');
+  const noGoals = { ...q, filters: q.filters.filter((f) => !(f.kind === 'leaf' && f.dim === 'event:goal')) };
+  const [crNative, crImported] = wantCr
+    ? await Promise.all([
+        native({ ...noGoals, metrics: ['visitors'], dimensions: [], orderBy: [], pagination: all, include: { ...q.include, total_rows: false, time_labels: false }, comparison: null }),
+        importedRows(noGoals, { ...decision, table: 'imported_visitors', goals: undefined }, deps, []),
+      ])
+    : [null, null];
+  const crTotal = wantCr ? num(crNative?.results[0]?.metrics[0]) + (crImported?.get('[]')?.visitors ?? 0) : 0;
   const [nat, natTotal, imp, impTotal, impSessions] = await Promise.all([
     native(nativeQ),
     wantTotal ? native({ ...q, metrics: ['visitors'], dimensions: [], orderBy: [], pagination: all, include: { ...q.include, total_rows: false, time_labels: false } }) : null,
@@ -210,11 +227,11 @@ export async function withImports(q: Query, deps: ImportedDeps, native: (q: Quer
   const idx = (m: Metric) => metrics.indexOf(m);
   const byKey = new Map<string, { dimensions: Array<string | number>; native: Value[] | null; imp: Sums | null; ses: Sums | null }>();
   for (const r of nat.results) byKey.set(JSON.stringify(r.dimensions), { dimensions: r.dimensions, native: r.metrics, imp: null, ses: null });
-  // imported rows without visitors are left out, and without pageviews when pageviews are asked (Plausible)
+  // imported rows without visitors are left out, and pages without pageviews when pageviews are asked (Plausible)
   const needPageviews = q.metrics.includes('pageviews') || q.metrics.includes('views_per_visit');
   for (const [key, s] of imp) {
     if ((s.visitors ?? 0) === 0) continue;
-    if (needPageviews && dims.length > 0 && (s.pageviews ?? 0) === 0 && decision.table !== 'imported_custom_events') continue;
+    if (needPageviews && decision.table === 'imported_pages' && (s.pageviews ?? 0) === 0) continue;
     const e = byKey.get(key);
     if (e) e.imp = s;
     else byKey.set(key, { dimensions: JSON.parse(key) as Array<string | number>, native: null, imp: s, ses: null });
@@ -250,6 +267,10 @@ export async function withImports(q: Query, deps: ImportedDeps, native: (q: Quer
           const d = nv + iv;
           return d > 0 ? Math.round((((ses.pageviews ?? 0) + num(n('views_per_visit')) * nv) / d) * 100) / 100 : 0;
         }
+        case 'conversion_rate': {
+          const v = num(n('visitors')) + (i.visitors ?? 0);
+          return crTotal > 0 ? Math.round((v / crTotal) * 10000) / 100 : 0;
+        }
         case 'percentage': {
           const v = num(n('visitors')) + (i.visitors ?? 0);
           if (dims.length === 0) return v > 0 ? 100 : null;
@@ -268,7 +289,38 @@ export async function withImports(q: Query, deps: ImportedDeps, native: (q: Quer
   return { ...nat, results: ordered.slice(q.pagination.offset, q.pagination.offset + q.pagination.limit), meta: sortKeys(meta), query: { ...nat.query, metrics: q.metrics, pagination: q.pagination } };
 }
 
+/** A goal breakdown of imported data: each goal in scope with the sums of its rows (event goals by name, page goals by pattern). */
+async function goalRows(q: Query, d: { ids: number[]; from: string; to: string }, deps: ImportedDeps): Promise<Map<string, Sums>> {
+  const base = `site_id = ${sqlUInt(q.site.id)} AND import_id IN (${d.ids.map(sqlUInt).join(', ')}) AND date >= toDate(${sqlString(d.from)}) AND date <= toDate(${sqlString(d.to)})`;
+  const out = new Map<string, Sums>();
+  const add = (name: string, s: Sums) => {
+    const key = JSON.stringify([name]);
+    const prev = out.get(key) ?? {};
+    for (const [k, v] of Object.entries(s)) prev[k] = (prev[k] ?? 0) + v;
+    out.set(key, prev);
+  };
+  const goals = goalsInScope(q);
+  const events = goals.filter((g) => g.eventName);
+  if (events.length) {
+    const rows = await deps.backend.queryRows<{ n: string; v: string | number; e: string | number }>(
+      `SELECT name AS n, sum(visitors) AS v, sum(events) AS e FROM ${deps.db}.imported_custom_events WHERE ${base} AND name IN (${events.map((g) => sqlString(g.eventName)).join(', ')}) GROUP BY n`,
+    );
+    for (const r of rows) for (const g of events.filter((x) => x.eventName === r.n)) add(goalDisplayName(g), { visitors: Number(r.v), events: Number(r.e), pageviews: 0 });
+  }
+  for (const g of goals.filter((x) => !x.eventName)) {
+    const [r] = await deps.backend.queryRows<{ v: string | number; p: string | number }>(
+      `SELECT sum(visitors) AS v, sum(pageviews) AS p FROM ${deps.db}.imported_pages WHERE ${base} AND match(page, ${sqlString(pagePatternRegex(g.pagePath))})`,
+    );
+    if (r && Number(r.v) > 0) add(goalDisplayName(g), { visitors: Number(r.v), events: Number(r.p), pageviews: Number(r.p) });
+  }
+  return out;
+}
+
 async function importedRows(q: Query, d: { table: string; ids: number[]; from: string; to: string; goals?: string }, deps: ImportedDeps, dims: readonly string[], rename: (dim: string) => string = (x) => x): Promise<Map<string, Sums>> {
+  if (d.table === 'goals') {
+    if (dims.length) return goalRows(q, d, deps);
+    d = { ...d, table: 'imported_visitors', goals: undefined }; // the goals' total: every imported visitor
+  }
   const agg = sums(d.table);
   const dimExprs = dims.map((dim) => TIME[dim] ?? DIMENSIONS[rename(dim)]!.expr);
   const where = [

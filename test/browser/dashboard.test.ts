@@ -283,6 +283,8 @@ test("settings › imports & exports: upload Plausible's zip, see it listed, dow
   await section.locator('[data-import-message]').waitFor();
   assert.match((await section.locator('[data-import-message]').textContent())!, /Imported 2023-06-01 to 2023-06-10/);
   const row = section.locator('[data-imports-list] tr', { hasText: '2023-06-01 – 2023-06-10' });
+  // the list is read again after the import: wait for its row
+  await row.waitFor();
   assert.equal(await row.count(), 1);
   assert.match((await row.textContent())!, /Plausible CSV.*10.*completed/);
   await page.screenshot({ path: path.join(OUT, 'settings-imports.png'), fullPage: true });

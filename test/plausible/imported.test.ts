@@ -218,7 +218,6 @@ plausibleCases('imported', [
     ],
     v2: { date_range: 'all', dimensions: ['event:goal'], metrics: ['visitors', 'events', 'pageviews', 'conversion_rate'], include: { imports: true } },
     expect: { results: [r(['Purchase'], [5, 7, 0, 62.5]), r(['Visit /test'], [3, 3, 3, 37.5])], meta },
-    todo: 'a goal breakdown is not answered from imported data yet (unsupported_query): native only',
   },
   eventsAs('visit:browser', 'Chrome'),
   eventsAs('visit:device', 'Desktop'),
