@@ -124,6 +124,7 @@ export class Admin {
   }
 
   private changed(): void {
+    this.umami = null;
     this.onChange?.(this.snapshot());
   }
 
@@ -179,13 +180,15 @@ export class Admin {
     });
   }
 
-  /** The site whose Umami website id this is. */
+  /** The site whose Umami website id this is (one Umami event each: a map, rebuilt when sites change). */
   byUmamiId(id: string): Site | undefined {
-    const key = id.toLowerCase();
-    if (!key) return undefined;
-    for (const s of this.sites.values()) if (s.umamiId === key) return s;
-    return undefined;
+    if (!this.umami) {
+      this.umami = new Map();
+      for (const s of this.sites.values()) if (s.umamiId) this.umami.set(s.umamiId, s);
+    }
+    return this.umami.get(id.toLowerCase());
   }
+  private umami: Map<string, Site> | null = null;
 
   /** Writes a changed site and caches it (inside `serial`). */
   private async saveSite(updated: Site): Promise<Site> {

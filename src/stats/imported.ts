@@ -118,6 +118,8 @@ export function decide(q: Query, imports: readonly ImportSpan[]): Decision {
   }
   let goals: string | undefined;
   const walk = (f: Filter, top: boolean): boolean => {
+    // "pageviews only" (the dashboard's Top pages): every imported page, source, device… row is of pageviews
+    if (isPageviewFilter(f)) return true;
     if (f.kind === 'leaf' && f.dim === 'event:goal') {
       // a top-level positive goal filter only
       if (!top || f.op.endsWith('_not') || (f.op !== 'is' && f.op !== 'contains')) return false;
@@ -143,13 +145,19 @@ export function decide(q: Query, imports: readonly ImportSpan[]): Decision {
   return { table: [...tables][0] ?? 'imported_visitors', ids, from, to, goals };
 }
 
+/** `["is", "event:name", ["pageview"]]`: imported rows other than custom events are all of pageviews. */
+function isPageviewFilter(f: Filter): boolean {
+  return f.kind === 'leaf' && f.dim === 'event:name' && f.op === 'is' && f.clauses.length === 1 && String(f.clauses[0]).toLowerCase() === 'pageview';
+}
+
 /** The SQL of a filter on imported columns (only dimensions of the chosen table reach here). */
-function filterSql(f: Filter, rename: (dim: string) => string, goals?: string): string {
-  if (f.kind === 'and') return `(${f.children.map((c) => filterSql(c, rename, goals)).join(' AND ')})`;
-  if (f.kind === 'or') return `(${f.children.map((c) => filterSql(c, rename, goals)).join(' OR ')})`;
-  if (f.kind === 'not') return `NOT (${filterSql(f.child, rename, goals)})`;
+function filterSql(f: Filter, rename: (dim: string) => string, goals: string | undefined, table: string): string {
+  if (f.kind === 'and') return `(${f.children.map((c) => filterSql(c, rename, goals, table)).join(' AND ')})`;
+  if (f.kind === 'or') return `(${f.children.map((c) => filterSql(c, rename, goals, table)).join(' OR ')})`;
+  if (f.kind === 'not') return `NOT (${filterSql(f.child, rename, goals, table)})`;
   if (f.kind !== 'leaf') return '0';
   if (f.dim === 'event:goal') return goals ?? '0';
+  if (isPageviewFilter(f) && table !== 'imported_custom_events') return '1';
   const expr = `toString(${DIMENSIONS[rename(f.dim)]!.expr})`;
   const values = f.clauses.map((c) => String(c));
   const ci = !f.caseSensitive;
@@ -329,7 +337,7 @@ async function importedRows(q: Query, d: { table: string; ids: number[]; from: s
     `date >= toDate(${sqlString(d.from)})`,
     `date <= toDate(${sqlString(d.to)})`,
     ...dims.flatMap((dim) => (DIMENSIONS[rename(dim)]?.present ? [DIMENSIONS[rename(dim)]!.present!] : [])),
-    ...q.filters.map((f) => filterSql(f, rename, d.goals)),
+    ...q.filters.map((f) => filterSql(f, rename, d.goals, d.table)),
   ];
   const select = [...dimExprs.map((e, k) => `${e} AS d${k}`), ...Object.entries(agg).map(([k, e]) => `${e} AS s_${k}`)];
   const sql = `SELECT ${select.join(', ')} FROM ${deps.db}.${d.table} WHERE ${where.join(' AND ')}${dims.length ? ` GROUP BY ${dims.map((_, k) => `d${k}`).join(', ')}` : ''}`;

@@ -92,6 +92,9 @@ for (const [name, env] of backends) {
       const pages = await v2({ site_id: 'csv.example', date_range: JAN, metrics: ['visitors', 'pageviews', 'bounce_rate'], dimensions: ['event:page'], include: { imports: true } });
       // a page's bounce rate is that of the visits entering there (imported_entry_pages)
       assert.deepEqual(pages.data.results, [{ dimensions: ['/'], metrics: [279, 620, 50] }, { dimensions: ['/pricing'], metrics: [93, 310, 50] }]);
+      // the dashboard's Top pages: pageviews only (every imported page row is of pageviews)
+      const top = await v2({ site_id: 'csv.example', date_range: JAN, metrics: ['visitors'], dimensions: ['event:page'], filters: [['is', 'event:name', ['pageview']]], include: { imports: true } });
+      assert.deepEqual([top.data.meta.imports_included, top.data.results], [true, [{ dimensions: ['/'], metrics: [279] }, { dimensions: ['/pricing'], metrics: [93] }]]);
       const countries = await v2({ site_id: 'csv.example', date_range: JAN, metrics: ['visitors'], dimensions: ['visit:country_name'], include: { imports: true } });
       assert.deepEqual(countries.data.results, [{ dimensions: ['Estonia'], metrics: [186] }, { dimensions: ['Germany'], metrics: [124] }]);
       const goalless = await v2({ site_id: 'csv.example', date_range: JAN, metrics: ['visitors', 'events'], dimensions: ['event:name'], include: { imports: true } });
