@@ -90,7 +90,12 @@ export class ImportSalts implements SaltSource {
       s = { day, key, words: sipKey(key) };
       this.salts.set(day, s);
       const keep = new Date(Date.parse(day) - 86_400_000).toISOString().slice(0, 10);
-      for (const d of this.salts.keys()) if (d < keep) this.salts.delete(d);
+      for (const [d, old] of this.salts) {
+        if (d >= keep) continue;
+        old.key.fill(0); // destroyed, not only forgotten
+        old.words.fill(0);
+        this.salts.delete(d);
+      }
     }
     return s;
   }
@@ -105,7 +110,10 @@ export class ImportSalts implements SaltSource {
 
   /** Destroys every salt (the end of the import). */
   clear(): void {
-    for (const s of this.salts.values()) s.key.fill(0);
+    for (const s of this.salts.values()) {
+      s.key.fill(0);
+      s.words.fill(0);
+    }
     this.salts.clear();
   }
 
