@@ -1,4 +1,4 @@
-import { hashApiKey, type ApiKeyInfo, type Goal, type Site } from '../store/repo.js';
+import { hashApiKey, UUID, type ApiKeyInfo, type Goal, type Site } from '../store/repo.js';
 import { GOALS_SQL_MAX_BYTES, goalDisplayName, goalError, goalsSqlBytes } from '../stats/goals.js';
 import { normalizeShield, SHIELD_LIMITS, SiteShields, type ShieldKind, type ShieldRule } from '../ingest/shields.js';
 import { DEFAULT_RATE_LIMIT, type RateLimit } from '../ingest/ratelimit.js';
@@ -39,8 +39,6 @@ export interface GoalInput {
   props?: Array<[string, string]>;
   scrollThreshold?: number;
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** A refused admin action, with the HTTP status it maps to. */
 export class AdminError extends Error {

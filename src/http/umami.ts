@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isbot } from 'isbot';
 import { clientIpBehind } from '../ingest/ip.js';
 import { parseEventObject } from '../ingest/request.js';
-import type { Site } from '../store/repo.js';
+import { UUID, type Site } from '../store/repo.js';
 import { readBody } from './body.js';
 import { ingestEvent, type EventRouteDeps } from './event.js';
 import { sendJson } from './respond.js';
@@ -28,7 +28,6 @@ const CORS = {
   'cache-control': 'no-cache',
 };
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const MAX_PROPS = 30;
 
 type Answer = { status: number; body: Record<string, unknown> };

@@ -5,14 +5,14 @@ import readline from 'node:readline';
 import { AdminError, type Admin } from '../core/admin.js';
 import type { GeoLookup } from '../ingest/pipeline.js';
 import { normalizeDomain } from '../ingest/request.js';
-import type { Site } from '../store/repo.js';
+import { UUID, type Site } from '../store/repo.js';
 import type { Store } from '../store/store.js';
 import type { ImportRow } from '../store/imports-repo.js';
 import { importEvents, removeImport, type EventImportProgress, type EventImportResult, type UaParser } from './events.js';
 import { ImportUaParser } from './ua-cache.js';
 import { CsvImportError, importPlausibleCsv, type CsvImportResult } from './plausible-csv.js';
 import { exportPlausible, NoDataError } from './plausible-export.js';
-import { fromCsv, fromPostgres, umamiFingerprint, umamiGeo, umamiLine, umamiUaParser, UmamiImportError, UUID } from './umami.js';
+import { fromCsv, fromPostgres, umamiFingerprint, umamiGeo, umamiLine, umamiUaParser, UmamiImportError } from './umami.js';
 
 /** An import as the CLI and the API list it. */
 export interface ImportInfo {

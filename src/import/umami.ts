@@ -18,8 +18,6 @@ import type { UaParser } from './events.js';
 
 export class UmamiImportError extends Error {}
 
-export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /** One Umami event with its session's attributes and its data, as the readers give it. */
 export interface UmamiRow {
   event_id: string;

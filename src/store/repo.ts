@@ -2,6 +2,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { SqlBackend } from './backend.js';
 import { sqlDateTimeText, sqlIdent, sqlString, sqlUInt } from './sql.js';
 
+/** A UUID in its text form (an Umami website id), either case. */
+export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 export interface Site {
   id: number;
   domain: string;
