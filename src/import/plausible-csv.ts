@@ -197,6 +197,8 @@ export async function importPlausibleCsv(paths: string[], site: Site, label: str
     if (!files.has('imported_visitors')) warnings.push('imported_visitors: missing, so totals and the graph have no imported data');
     const requested: [string, string] = [[...files.values()].map((f) => f.start).sort()[0]!, [...files.values()].map((f) => f.end).sort().at(-1)!];
 
+    // events still in the write buffers count as native data too
+    await Promise.allSettled([store.events.flush(), store.sessions.flush()]);
     const native = await nativeStart(store, site);
     const cutoff = native ?? localDate((deps.now ?? Date.now)(), site.timezone);
     const occupied = (await store.imports.list(site.id)).filter((i) => i.status === 'completed' && i.source === 'plausible_csv' && i.startDate && i.endDate).map((i): [string, string] => [i.startDate, i.endDate]);
